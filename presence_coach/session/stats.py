@@ -1,0 +1,91 @@
+"""Running statistics in bounded memory: per-stage timings, latencies, counters.
+
+A 2-hour session must not grow memory, so quantiles come from a fixed log-spaced histogram
+(:data:`BINS_PER_DECADE` bins per factor of ten: about 2.3% relative resolution).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+MIN_VALUE = 1e-6  # smallest value resolved (1 us when timing in seconds)
+DECADES = 8  # 1e-6 .. 1e2: covers 1 us to 100 s
+BINS_PER_DECADE = 100  # 10 ** (1 / 100) = 1.023 -> 2.3% bin width
+
+
+class RunningStats:
+    """Count, mean, min, max and approximate quantiles of positive values (e.g. seconds)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.total = 0.0
+        self.min = math.inf
+        self.max = -math.inf
+        self._hist = np.zeros(DECADES * BINS_PER_DECADE + 1, dtype=np.int64)
+
+    def add(self, value: float) -> None:
+        if not math.isfinite(value):
+            return
+        self.count += 1
+        self.total += value
+        self.min = min(self.min, value)
+        self.max = max(self.max, value)
+        if value <= MIN_VALUE:
+            index = 0
+        else:
+            index = int(math.log10(value / MIN_VALUE) * BINS_PER_DECADE) + 1
+        self._hist[min(index, len(self._hist) - 1)] += 1
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.count if self.count else math.nan
+
+    def quantile(self, q: float) -> float:
+        """Approximate ``q``-quantile (0..1): the geometric middle of the bin holding it."""
+        if not self.count:
+            return math.nan
+        rank = q * (self.count - 1) + 1
+        index = int(np.searchsorted(np.cumsum(self._hist), rank))
+        if index == 0:
+            return min(MIN_VALUE, self.max)
+        value = MIN_VALUE * 10 ** ((index - 0.5) / BINS_PER_DECADE)
+        return min(max(value, self.min), self.max)
+
+    def summary_ms(self) -> dict[str, float | int]:
+        """Median, p95, mean and max in milliseconds (values assumed to be seconds)."""
+        return {
+            "count": self.count,
+            "median_ms": round(self.quantile(0.5) * 1000, 3),
+            "p95_ms": round(self.quantile(0.95) * 1000, 3),
+            "mean_ms": round(self.mean * 1000, 3),
+            "max_ms": round(self.max * 1000, 3) if self.count else math.nan,
+        }
+
+
+class StageTimes:
+    """Named :class:`RunningStats` of seconds per stage, in first-use order."""
+
+    def __init__(self) -> None:
+        self.stages: dict[str, RunningStats] = {}
+
+    def add(self, stage: str, seconds: float) -> None:
+        stats = self.stages.get(stage)
+        if stats is None:
+            stats = self.stages[stage] = RunningStats()
+        stats.add(seconds)
+
+    @contextmanager
+    def time(self, stage: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add(stage, time.perf_counter() - t0)
+
+    def summary_ms(self) -> dict[str, dict[str, float | int]]:
+        return {name: stats.summary_ms() for name, stats in self.stages.items()}
