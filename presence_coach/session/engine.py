@@ -96,7 +96,8 @@ class FrameLoop:
         with times.time("features"):
             height, width = frame.image.shape[:2]
             sample = self.analyzer.sample(result, frame.t, (width, height))
-        self.latency.add(self.source.clock.now() - frame.t_captured)
+        if self.source.live:
+            self.latency.add(self.source.clock.now() - frame.t_captured)
         self.counters.frames += 1
         self.counters.faces += sample.face
         return sample

@@ -56,14 +56,16 @@ class RunningStats:
         value = MIN_VALUE * 10 ** ((index - 0.5) / BINS_PER_DECADE)
         return min(max(value, self.min), self.max)
 
-    def summary_ms(self) -> dict[str, float | int]:
-        """Median, p95, mean and max in milliseconds (values assumed to be seconds)."""
+    def summary_ms(self) -> dict[str, float | int | None]:
+        """Median, p95, mean and max in milliseconds (values are seconds); None when empty."""
+        if not self.count:
+            return {"count": 0} | dict.fromkeys(("median_ms", "p95_ms", "mean_ms", "max_ms"))
         return {
             "count": self.count,
             "median_ms": round(self.quantile(0.5) * 1000, 3),
             "p95_ms": round(self.quantile(0.95) * 1000, 3),
             "mean_ms": round(self.mean * 1000, 3),
-            "max_ms": round(self.max * 1000, 3) if self.count else math.nan,
+            "max_ms": round(self.max * 1000, 3),
         }
 
 

@@ -1,0 +1,362 @@
+"""Command line: ``presence-coach session | analyze | models | devices``.
+
+Every command has ``--help``. A problem the user can fix prints one line on stderr and exits
+non-zero (1, or 2 for a bad flag); a traceback is a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+from presence_coach import __version__
+from presence_coach.errors import PresenceCoachError, UsageError
+
+PROG = "presence-coach"
+STATUS_EVERY_S = 1.0  # live status line refresh
+INTERRUPTED_EXIT = 130  # 128 + SIGINT, the shell convention
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad flag as one line (no usage dump)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="A private presence coach for therapists who work over video. "
+        "Everything runs on this computer; no video or audio is stored.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    models_dir = _Parser(add_help=False)
+    models_dir.add_argument(
+        "--models-dir",
+        metavar="DIR",
+        help="look for model files here first (then $PRESENCE_COACH_MODELS, the checkout's "
+        "models/, the user cache)",
+    )
+    analysis = _Parser(add_help=False)
+    analysis.add_argument(
+        "--max-fps",
+        type=_positive_float,
+        metavar="N",
+        help="analyse at most N frames per second (lighter on the CPU; default: every frame)",
+    )
+    analysis.add_argument("--json", metavar="FILE", help="write the session summary as JSON")
+    analysis.add_argument(
+        "--stats", action="store_true", help="print per-stage timings after the run"
+    )
+
+    p = sub.add_parser(
+        "session",
+        parents=[models_dir, analysis],
+        help="run beside a video call: live camera analysis (the main job)",
+        description="Analyse the live camera until Ctrl+C (or --duration), then print a summary.",
+    )
+    p.add_argument(
+        "--camera",
+        default="0",
+        metavar="INDEX|URL",
+        help="camera index (see `devices`) or a stream URL; default 0",
+    )
+    p.add_argument("--duration", type=_positive_float, metavar="SECONDS", help="stop after this")
+    p.set_defaults(func=cmd_session)
+
+    p = sub.add_parser(
+        "analyze",
+        parents=[models_dir, analysis],
+        help="analyse a recorded video",
+        description="Analyse a video file (or stream URL) frame by frame.",
+    )
+    p.add_argument("video", metavar="VIDEO", help="video file (mp4, mkv, webm, ...) or URL")
+    p.add_argument("--timeline", metavar="FILE", help="write one CSV row per analysed frame")
+    p.add_argument(
+        "--realtime",
+        action="store_true",
+        help="play the file at its own speed like a live camera (frames may be dropped)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("models", help="download or verify the model files")
+    msub = p.add_subparsers(dest="models_command", metavar="ACTION", parser_class=_Parser)
+    mp = msub.add_parser(
+        "fetch",
+        parents=[models_dir],
+        help="download the models and check their SHA-256 (the only network use)",
+        description="Download missing models (or all, with --force) and verify them.",
+    )
+    mp.add_argument("--from", dest="url", metavar="URL", help="download from a mirror URL")
+    mp.add_argument("--force", action="store_true", help="download even if a valid file exists")
+    mp.set_defaults(func=cmd_models_fetch)
+    mp = msub.add_parser(
+        "check", parents=[models_dir], help="verify the model files that are present"
+    )
+    mp.set_defaults(func=cmd_models_check)
+    p.set_defaults(func=lambda args: _missing_action(p))
+
+    p = sub.add_parser("devices", help="list cameras and microphones")
+    p.set_defaults(func=cmd_devices)
+    return parser
+
+
+def _missing_action(parser: argparse.ArgumentParser) -> int:
+    raise UsageError(f"choose an action: fetch or check (see `{parser.prog} --help`)")
+
+
+# ---- commands --------------------------------------------------------------------------
+
+
+def cmd_models_fetch(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from presence_coach import models
+    from presence_coach.errors import ModelError
+
+    manifest = models.load_manifest()
+    dest = models.default_fetch_dir(args.models_dir)
+    for spec in manifest.values():
+        if not args.force:
+            try:
+                path = models.find_model(spec.name, models_dir=args.models_dir)
+            except ModelError:
+                pass
+            else:
+                print(f"{spec.name}: already present and verified at {path}")
+                continue
+        with tqdm(total=spec.size, unit="B", unit_scale=True, desc=spec.file, leave=False) as bar:
+            path = models.fetch(spec, dest, url=args.url, progress=_bar_progress(bar))
+        print(f"{spec.name}: downloaded and verified -> {path}")
+    return 0
+
+
+def _bar_progress(bar: object) -> Callable[[int, int], None]:
+    def progress(done: int, total: int) -> None:
+        bar.update(done - bar.n)  # type: ignore[attr-defined]
+
+    return progress
+
+
+def cmd_models_check(args: argparse.Namespace) -> int:
+    from presence_coach import models
+
+    problems = 0
+    for spec in models.load_manifest().values():
+        try:
+            path = models.find_model(spec.name, models_dir=args.models_dir)
+        except PresenceCoachError as exc:
+            print(f"{spec.name}: PROBLEM: {exc}")
+            problems += 1
+        else:
+            print(f"{spec.name}: ok ({spec.size} bytes, SHA-256 verified) at {path}")
+    return 1 if problems else 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from presence_coach.sources.devices import list_cameras, list_microphones
+
+    cameras = list_cameras()
+    print("Cameras:")
+    for d in cameras:
+        print(f"  {d.index}: {d.name} ({d.detail})" if d.detail else f"  {d.index}: {d.name}")
+    if not cameras:
+        print("  none found")
+    mics, problem = list_microphones()
+    print("Microphones:")
+    for d in mics:
+        print(f"  {d.index}: {d.name} ({d.detail})")
+    if problem:
+        print(f"  {problem}")
+    elif not mics:
+        print("  none found")
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from presence_coach.sources.video import VideoSource
+
+    source = VideoSource(args.video, realtime=args.realtime)
+    return _run_video(args, source, progress=not args.quiet)
+
+
+def cmd_session(args: argparse.Namespace) -> int:
+    from presence_coach.sources.video import VideoSource
+
+    camera = int(args.camera) if args.camera.isdigit() else args.camera
+    source = VideoSource(camera)
+    return _run_video(args, source, progress=False, duration_s=args.duration, status=True)
+
+
+def _run_video(
+    args: argparse.Namespace,
+    source: object,
+    *,
+    progress: bool,
+    duration_s: float | None = None,
+    status: bool = False,
+) -> int:
+    import numpy as np
+    from tqdm import tqdm
+
+    from presence_coach import models
+    from presence_coach.files import check_writable, write_json_private
+    from presence_coach.session.engine import FrameLoop
+    from presence_coach.sources.video import VideoSource
+    from presence_coach.summary.metrics import video_summary
+    from presence_coach.summary.terminal import format_performance, format_summary
+    from presence_coach.summary.timeline import TimelineWriter
+    from presence_coach.vision.face import FaceAnalyzer
+
+    assert isinstance(source, VideoSource)
+    timeline_path = getattr(args, "timeline", None)
+    outputs = [(timeline_path, "--timeline"), (args.json, "--json")]
+    for path, flag in outputs:
+        if path:
+            check_writable(path, flag=flag)
+    model_path = models.find_model(models.FACE_LANDMARKER, models_dir=args.models_dir)
+
+    columns: dict[str, list[float]] = {k: [] for k in ("t", "face", "yaw", "pitch", "roll")}
+    interrupted = False
+    with (
+        source,
+        FaceAnalyzer(model_path) as analyzer,
+        TimelineWriter(timeline_path) if timeline_path else _null() as timeline,
+    ):
+        loop = FrameLoop(source, analyzer, max_fps=args.max_fps)
+        total = source.frame_count if source.kind == "file" else None
+        bar = tqdm(total=total or None, unit="frame", disable=not progress or None, leave=False)
+        status_line = _StatusLine(loop) if status else None
+        with _stop_on_signals(loop.stop):
+            try:
+                for frame, sample in loop:
+                    if timeline is not None:
+                        with loop.times.time("output"):
+                            timeline.write(sample)
+                    for key in columns:
+                        columns[key].append(float(getattr(sample, key)))
+                    bar.update(1)
+                    if status_line is not None:
+                        status_line.update(frame.t, sample)
+                    if duration_s is not None and frame.t >= duration_s:
+                        break
+            finally:
+                bar.close()
+                if status_line is not None:
+                    status_line.close()
+        interrupted = loop.stop.is_set()
+
+    arrays = {k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}
+    summary: dict[str, object] = {
+        "version": __version__,
+        "source": {
+            "kind": source.kind,
+            "name": str(source.target),
+            "fps": round(source.fps, 3),
+            "width": source.width,
+            "height": source.height,
+            "realtime": source.live,
+        },
+        "interrupted": interrupted,
+        **video_summary(
+            arrays["t"], arrays["face"] > 0, arrays["yaw"], arrays["pitch"], arrays["roll"]
+        ),
+        "performance": loop.performance(),
+    }
+    if source.end_reason:
+        summary["source"]["ended"] = source.end_reason  # type: ignore[index]
+    if args.json:
+        write_json_private(args.json, summary)
+    print(format_summary(summary))
+    if args.stats:
+        print(format_performance(summary["performance"]))  # type: ignore[arg-type]
+    if not arrays["t"].size:
+        raise PresenceCoachError(f"no frames could be read from {source.target}")
+    return INTERRUPTED_EXIT if interrupted else 0
+
+
+class _StatusLine:
+    """A compact one-line live status on stderr, refreshed about once a second."""
+
+    def __init__(self, loop: object) -> None:
+        self._loop = loop
+        self._next = 0.0
+        self._tty = sys.stderr.isatty()
+
+    def update(self, t: float, sample: object) -> None:
+        now = time.monotonic()
+        if now < self._next:
+            return
+        self._next = now + STATUS_EVERY_S
+        c = self._loop.counters  # type: ignore[attr-defined]
+        face = "face found" if sample.face else "no face   "  # type: ignore[attr-defined]
+        mins, secs = divmod(int(t), 60)
+        line = f"{mins:02d}:{secs:02d}  {face}  frames {c.frames}  dropped {c.dropped}"
+        end = "\r" if self._tty else "\n"
+        print(line + "  (Ctrl+C to stop)", end=end, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self._tty:
+            print(file=sys.stderr)
+
+
+@contextmanager
+def _null() -> Iterator[None]:
+    yield None
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """Turn Ctrl+C / SIGTERM into a clean stop: the loop ends, outputs are still written."""
+
+    def handler(signum: int, frame: object) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+        if func is None:
+            parser.print_help()
+            return 2
+        return func(args)
+    except PresenceCoachError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: stopped", file=sys.stderr)
+        return INTERRUPTED_EXIT
+    except BrokenPipeError:
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
