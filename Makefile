@@ -1,0 +1,40 @@
+# Presence Coach: `make run` sets up and starts a live session; `make test` sets up and tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+ARGS ?=
+
+.PHONY: run test setup setup-test lint bench clean
+
+run: setup  ## set up, fetch the model if missing, start a live session on the default camera
+	$(BIN)/presence-coach models fetch
+	$(BIN)/presence-coach session $(ARGS)
+
+test: setup-test lint  ## set up everything the tests need and run the whole suite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint:
+	$(BIN)/ruff check presence_coach tests bench
+	$(BIN)/ruff format --check presence_coach tests bench
+
+setup: $(STAMP)
+
+setup-test: setup
+	scripts/install-system-deps --test
+
+$(STAMP): pyproject.toml scripts/install-system-deps
+	scripts/install-system-deps
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "Presence Coach needs Python 3.11 or newer (set PYTHON=python3.11)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+bench: setup  ## speed benchmark; writes bench/RESULTS.md
+	$(BIN)/python bench/realtime.py
+
+clean:
+	rm -rf $(VENV) bench/_work .pytest_cache
