@@ -238,8 +238,8 @@ def _run_video(
     columns: dict[str, list[float]] = {k: [] for k in ("t", "face", "yaw", "pitch", "roll")}
     interrupted = False
     with (
+        FaceAnalyzer(model_path) as analyzer,  # before the source: no frames pile up meanwhile
         source,
-        FaceAnalyzer(model_path) as analyzer,
         TimelineWriter(timeline_path) if timeline_path else _null() as timeline,
     ):
         loop = FrameLoop(source, analyzer, max_fps=args.max_fps)

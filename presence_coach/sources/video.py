@@ -213,10 +213,16 @@ class VideoSource:
         return cap
 
     def _decode(self) -> tuple[np.ndarray | None, float]:
+        """Read one frame; also return the seconds spent decoding it.
+
+        A live read blocks until the device has a frame, so there the cost is the capture
+        thread's CPU time (not wall time, which would count the wait for the next frame).
+        """
         assert self._cap is not None
-        t0 = time.perf_counter()
+        clock = time.thread_time if self.live else time.perf_counter
+        t0 = clock()
         ok, image = self._cap.read()
-        return (image if ok else None), time.perf_counter() - t0
+        return (image if ok else None), clock() - t0
 
     def _media_time(self) -> float:
         """Media time of the frame just decoded, strictly increasing."""

@@ -1,0 +1,198 @@
+"""Prosody: loudness (dBFS) and pitch (F0) per frame, and their session statistics.
+
+Pure functions over frame matrices from :class:`~presence_coach.voice.frames.Framer`
+(shape (n, FRAME_LEN), float32, 16 kHz). Pitch is YIN (de Cheveigné & Kawahara 2002): the
+cumulative-mean-normalised difference function, first dip under a threshold, parabolic
+refinement; computed for all frames of a block at once with FFTs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from presence_coach.voice.frames import FRAME_LEN, SR
+
+DBFS_FLOOR = -120.0  # loudness of digital silence (dBFS); keeps logs finite
+
+
+@dataclass(frozen=True)
+class PitchOptions:
+    """Settings of the YIN pitch tracker."""
+
+    f0_min_hz: float = 60.0  # lowest F0 searched (deep male voice); sets the lag range
+    f0_max_hz: float = 500.0  # highest F0 searched (high female/child voice)
+    window_len: int = 480  # samples summed per lag in the difference function (30 ms)
+    yin_threshold: float = 0.15  # first CMNDF dip under this is the period (YIN paper: 0.1-0.15)
+    voicing_max: float = 0.30  # CMNDF minimum above this: frame is unvoiced
+    min_level_db: float = 10.0  # frame must be this far above the noise floor to be voiced
+
+
+DEFAULT_PITCH = PitchOptions()
+
+MONOTONE_RANGE_ST = 4.0  # 5-95 % F0 range under this many semitones counts as monotone
+MONOTONE_SD_ST = 1.5  # ... or F0 standard deviation under this many semitones
+
+
+def rms_dbfs(frames: np.ndarray, *, length: int = 400) -> np.ndarray:
+    """RMS level of the central ``length`` samples of each frame, in dBFS.
+
+    Args:
+        frames: (n, L) float samples, full scale = 1.0.
+        length: samples around the frame centre to average (400 = 25 ms at 16 kHz).
+
+    Returns:
+        (n,) float64 dBFS (0 dB = a full-scale square wave), floored at ``DBFS_FLOOR``.
+    """
+    frames = np.atleast_2d(frames)
+    c = frames.shape[1] // 2
+    seg = frames[:, c - length // 2 : c + length // 2].astype(np.float64)
+    power = np.mean(seg * seg, axis=1)
+    return np.maximum(10.0 * np.log10(power + 1e-30), DBFS_FLOOR)
+
+
+def _fft_len(n: int) -> int:
+    return 1 << int(np.ceil(np.log2(n)))
+
+
+def yin_f0(
+    frames: np.ndarray, *, sr: int = SR, options: PitchOptions = DEFAULT_PITCH
+) -> tuple[np.ndarray, np.ndarray]:
+    """F0 of each frame by YIN.
+
+    Args:
+        frames: (n, L) float samples with L >= window_len + sr / f0_min_hz.
+        sr: sample rate in Hz.
+        options: lag range and thresholds.
+
+    Returns:
+        f0_hz: (n,) F0 estimate in Hz for every frame (whether voiced or not);
+        aperiodicity: (n,) CMNDF value at the chosen lag, 0 = perfectly periodic, ~1 = noise.
+    """
+    frames = np.atleast_2d(np.asarray(frames, dtype=np.float64))
+    n = frames.shape[0]
+    w = options.window_len
+    tau_max = int(np.ceil(sr / options.f0_min_hz))
+    tau_min = max(2, int(np.floor(sr / options.f0_max_hz)))
+    span = w + tau_max + 1
+    if frames.shape[1] < span:
+        raise ValueError(f"frames of {frames.shape[1]} samples are too short for YIN ({span})")
+    if n == 0:
+        return np.zeros(0), np.zeros(0)
+    start = (frames.shape[1] - span) // 2
+    x = frames[:, start : start + span]
+    x = x - x.mean(axis=1, keepdims=True)
+    nfft = _fft_len(w + span)
+    a = np.fft.rfft(x[:, :w], nfft)
+    b = np.fft.rfft(x, nfft)
+    cross = np.fft.irfft(np.conj(a) * b, nfft)[:, : tau_max + 1]
+    cs = np.concatenate([np.zeros((n, 1)), np.cumsum(x * x, axis=1)], axis=1)
+    e0 = cs[:, w : w + 1]
+    taus = np.arange(tau_max + 1)
+    e_tau = cs[:, taus + w] - cs[:, taus]
+    d = np.maximum(e0 + e_tau - 2.0 * cross, 0.0)
+    d[:, 0] = 0.0
+    cum = np.cumsum(d[:, 1:], axis=1)
+    cmndf = np.ones_like(d)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cmndf[:, 1:] = np.where(cum > 0, d[:, 1:] * taus[1:] / cum, 1.0)
+    # local minima under the threshold inside the lag range; the first one is the period
+    c = cmndf[:, tau_min - 1 : tau_max + 1]
+    mid = c[:, 1:-1]
+    is_min = (mid <= c[:, :-2]) & (mid <= c[:, 2:]) & (mid < options.yin_threshold)
+    has = is_min.any(axis=1)
+    first = np.argmax(is_min, axis=1)
+    glob = np.argmin(mid, axis=1)
+    k = np.where(has, first, glob)
+    tau = k + tau_min
+    rows = np.arange(n)
+    y0 = cmndf[rows, tau - 1]
+    y1 = cmndf[rows, tau]
+    y2 = cmndf[rows, np.minimum(tau + 1, tau_max)]
+    denom = y0 - 2.0 * y1 + y2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shift = np.where(np.abs(denom) > 1e-12, 0.5 * (y0 - y2) / denom, 0.0)
+    shift = np.clip(shift, -1.0, 1.0)
+    f0 = sr / (tau + shift)
+    return f0, y1
+
+
+def voiced_f0(
+    f0_hz: np.ndarray,
+    aperiodicity: np.ndarray,
+    level_db: np.ndarray,
+    noise_db: np.ndarray | float,
+    *,
+    options: PitchOptions = DEFAULT_PITCH,
+) -> np.ndarray:
+    """F0 in Hz where the frame is voiced, NaN elsewhere.
+
+    Voiced = periodic enough (aperiodicity <= voicing_max), loud enough above the noise
+    floor, and F0 inside the searched range. All inputs have shape (n,).
+    """
+    ok = (
+        (aperiodicity <= options.voicing_max)
+        & (level_db >= noise_db + options.min_level_db)
+        & (f0_hz >= options.f0_min_hz)
+        & (f0_hz <= options.f0_max_hz)
+    )
+    return np.where(ok, f0_hz, np.nan)
+
+
+def hz_to_semitones(f_hz: np.ndarray | float, *, ref_hz: float) -> np.ndarray:
+    """Semitones of ``f_hz`` above ``ref_hz`` (12 per octave)."""
+    return 12.0 * np.log2(np.asarray(f_hz, dtype=np.float64) / ref_hz)
+
+
+def pitch_stats(f0_hz: np.ndarray) -> dict:
+    """Session pitch statistics from voiced-frame F0 values (NaN = unvoiced, ignored).
+
+    Returns a dict with ``f0_median_hz``, ``f0_range_st`` (5th to 95th percentile, in
+    semitones), ``f0_sd_st`` (standard deviation in semitones around the median),
+    ``f0_p5_hz``, ``f0_p95_hz``, ``voiced_s`` and ``monotone`` (True when both the range
+    and the variability are small; None when under 1 s of voiced speech).
+    """
+    f = np.asarray(f0_hz, dtype=np.float64)
+    f = f[np.isfinite(f) & (f > 0)]
+    if len(f) == 0:
+        return {
+            "f0_median_hz": None, "f0_p5_hz": None, "f0_p95_hz": None, "f0_range_st": None,
+            "f0_sd_st": None, "voiced_s": 0.0, "monotone": None,
+        }  # fmt: skip
+    med = float(np.median(f))
+    st = hz_to_semitones(f, ref_hz=med)
+    p5, p95 = np.percentile(f, [5, 95])
+    rng = float(12.0 * np.log2(p95 / p5))
+    sd = float(np.std(st))
+    voiced_s = len(f) * 0.01
+    return {
+        "f0_median_hz": round(med, 1),
+        "f0_p5_hz": round(float(p5), 1),
+        "f0_p95_hz": round(float(p95), 1),
+        "f0_range_st": round(rng, 2),
+        "f0_sd_st": round(sd, 2),
+        "voiced_s": round(voiced_s, 2),
+        "monotone": None if voiced_s < 1.0 else bool(rng < MONOTONE_RANGE_ST or sd < MONOTONE_SD_ST),
+    }
+
+
+def loudness_stats(level_dbfs: np.ndarray) -> dict:
+    """Loudness statistics over speech frames (dBFS values, shape (n,)).
+
+    Returns ``loudness_median_dbfs``, ``loudness_sd_db`` (standard deviation) and
+    ``loudness_range_db`` (5th to 95th percentile), or Nones without speech.
+    """
+    x = np.asarray(level_dbfs, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    if len(x) == 0:
+        return {"loudness_median_dbfs": None, "loudness_sd_db": None, "loudness_range_db": None}
+    p5, p95 = np.percentile(x, [5, 95])
+    return {
+        "loudness_median_dbfs": round(float(np.median(x)), 1),
+        "loudness_sd_db": round(float(np.std(x)), 2),
+        "loudness_range_db": round(float(p95 - p5), 1),
+    }
+
+
+assert FRAME_LEN >= DEFAULT_PITCH.window_len + SR / DEFAULT_PITCH.f0_min_hz + 1
