@@ -1,0 +1,54 @@
+"""Running statistics against numpy on known data."""
+
+import math
+
+import numpy as np
+import pytest
+
+from presence_coach.session.stats import RunningStats, StageTimes
+
+
+def test_quantiles_match_numpy_within_bin_resolution() -> None:
+    rng = np.random.default_rng(7)
+    values = rng.lognormal(mean=math.log(0.012), sigma=0.5, size=20_000)  # ~12 ms timings
+    stats = RunningStats()
+    for v in values:
+        stats.add(float(v))
+    assert stats.count == values.size
+    assert stats.mean == pytest.approx(values.mean(), rel=1e-9)
+    assert stats.min == values.min() and stats.max == values.max()
+    for q in (0.05, 0.5, 0.95, 0.99):
+        assert stats.quantile(q) == pytest.approx(np.quantile(values, q), rel=0.03)
+
+
+def test_memory_is_bounded() -> None:
+    stats = RunningStats()
+    size = stats._hist.nbytes
+    for i in range(100_000):
+        stats.add(1e-3 * (1 + i % 97))
+    assert stats._hist.nbytes == size
+
+
+def test_empty_and_non_finite() -> None:
+    stats = RunningStats()
+    stats.add(math.nan)
+    assert stats.count == 0
+    assert stats.summary_ms() == {
+        "count": 0,
+        "median_ms": None,
+        "p95_ms": None,
+        "mean_ms": None,
+        "max_ms": None,
+    }
+
+
+def test_stage_times_in_first_use_order() -> None:
+    times = StageTimes()
+    times.add("inference", 0.012)
+    times.add("convert", 0.0002)
+    with times.time("features"):
+        sum(range(1000))
+    summary = times.summary_ms()
+    assert list(summary) == ["inference", "convert", "features"]
+    assert summary["inference"]["median_ms"] == pytest.approx(12.0, rel=0.03)
+    assert summary["features"]["count"] == 1
