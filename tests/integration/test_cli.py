@@ -1,0 +1,186 @@
+"""The command line on real clips and on bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+import signal
+import stat
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import EXE, assert_one_line_error, run_cli
+from tests.conftest import FACE_CLIPS
+
+CLIPS = {p.stem: p for p in FACE_CLIPS}
+REQUIRED_COLUMNS = {"t", "face", "yaw", "pitch", "roll", "gaze_h", "gaze_v", "smile", "blink"}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["session"],
+        ["analyze"],
+        ["models"],
+        ["models", "fetch"],
+        ["models", "check"],
+        ["devices"],
+    ],
+)
+def test_every_command_has_help(command: list[str]) -> None:
+    proc = run_cli(*command, "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("usage: presence-coach")
+
+
+def test_analyze_writes_timeline_and_summary(tmp_path: Path) -> None:
+    timeline, summary = tmp_path / "t.csv", tmp_path / "s.json"
+    proc = run_cli("analyze", CLIPS["d18"], "--timeline", timeline, "--json", summary, "--stats")
+    assert proc.returncode == 0, proc.stderr
+    assert "Analysed 216 frames" in proc.stdout
+    assert "inference" in proc.stdout  # --stats table
+
+    rows = list(csv.DictReader(timeline.open()))
+    assert set(rows[0]) >= REQUIRED_COLUMNS
+    assert len(rows) == 216
+    t = [float(r["t"]) for r in rows]
+    assert t[0] == 0.0 and t == sorted(t) and t[-1] == pytest.approx(215 / 30, abs=1e-3)
+    assert all(r["face"] == "1" for r in rows)
+    assert all(-30 < float(r["yaw"]) < 30 for r in rows)
+
+    data = json.loads(summary.read_text())
+    assert data["frames"] == 216
+    assert data["duration_s"] == pytest.approx(215 / 30, abs=1e-3)
+    assert data["face_present_fraction"] == 1.0
+    assert data["interrupted"] is False
+    yaw = data["pose"]["yaw_deg"]
+    assert yaw["count"] == 216 and yaw["p5"] <= yaw["median"] <= yaw["p95"]
+    perf = data["performance"]
+    assert perf["frames_analyzed"] == 216 and perf["frames_dropped"] == 0
+    assert {"capture", "convert", "inference", "features"} <= set(perf["stages"])
+    assert perf["stages"]["inference"]["median_ms"] > 0
+    for path in (timeline, summary):  # user data: owner-only
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_max_fps_analyses_fewer_frames(tmp_path: Path) -> None:
+    summary = tmp_path / "s.json"
+    proc = run_cli("analyze", CLIPS["d18"], "--max-fps", "10", "--json", summary, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    perf = json.loads(summary.read_text())["performance"]
+    assert 70 <= perf["frames_analyzed"] <= 74  # 7.2 s at 10 fps
+    assert perf["frames_analyzed"] + perf["frames_skipped"] == 216
+
+
+def test_interrupted_analysis_keeps_what_was_measured(tmp_path: Path) -> None:
+    timeline, summary = tmp_path / "t.csv", tmp_path / "s.json"
+    cmd = [
+        *EXE,
+        "analyze",
+        str(CLIPS["d6"]),
+        "--realtime",
+        "--timeline",
+        str(timeline),
+        "--json",
+        str(summary),
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(6.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    data = json.loads(summary.read_text())
+    assert data["interrupted"] is True
+    assert 20 <= data["frames"] < 1008  # d6 has 1008 frames; we stopped early
+    rows = list(csv.DictReader(timeline.open()))
+    assert len(rows) == data["frames"]
+    assert "stopped early" in out
+
+
+def test_devices_lists_both_kinds() -> None:
+    proc = run_cli("devices")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "Cameras:" and "Microphones:" in lines
+    assert len(lines) >= 4  # each heading has an entry or "none found"
+
+
+def test_models_check_finds_the_shared_model() -> None:
+    proc = run_cli("models", "check")
+    assert proc.returncode == 0, proc.stderr
+    assert "SHA-256 verified" in proc.stdout
+
+
+def test_models_fetch_is_a_no_op_when_present() -> None:
+    proc = run_cli("models", "fetch")
+    assert proc.returncode == 0, proc.stderr
+    assert "already present and verified" in proc.stdout
+
+
+# ---- bad input: one line, non-zero, never a traceback --------------------------------
+
+
+def test_missing_video() -> None:
+    assert_one_line_error(run_cli("analyze", "no-such-clip.mp4"), "not found", "no-such-clip.mp4")
+
+
+def test_directory_as_video(tmp_path: Path) -> None:
+    assert_one_line_error(run_cli("analyze", tmp_path), "is a directory")
+
+
+def test_not_a_video(tmp_path: Path) -> None:
+    fake = tmp_path / "session.mp4"
+    fake.write_bytes(b"\x00\x01garbage" * 500)
+    assert_one_line_error(run_cli("analyze", fake), "corrupt or not a video")
+
+
+def test_unreadable_stream() -> None:
+    assert_one_line_error(run_cli("analyze", "http://127.0.0.1:9/live"), "cannot open video stream")
+
+
+def test_no_camera() -> None:
+    proc = run_cli("session", "--camera", "7", "--duration", "2")
+    assert_one_line_error(proc, "no camera found at index 7")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["analyze", "x.mp4", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (["analyze"], "required: VIDEO"),
+        (["analyze", "x.mp4", "--max-fps", "0"], "must be greater than 0"),
+        (["analyze", "x.mp4", "--max-fps", "fast"], "is not a number"),
+        (["session", "--duration", "-3"], "must be greater than 0"),
+        (["models"], "choose an action"),
+        (["dance"], "invalid choice: 'dance'"),
+    ],
+)
+def test_bad_flags(args: list[str], fragment: str) -> None:
+    proc = run_cli(*args)
+    assert_one_line_error(proc, fragment)
+    assert proc.returncode == 2
+
+
+def test_output_into_missing_folder(tmp_path: Path) -> None:
+    proc = run_cli("analyze", CLIPS["d18"], "--json", tmp_path / "nope" / "s.json")
+    assert_one_line_error(proc, "does not exist")
+
+
+def test_corrupt_model(tmp_path: Path) -> None:
+    bad = tmp_path / "face_landmarker.task"
+    bad.write_bytes(b"PK\x03\x04" + b"\0" * 5000)
+    proc = run_cli("analyze", CLIPS["d18"], "--models-dir", tmp_path)
+    assert_one_line_error(proc, "corrupt or not the official", "models fetch")
+    check = run_cli("models", "check", "--models-dir", tmp_path)
+    assert check.returncode == 1 and "PROBLEM" in check.stdout
+
+
+def test_missing_model(tmp_path: Path) -> None:
+    env = {"PRESENCE_COACH_MODELS": str(tmp_path / "none"), "XDG_CACHE_HOME": str(tmp_path)}
+    proc = run_cli("analyze", CLIPS["d18"], env=env)
+    assert_one_line_error(proc, "not found", "presence-coach models fetch")
