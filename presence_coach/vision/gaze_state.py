@@ -1,0 +1,232 @@
+"""Where the person looks, per frame: *camera*, *screen*, *away* or *unknown*.
+
+Gaze direction is eye-in-head plus head-in-camera, in degrees as seen by the viewer
+(``h`` > 0 toward the viewer's right, ``v`` > 0 up)::
+
+    h_deg = yaw   + deg_per_offset * (gaze_h - centre_h)
+    v_deg = pitch + deg_per_offset * (gaze_v - centre_v)
+
+where ``gaze_h``/``gaze_v`` are the iris offsets of :mod:`presence_coach.vision.gaze` (half eye
+widths, mean of both eyes, so convergence cancels) and ``yaw``/``pitch`` the head pose of
+:mod:`presence_coach.vision.pose`. An iris offset of one half eye width is taken as about 60
+degrees of eye rotation (eyeball radius ~12 mm, half eye width ~13 mm).
+
+A :class:`GazeCalibration` says where the camera and the call window are in that space and how
+far around each still counts. Without one, :data:`DEFAULT_CALIBRATION` assumes a camera straight
+ahead and the call window just below it (a laptop webcam above the screen) and every result is
+flagged ``calibrated=False``: head pitch toward a camera differs by +-10 degrees between set-ups,
+so camera versus screen is a guess until calibrated, while camera versus looking aside is not.
+
+*unknown* means no face or eyes closed (blink score at least ``closed_blink``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from presence_coach.vision.events import Event
+from presence_coach.vision.face import FaceSample
+
+STATES = ("camera", "screen", "away", "unknown")
+
+
+@dataclass(frozen=True)
+class GazeCalibration:
+    """Where the camera and the call window sit in gaze space (degrees, see module docstring).
+
+    The calibration routine produces one from the user's own look-at-camera and
+    look-at-screen samples; :data:`DEFAULT_CALIBRATION` is the uncalibrated guess.
+    """
+
+    # gaze direction when looking into the lens
+    camera_h_deg: float = 0.0
+    camera_v_deg: float = 0.0
+    # half-widths of the camera region (an ellipse around the camera direction)
+    camera_radius_h_deg: float = 13.0
+    camera_radius_v_deg: float = 15.0
+    # centre and half-widths of the call window region
+    screen_h_deg: float = 0.0
+    screen_v_deg: float = -25.0
+    screen_radius_h_deg: float = 28.0
+    screen_radius_v_deg: float = 12.0
+    # iris offsets (half eye widths) of a centred eye for this person and camera
+    centre_h: float = 0.0
+    centre_v: float = 0.1
+    # degrees of eye rotation per half eye width of iris offset
+    deg_per_offset: float = 60.0
+    # True when measured for this user and set-up, False for the built-in default
+    calibrated: bool = True
+
+    def __post_init__(self) -> None:
+        for name in (
+            "camera_radius_h_deg",
+            "camera_radius_v_deg",
+            "screen_radius_h_deg",
+            "screen_radius_v_deg",
+            "deg_per_offset",
+        ):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name}={value} must be a positive number")
+        for name in ("camera_h_deg", "camera_v_deg", "screen_h_deg", "screen_v_deg"):
+            if not math.isfinite(getattr(self, name)):
+                raise ValueError(f"{name} must be finite")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> GazeCalibration:
+        """Build from a profile's mapping (unknown keys are an error, missing ones default)."""
+        names = set(cls.__dataclass_fields__)
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"unknown gaze calibration keys: {sorted(unknown)}")
+        return cls(**data)  # type: ignore[arg-type]
+
+
+DEFAULT_CALIBRATION = GazeCalibration(calibrated=False)
+
+
+@dataclass(frozen=True)
+class GazeOptions:
+    """Settings of the gaze-state tracker."""
+
+    # blink score (0..1) at or above which the eyes count as closed -> unknown
+    closed_blink: float = 0.5
+    # a state must hold this long before an episode switches to it (no flicker)
+    min_state_s: float = 0.1
+    # camera gaze held at least this long is an eye-contact moment
+    eye_contact_min_s: float = 1.0
+    # a gap between samples longer than this counts as no face
+    max_gap_s: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.closed_blink <= 1.0:
+            raise ValueError(f"closed_blink={self.closed_blink} must be within 0..1")
+        for name in ("min_state_s", "eye_contact_min_s", "max_gap_s"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name}={value} must be a non-negative number")
+
+
+def gaze_direction(
+    *,
+    yaw: float,
+    pitch: float,
+    gaze_h: float,
+    gaze_v: float,
+    calibration: GazeCalibration = DEFAULT_CALIBRATION,
+) -> tuple[float, float]:
+    """Gaze direction ``(h_deg, v_deg)`` from head pose and iris offsets."""
+    c = calibration
+    return (
+        yaw + c.deg_per_offset * (gaze_h - c.centre_h),
+        pitch + c.deg_per_offset * (gaze_v - c.centre_v),
+    )
+
+
+def gaze_state(
+    sample: FaceSample,
+    *,
+    calibration: GazeCalibration = DEFAULT_CALIBRATION,
+    closed_blink: float = GazeOptions.closed_blink,
+) -> str:
+    """The gaze state of one sample: camera, screen, away or unknown."""
+    if not sample.face:
+        return "unknown"
+    if math.isfinite(sample.blink) and sample.blink >= closed_blink:
+        return "unknown"
+    h, v = gaze_direction(
+        yaw=sample.yaw,
+        pitch=sample.pitch,
+        gaze_h=sample.gaze_h,
+        gaze_v=sample.gaze_v,
+        calibration=calibration,
+    )
+    if not (math.isfinite(h) and math.isfinite(v)):
+        return "unknown"
+    c = calibration
+    if _inside(h, v, c.camera_h_deg, c.camera_v_deg, c.camera_radius_h_deg, c.camera_radius_v_deg):
+        return "camera"
+    if _inside(h, v, c.screen_h_deg, c.screen_v_deg, c.screen_radius_h_deg, c.screen_radius_v_deg):
+        return "screen"
+    return "away"
+
+
+def _inside(h: float, v: float, ch: float, cv: float, rh: float, rv: float) -> bool:
+    return ((h - ch) / rh) ** 2 + ((v - cv) / rv) ** 2 <= 1.0
+
+
+class GazeTracker:
+    """Streaming gaze episodes: ``update(sample) -> list[Event]``, ``reset()``.
+
+    Emits ``Event("gaze", start, end, {"state", "calibrated"})`` when an episode ends and
+    ``Event("eye_contact", start, end, {"duration_s"})`` for camera episodes of at least
+    ``eye_contact_min_s``. ``state`` is the current (debounced) state for the timeline;
+    ``time_s`` the face-present seconds spent in each state.
+    """
+
+    def __init__(
+        self, options: GazeOptions | None = None, *, calibration: GazeCalibration | None = None
+    ) -> None:
+        self.options = options or GazeOptions()
+        self.calibration = calibration or DEFAULT_CALIBRATION
+        self.time_s: dict[str, float] = dict.fromkeys(STATES, 0.0)
+        self.reset()
+
+    @property
+    def calibrated(self) -> bool:
+        return self.calibration.calibrated
+
+    def reset(self) -> None:
+        self.state = "unknown"
+        self._start: float | None = None  # start of the current episode
+        self._candidate: tuple[str, float] | None = None  # (state, since) not yet accepted
+        self._last_t: float | None = None
+        self._last_face = False
+
+    def update(self, sample: FaceSample) -> list[Event]:
+        opts = self.options
+        t = sample.t
+        events: list[Event] = []
+        if self._last_t is not None and self._last_face and sample.face:
+            dt = t - self._last_t
+            if 0 < dt <= opts.max_gap_s:
+                self.time_s[self.state] += dt
+        gap = self._last_t is not None and t - self._last_t > opts.max_gap_s
+        raw = gaze_state(sample, calibration=self.calibration, closed_blink=opts.closed_blink)
+        if gap:
+            events += self._switch("unknown", self._last_t + opts.max_gap_s)  # type: ignore[operator]
+        self._last_t, self._last_face = t, sample.face
+        if self._start is None:
+            self.state, self._start, self._candidate = raw, t, None
+            return events
+        if raw == self.state:
+            self._candidate = None
+            return events
+        if self._candidate is None or self._candidate[0] != raw:
+            self._candidate = (raw, t)
+        since = self._candidate[1]
+        if t - since >= opts.min_state_s or not sample.face:
+            events += self._switch(raw, since)
+        return events
+
+    def finish(self, t: float) -> list[Event]:
+        """End the open episode at ``t``."""
+        if self._start is None:
+            return []
+        events = self._episode(self.state, self._start, t)
+        self._start = None
+        return events
+
+    def _switch(self, state: str, at: float) -> list[Event]:
+        events = self._episode(self.state, self._start, at) if self._start is not None else []
+        self.state, self._start, self._candidate = state, at, None
+        return events
+
+    def _episode(self, state: str, start: float, end: float) -> list[Event]:
+        if end <= start:
+            return []
+        events = [Event("gaze", start, end, {"state": state, "calibrated": self.calibrated})]
+        if state == "camera" and end - start >= self.options.eye_contact_min_s:
+            events.append(Event("eye_contact", start, end, {"duration_s": round(end - start, 3)}))
+        return events
