@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 ARGS ?=
+# A development checkout keeps the official model in ../shared/models (no download needed);
+# elsewhere this is empty and the model lookup falls through to models/ and the user cache.
+export PRESENCE_COACH_MODELS ?= $(wildcard $(abspath ../shared/models))
 
 .PHONY: run test setup setup-test lint bench clean
 

@@ -35,7 +35,7 @@ from presence_coach.models import find_model  # noqa: E402
 from presence_coach.session.engine import FrameLoop  # noqa: E402
 from presence_coach.sources.video import VideoSource  # noqa: E402
 from presence_coach.summary.timeline import timeline_row  # noqa: E402
-from presence_coach.vision.face import FaceAnalyzer  # noqa: E402
+from presence_coach.vision.face import FaceAnalyzer, native_stderr_captured  # noqa: E402
 
 SHARED = Path(os.environ.get("PRESENCE_COACH_SHARED", REPO.parent / "shared"))
 CLIPS = sorted((SHARED / "media" / "faces").glob("*.mp4"))
@@ -125,7 +125,9 @@ def run_bare(path: Path, model: Path) -> Run:
         output_facial_transformation_matrixes=True,
     )
     run = Run(media_s=media_seconds(path)[0])
-    with vision.FaceLandmarker.create_from_options(opts) as landmarker:
+    with native_stderr_captured():
+        landmarker = vision.FaceLandmarker.create_from_options(opts)
+    with landmarker:
         cap = cv2.VideoCapture(str(path))
         fps = cap.get(cv2.CAP_PROP_FPS)
         w0, c0 = time.perf_counter(), time.process_time()

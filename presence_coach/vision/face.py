@@ -139,7 +139,7 @@ def face_sample(
 
 
 @contextlib.contextmanager
-def _native_stderr_captured() -> Iterator[list[str]]:
+def native_stderr_captured() -> Iterator[list[str]]:
     """Capture what native code writes to fd 2 (MediaPipe's start-up log lines).
 
     Yields a list that holds the captured text once the block ends, so an error message can
@@ -185,7 +185,7 @@ class FaceAnalyzer:
             output_face_blendshapes=True,
             output_facial_transformation_matrixes=True,
         )
-        with _native_stderr_captured():
+        with native_stderr_captured():
             try:
                 self._landmarker = vision.FaceLandmarker.create_from_options(mp_options)
             except (RuntimeError, ValueError, OSError) as exc:
