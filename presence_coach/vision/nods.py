@@ -411,7 +411,8 @@ class HeadGestureDetector:
             if values and max(values) - min(values) > opts.max_cross_ratio * amplitude:
                 return None
         rest = [(p[0], p[own]) for p in self._pose if start - opts.rest_window_s <= p[0] < start]
-        if detrended_range(rest) > opts.onset_rest_ratio * amplitude:
+        seen_rest = bool(rest) and rest[0][0] <= start - opts.rest_window_s / 2
+        if not seen_rest or detrended_range(rest) > opts.onset_rest_ratio * amplitude:
             return None  # the head was already moving: talk or expression, not a gesture
         jaw = [p[4] for p in self._pose if start - opts.rest_window_s <= p[0] <= end]
         talking = bool(jaw) and max(jaw) - min(jaw) >= opts.talking_jaw_range

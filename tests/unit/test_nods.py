@@ -1,0 +1,131 @@
+"""Nod and shake detector on synthetic pose sequences with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from presence_coach.vision.face import FaceSample
+from presence_coach.vision.nods import HeadGestureDetector, HeadGestureOptions
+
+
+def samples(t, *, pitch=None, yaw=None, roll=None, jaw=None) -> list[FaceSample]:
+    zero = np.zeros_like(t)
+    pitch, yaw = zero if pitch is None else pitch, zero if yaw is None else yaw
+    roll, jaw = zero if roll is None else roll, zero if jaw is None else jaw
+    return [
+        FaceSample(
+            t=float(a), face=True, pitch=float(b), yaw=float(c), roll=float(d), jaw_open=float(e)
+        )
+        for a, b, c, d, e in zip(t, pitch, yaw, roll, jaw, strict=True)
+    ]
+
+
+def run(seq: list[FaceSample]):
+    det = HeadGestureDetector()
+    events = []
+    for s in seq:
+        events += det.update(s)
+    return events + det.finish(seq[-1].t)
+
+
+def nod_pitch(t, *, start=1.0, cycles=2, amp=6.0, cycle_s=0.5):
+    phase = np.clip((t - start) / cycle_s, 0, cycles)
+    return -amp / 2 * (1 - np.cos(2 * np.pi * phase))
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+def test_two_cycle_six_degree_nod(fps):
+    t = np.arange(0, 4, 1 / fps)
+    events = run(samples(t, pitch=nod_pitch(t)))
+    assert [e.type for e in events] == ["nod"]
+    nod = events[0]
+    assert nod.attrs["cycles"] == 2
+    assert nod.attrs["amplitude_deg"] == pytest.approx(6.0, abs=0.3)
+    assert 0.9 <= nod.start <= 1.1 and 1.85 <= nod.end <= 2.05
+    assert nod.attrs["talking"] is False
+
+
+@pytest.mark.parametrize("fps", [10, 15, 30])
+@pytest.mark.parametrize(("cycles", "amp", "cycle_s"), [(1, 3, 0.4), (4, 3, 1.0), (3, 15, 0.3)])
+def test_nod_sizes_and_speeds(fps, cycles, amp, cycle_s):
+    t = np.arange(0, 2 + cycles * cycle_s + 1.5, 1 / fps)
+    events = run(samples(t, pitch=nod_pitch(t, cycles=cycles, amp=amp, cycle_s=cycle_s)))
+    assert [(e.type, e.attrs["cycles"]) for e in events] == [("nod", cycles)]
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+def test_shake(fps):
+    t = np.arange(0, 4, 1 / fps)
+    yaw = 5 * np.sin(2 * np.pi * np.clip((t - 1) / 0.5, 0, 2))
+    events = run(samples(t, yaw=yaw))
+    assert [(e.type, e.attrs["cycles"]) for e in events] == [("shake", 2)]
+    assert events[0].attrs["amplitude_deg"] == pytest.approx(10, abs=0.6)
+
+
+@pytest.mark.parametrize("axis", ["pitch", "yaw", "roll"])
+def test_slow_turn_or_tilt_is_nothing(axis):
+    t = np.arange(0, 6, 1 / 30)
+    angle = 20 * np.clip((t - 1) / 2, 0, 1)
+    assert run(samples(t, **{axis: angle})) == []
+    back = 20 * np.sin(np.pi * np.clip((t - 1) / 3, 0, 1))  # there and back in 3 s
+    assert run(samples(t, **{axis: back})) == []
+
+
+def test_posture_drop_without_return_is_not_a_nod():
+    t = np.arange(0, 4, 1 / 30)
+    pitch = -8 * np.clip((t - 1) / 0.3, 0, 1)
+    assert run(samples(t, pitch=pitch)) == []
+
+
+def test_diagonal_bob_is_neither():
+    t = np.arange(0, 4, 1 / 30)
+    p = nod_pitch(t)
+    assert run(samples(t, pitch=p, yaw=p)) == []
+
+
+def test_nod_while_talking_needs_more_amplitude():
+    t = np.arange(0, 4, 1 / 30)
+    jaw = 0.3 + 0.3 * np.sin(2 * np.pi * 4 * t)
+    assert run(samples(t, pitch=nod_pitch(t, amp=5), jaw=jaw)) == []
+    events = run(samples(t, pitch=nod_pitch(t, amp=12), jaw=jaw))
+    assert [e.type for e in events] == ["nod"] and events[0].attrs["talking"] is True
+
+
+def test_gesture_inside_ongoing_motion_is_not_counted():
+    t = np.arange(0, 5, 1 / 30)
+    rng = np.random.default_rng(1)
+    bob = np.repeat(rng.uniform(-4, 4, size=len(t) // 6 + 1), 6)[: len(t)]  # jerky talk-like
+    events = run(samples(t, pitch=bob))
+    # at the very start of a stream there is no evidence of motion before; judge after 1 s
+    assert [e for e in events if e.type == "nod" and e.start > 1.0] == []
+
+
+def test_chunked_equals_whole_and_reset():
+    t = np.arange(0, 8, 1 / 30)
+    seq = samples(t, pitch=nod_pitch(t) + nod_pitch(t, start=4.0, cycles=1, amp=8))
+    whole = run(seq)
+    det = HeadGestureDetector()
+    chunked = []
+    for i in range(0, len(seq), 37):
+        for s in seq[i : i + 37]:
+            chunked += det.update(s)
+    chunked += det.finish(seq[-1].t)
+    assert chunked == whole and len(whole) == 2
+    det.reset()
+    assert run(seq) == whole
+
+
+def test_face_lost_ends_gesture_cleanly():
+    t = np.arange(0, 4, 1 / 30)
+    seq = samples(t, pitch=nod_pitch(t))
+    seq = seq[:40] + [FaceSample(t=s.t, face=False) for s in seq[40:50]] + seq[50:]
+    events = run(seq)
+    assert all(e.end <= seq[39].t or e.start >= seq[50].t for e in events)
+
+
+def test_options_are_validated():
+    with pytest.raises(ValueError):
+        HeadGestureOptions(min_nod_swing_deg=0)
+    with pytest.raises(ValueError):
+        HeadGestureOptions(min_cycle_s=2.0, max_cycle_s=1.0)
