@@ -10,7 +10,7 @@ the same way, from the pose angles alone (no clock is read; time comes with the 
    has stayed near the extreme for ``settle_s`` (the head came to rest). Posture drift and
    slow turns give few, slow swings; sensor jitter gives swings below the amplitude floor.
 2. **Runs.** Consecutive swings form a gesture run while each one is large enough
-   (``min_swing_deg``), quick enough (its 10-90 % travel within ``max_swing_s``), similar
+   (``min_swing_deg``), quick enough (its 20-80 % travel within ``max_swing_s``), similar
    in size to the one before (ratio within ``max_swing_ratio``) and follows without a pause.
 3. **Gestures.** A run is a nod when it starts with a downward swing and holds at least
    one down-up cycle whose duration is within ``min_cycle_s..max_cycle_s``; a shake when it
@@ -22,8 +22,9 @@ the same way, from the pose angles alone (no clock is read; time comes with the 
 While the jaw moves (talking), speech itself bobs the head, so a gesture must then be larger
 (``talking_min_swing_deg``); events say whether the person was ``talking``.
 
-Amplitude is the largest swing in degrees (peak to peak), cycles are down-up pairs for nods
-and full back-and-forth periods for shakes (three swings = one cycle).
+Amplitude is in degrees peak to peak: for nods the larger cycle's smaller swing (down or
+up, so posture drift does not inflate it), for shakes the largest swing. Cycles are down-up
+pairs for nods and full back-and-forth periods for shakes (three swings = one cycle).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import numpy as np
 from presence_coach.vision.events import Event
 from presence_coach.vision.face import FaceSample
 
-EDGE_FRACTION = 0.1  # a swing's travel time runs from 10 % to 90 % of its amplitude
+EDGE_FRACTION = 0.2  # a swing's travel time runs from 20 % to 80 % of its amplitude
 POSE_HISTORY_S = 8.0  # pose kept for the rest and cross-axis checks (longest gesture + rest)
 
 
@@ -68,8 +69,9 @@ class HeadGestureOptions:
     reversal_fraction: float = 0.3
     # an extreme held this long (within the reversal band) ends the swing: the head rests
     settle_s: float = 0.45
-    # longest 10-90 % travel of one swing; slower motion is a turn or a posture change
-    max_swing_s: float = 0.6
+    # longest 20-80 % travel of one swing (0.4 of a half cycle for a smooth swing); slower
+    # motion is a turn or a posture change
+    max_swing_s: float = 0.45
     # shortest and longest down-up cycle of a nod, and back-and-forth period of a shake
     min_cycle_s: float = 0.18
     max_cycle_s: float = 1.4
@@ -129,8 +131,8 @@ class Swing:
     v0: float  # angle there (degrees)
     t1: float  # time of the ending extreme
     v1: float
-    t_leave: float  # last time the angle was within 10 % of the amplitude of v0
-    t_arrive: float  # first time the angle was within 10 % of the amplitude of v1
+    t_leave: float  # last time the angle was within 20 % of the amplitude of v0
+    t_arrive: float  # first time the angle was within 20 % of the amplitude of v1
     settled: bool  # ended because the head came to rest (not by a reversal)
 
     @property
@@ -402,7 +404,13 @@ class HeadGestureDetector:
             return None
         swings, cycles = found
         start, end = swings[0].t_leave, swings[-1].t_arrive
-        amplitude = max(s.amplitude_deg for s in swings)
+        if axis.kind == "nod":  # per cycle the smaller of down and up: drift inflates one
+            amplitude = max(
+                min(swings[i].amplitude_deg, swings[i + 1].amplitude_deg)
+                for i in range(0, len(swings), 2)
+            )
+        else:
+            amplitude = max(s.amplitude_deg for s in swings)
         opts = self.options
         own, others = (1, (2, 3)) if axis.kind == "nod" else (2, (1, 3))
         during = [p for p in self._pose if start <= p[0] <= end]
