@@ -199,7 +199,7 @@ def make_clip(
         if k < n_phrases - 1:
             p = float(rng.choice(PAUSES_S))
             pauses.append((t, t + p))
-            parts.append(np.zeros(int(round(p * SR)), np.float32))
+            parts.append(np.zeros(round(p * SR), np.float32))
             t += len(parts[-1]) / SR
     parts.append(np.zeros(int(lead_s * SR), np.float32))
     clean = np.concatenate(parts)
@@ -234,7 +234,9 @@ def read_stm(path: Path) -> list[tuple[float, float, str, str]]:
         if not line.strip() or line.startswith(";;"):
             continue
         parts = line.split(maxsplit=5)
-        rows.append((float(parts[3]), float(parts[4]), parts[2], parts[5] if len(parts) > 5 else ""))
+        rows.append(
+            (float(parts[3]), float(parts[4]), parts[2], parts[5] if len(parts) > 5 else "")
+        )
     return rows
 
 

@@ -24,8 +24,8 @@ class PitchOptions:
     f0_min_hz: float = 60.0  # lowest F0 searched (deep male voice); sets the lag range
     f0_max_hz: float = 500.0  # highest F0 searched (high female/child voice)
     window_len: int = 480  # samples summed per lag in the difference function (30 ms)
-    yin_threshold: float = 0.15  # first CMNDF dip under this is the period (YIN paper: 0.1-0.15)
-    voicing_max: float = 0.30  # CMNDF minimum above this: frame is unvoiced
+    yin_threshold: float = 0.10  # first CMNDF dip under this is the period (YIN paper: 0.1)
+    voicing_max: float = 0.20  # CMNDF at the chosen lag above this: frame is unvoiced
     min_level_db: float = 10.0  # frame must be this far above the noise floor to be voiced
 
 
@@ -67,29 +67,30 @@ def yin_f0(
         options: lag range and thresholds.
 
     Returns:
-        f0_hz: (n,) F0 estimate in Hz for every frame (whether voiced or not);
-        aperiodicity: (n,) CMNDF value at the chosen lag, 0 = perfectly periodic, ~1 = noise.
+        f0_hz: (n,) F0 in Hz of every frame, voiced or not: the first CMNDF dip under the
+            threshold, else the deepest dip, refined by parabolic interpolation.
+        aperiodicity: (n,) CMNDF at that lag, 0 = perfectly periodic, ~1 = noise.
     """
     frames = np.atleast_2d(np.asarray(frames, dtype=np.float64))
     n = frames.shape[0]
     w = options.window_len
     tau_max = int(np.ceil(sr / options.f0_min_hz))
     tau_min = max(2, int(np.floor(sr / options.f0_max_hz)))
-    span = w + tau_max + 1
+    span = w + tau_max + 2
     if frames.shape[1] < span:
         raise ValueError(f"frames of {frames.shape[1]} samples are too short for YIN ({span})")
     if n == 0:
-        return np.zeros(0), np.zeros(0)
+        return np.zeros(0), np.ones(0)
     start = (frames.shape[1] - span) // 2
     x = frames[:, start : start + span]
     x = x - x.mean(axis=1, keepdims=True)
     nfft = _fft_len(w + span)
     a = np.fft.rfft(x[:, :w], nfft)
     b = np.fft.rfft(x, nfft)
-    cross = np.fft.irfft(np.conj(a) * b, nfft)[:, : tau_max + 1]
+    cross = np.fft.irfft(np.conj(a) * b, nfft)[:, : tau_max + 2]
     cs = np.concatenate([np.zeros((n, 1)), np.cumsum(x * x, axis=1)], axis=1)
     e0 = cs[:, w : w + 1]
-    taus = np.arange(tau_max + 1)
+    taus = np.arange(tau_max + 2)
     e_tau = cs[:, taus + w] - cs[:, taus]
     d = np.maximum(e0 + e_tau - 2.0 * cross, 0.0)
     d[:, 0] = 0.0
@@ -102,20 +103,15 @@ def yin_f0(
     mid = c[:, 1:-1]
     is_min = (mid <= c[:, :-2]) & (mid <= c[:, 2:]) & (mid < options.yin_threshold)
     has = is_min.any(axis=1)
-    first = np.argmax(is_min, axis=1)
-    glob = np.argmin(mid, axis=1)
-    k = np.where(has, first, glob)
-    tau = k + tau_min
+    tau = np.where(has, np.argmax(is_min, axis=1), np.argmin(mid, axis=1)) + tau_min
     rows = np.arange(n)
     y0 = cmndf[rows, tau - 1]
     y1 = cmndf[rows, tau]
-    y2 = cmndf[rows, np.minimum(tau + 1, tau_max)]
+    y2 = cmndf[rows, tau + 1]
     denom = y0 - 2.0 * y1 + y2
     with np.errstate(invalid="ignore", divide="ignore"):
         shift = np.where(np.abs(denom) > 1e-12, 0.5 * (y0 - y2) / denom, 0.0)
-    shift = np.clip(shift, -1.0, 1.0)
-    f0 = sr / (tau + shift)
-    return f0, y1
+    return sr / (tau + np.clip(shift, -1.0, 1.0)), y1
 
 
 def voiced_f0(
@@ -126,18 +122,23 @@ def voiced_f0(
     *,
     options: PitchOptions = DEFAULT_PITCH,
 ) -> np.ndarray:
-    """F0 in Hz where the frame is voiced, NaN elsewhere.
+    """F0 in Hz where the frame is voiced, NaN elsewhere, shape (n,).
 
-    Voiced = periodic enough (aperiodicity <= voicing_max), loud enough above the noise
-    floor, and F0 inside the searched range. All inputs have shape (n,).
+    Voiced = periodic enough (aperiodicity <= voicing_max), the frame is
+    ``min_level_db`` above the noise floor, and F0 is inside the searched range.
+
+    Args:
+        f0_hz, aperiodicity: (n,) from :func:`yin_f0`.
+        level_db: (n,) frame level in dBFS; noise_db: (n,) or scalar noise floor in dBFS.
     """
+    f0 = f0_hz
     ok = (
         (aperiodicity <= options.voicing_max)
         & (level_db >= noise_db + options.min_level_db)
-        & (f0_hz >= options.f0_min_hz)
-        & (f0_hz <= options.f0_max_hz)
+        & (f0 >= options.f0_min_hz)
+        & (f0 <= options.f0_max_hz)
     )
-    return np.where(ok, f0_hz, np.nan)
+    return np.where(ok, f0, np.nan)
 
 
 def hz_to_semitones(f_hz: np.ndarray | float, *, ref_hz: float) -> np.ndarray:
@@ -173,7 +174,9 @@ def pitch_stats(f0_hz: np.ndarray) -> dict:
         "f0_range_st": round(rng, 2),
         "f0_sd_st": round(sd, 2),
         "voiced_s": round(voiced_s, 2),
-        "monotone": None if voiced_s < 1.0 else bool(rng < MONOTONE_RANGE_ST or sd < MONOTONE_SD_ST),
+        "monotone": None
+        if voiced_s < 1.0
+        else bool(rng < MONOTONE_RANGE_ST or sd < MONOTONE_SD_ST),
     }
 
 
@@ -195,4 +198,4 @@ def loudness_stats(level_dbfs: np.ndarray) -> dict:
     }
 
 
-assert FRAME_LEN >= DEFAULT_PITCH.window_len + SR / DEFAULT_PITCH.f0_min_hz + 1
+assert DEFAULT_PITCH.window_len + SR / DEFAULT_PITCH.f0_min_hz + 1 <= FRAME_LEN

@@ -50,7 +50,9 @@ def _mel(f: np.ndarray | float) -> np.ndarray:
 
 
 def _band_matrix(options: VadOptions) -> np.ndarray:
-    edges_mel = np.linspace(_mel(options.band_min_hz), _mel(options.band_max_hz), options.n_bands + 1)
+    edges_mel = np.linspace(
+        _mel(options.band_min_hz), _mel(options.band_max_hz), options.n_bands + 1
+    )
     edges = 700.0 * (10 ** (edges_mel / 2595.0) - 1.0)
     freqs = np.fft.rfftfreq(N_FFT, 1.0 / SR)
     m = np.zeros((len(freqs), options.n_bands))
@@ -100,7 +102,7 @@ class NoiseFloor:
     def __init__(self, k: int, *, options: VadOptions = DEFAULT_VAD) -> None:
         self.k = k
         self.options = options
-        frames = max(4, int(round(options.noise_window_s * FRAME_RATE_HZ)))
+        frames = max(4, round(options.noise_window_s * FRAME_RATE_HZ))
         self.n_sub = 4  # sub-windows of the minimum search (Martin's U)
         self.sub_len = max(1, frames // self.n_sub)  # frames per sub-window (Martin's V)
         self.reset()
