@@ -172,7 +172,14 @@ class VoiceAnalyzer:
         level = rms_dbfs(frames)
         vad_events = self.vad.update(frames, times, level_db=level)
         noise = self.vad.last_noise_db
-        f0_raw, aperiodicity = yin_f0(frames, options=self.options.pitch)
+        # pitch only where a frame could be voiced: loud enough above the noise floor
+        f0_raw = np.full(len(times), np.nan)
+        aperiodicity = np.ones(len(times))
+        loud = level >= noise + min(
+            self.options.pitch.min_level_db, self.options.rate.min_peak_snr_db
+        )
+        if loud.any():
+            f0_raw[loud], aperiodicity[loud] = yin_f0(frames[loud], options=self.options.pitch)
         f0 = voiced_f0(f0_raw, aperiodicity, level, noise, options=self.options.pitch)
         periodic = aperiodicity <= self.options.rate.voicing_max
         self._nuclei.extend(self.syllables.update(level, periodic, noise, times))

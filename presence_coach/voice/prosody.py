@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.fft as sfft
 
 from presence_coach.voice.frames import FRAME_LEN, SR
 
@@ -52,6 +53,9 @@ def rms_dbfs(frames: np.ndarray, *, length: int = 400) -> np.ndarray:
     return np.maximum(10.0 * np.log10(power + 1e-30), DBFS_FLOOR)
 
 
+_TAUS = np.arange(4096, dtype=np.float64)  # lag values, shared by every call
+
+
 def _fft_len(n: int) -> int:
     return 1 << int(np.ceil(np.log2(n)))
 
@@ -84,20 +88,21 @@ def yin_f0(
     start = (frames.shape[1] - span) // 2
     x = frames[:, start : start + span]
     x = x - x.mean(axis=1, keepdims=True)
-    nfft = _fft_len(w + span)
-    a = np.fft.rfft(x[:, :w], nfft)
-    b = np.fft.rfft(x, nfft)
-    cross = np.fft.irfft(np.conj(a) * b, nfft)[:, : tau_max + 2]
-    cs = np.concatenate([np.zeros((n, 1)), np.cumsum(x * x, axis=1)], axis=1)
-    e0 = cs[:, w : w + 1]
-    taus = np.arange(tau_max + 2)
-    e_tau = cs[:, taus + w] - cs[:, taus]
-    d = np.maximum(e0 + e_tau - 2.0 * cross, 0.0)
+    # j + tau < span for every term, so a circular correlation of length >= span is exact
+    nfft = _fft_len(span)
+    xf = x.astype(np.float32)
+    a = sfft.rfft(xf[:, :w], nfft, axis=1)
+    b = sfft.rfft(xf, nfft, axis=1)
+    cross = sfft.irfft(np.conj(a) * b, nfft, axis=1)[:, : tau_max + 2].astype(np.float64)
+    cs = np.zeros((n, span + 1))
+    np.cumsum(x * x, axis=1, out=cs[:, 1:])
+    m = tau_max + 2
+    d = cs[:, w : w + 1] + (cs[:, w : w + m] - cs[:, :m]) - 2.0 * cross
+    np.maximum(d, 0.0, out=d)
     d[:, 0] = 0.0
     cum = np.cumsum(d[:, 1:], axis=1)
     cmndf = np.ones_like(d)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cmndf[:, 1:] = np.where(cum > 0, d[:, 1:] * taus[1:] / cum, 1.0)
+    cmndf[:, 1:] = d[:, 1:] * _TAUS[1:m] / np.maximum(cum, 1e-20)
     # local minima under the threshold inside the lag range; the first one is the period
     c = cmndf[:, tau_min - 1 : tau_max + 1]
     mid = c[:, 1:-1]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import scipy.fft as sfft
 
 from presence_coach.voice.frames import FRAME_LEN, FRAME_RATE_HZ, HOP, SR
 from presence_coach.voice.prosody import DBFS_FLOOR
@@ -86,7 +87,7 @@ def band_levels_db(frames: np.ndarray, *, options: VadOptions = DEFAULT_VAD) -> 
         _BANDS_CACHE[options] = _band_matrix(options)
     c = frames.shape[1] // 2
     seg = frames[:, c - N_FFT // 2 : c + N_FFT // 2] * _WINDOW
-    spec = np.fft.rfft(seg, axis=1)
+    spec = sfft.rfft(seg.astype(np.float32, copy=False), axis=1)
     power = (spec.real**2 + spec.imag**2) * (2.0 / (_WINDOW_POWER * N_FFT))
     band = power @ _BANDS_CACHE[options] * N_FFT / 2
     return np.maximum(10.0 * np.log10(band + 1e-30), DBFS_FLOOR)
