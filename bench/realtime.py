@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 from presence_coach.models import find_model  # noqa: E402
 from presence_coach.session.engine import FrameLoop  # noqa: E402
 from presence_coach.sources.video import VideoSource  # noqa: E402
-from presence_coach.summary.timeline import timeline_row  # noqa: E402
+from presence_coach.summary.exports import timeline_row  # noqa: E402
 from presence_coach.vision.face import FaceAnalyzer, native_stderr_captured  # noqa: E402
 
 SHARED = Path(os.environ.get("PRESENCE_COACH_SHARED", REPO.parent / "shared"))

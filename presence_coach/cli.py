@@ -13,9 +13,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from presence_coach import __version__
 from presence_coach.errors import PresenceCoachError, UsageError
+
+if TYPE_CHECKING:
+    from presence_coach.sources.video import VideoSource
 
 PROG = "presence-coach"
 STATUS_EVERY_S = 1.0  # live status line refresh
@@ -90,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("video", metavar="VIDEO", help="video file (mp4, mkv, webm, ...) or URL")
     p.add_argument("--timeline", metavar="FILE", help="write one CSV row per analysed frame")
+    p.add_argument(
+        "--events", metavar="FILE", help="write events (nods, gaze episodes, ...) as JSON lines"
+    )
     p.add_argument(
         "--realtime",
         action="store_true",
@@ -209,119 +216,83 @@ def cmd_session(args: argparse.Namespace) -> int:
 
 def _run_video(
     args: argparse.Namespace,
-    source: object,
+    source: VideoSource,
     *,
     progress: bool,
     duration_s: float | None = None,
     status: bool = False,
 ) -> int:
-    import numpy as np
     from tqdm import tqdm
 
     from presence_coach import models
     from presence_coach.files import check_writable, write_json_private
-    from presence_coach.session.engine import FrameLoop
-    from presence_coach.sources.video import VideoSource
-    from presence_coach.summary.metrics import video_summary
+    from presence_coach.session.analysis import RunOptions, VideoAnalysis
     from presence_coach.summary.terminal import format_performance, format_summary
-    from presence_coach.summary.timeline import TimelineWriter
-    from presence_coach.vision.face import FaceAnalyzer
 
-    assert isinstance(source, VideoSource)
-    timeline_path = getattr(args, "timeline", None)
-    outputs = [(timeline_path, "--timeline"), (args.json, "--json")]
-    for path, flag in outputs:
-        if path:
-            check_writable(path, flag=flag)
-    model_path = models.find_model(models.FACE_LANDMARKER, models_dir=args.models_dir)
-
-    columns: dict[str, list[float]] = {k: [] for k in ("t", "face", "yaw", "pitch", "roll")}
-    interrupted = False
-    with (
-        FaceAnalyzer(model_path) as analyzer,  # before the source: no frames pile up meanwhile
-        source,
-        TimelineWriter(timeline_path) if timeline_path else _null() as timeline,
-    ):
-        loop = FrameLoop(source, analyzer, max_fps=args.max_fps)
-        total = source.frame_count if source.kind == "file" else None
-        bar = tqdm(total=total or None, unit="frame", disable=not progress or None, leave=False)
-        status_line = _StatusLine(loop) if status else None
-        with _stop_on_signals(loop.stop):
-            try:
-                for frame, sample in loop:
-                    if timeline is not None:
-                        with loop.times.time("output"):
-                            timeline.write(sample)
-                    for key in columns:
-                        columns[key].append(float(getattr(sample, key)))
-                    bar.update(1)
-                    if status_line is not None:
-                        status_line.update(frame.t, sample)
-                    if duration_s is not None and frame.t >= duration_s:
-                        break
-            finally:
-                bar.close()
-                if status_line is not None:
-                    status_line.close()
-        interrupted = loop.stop.is_set()
-
-    arrays = {k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}
-    summary: dict[str, object] = {
-        "version": __version__,
-        "source": {
-            "kind": source.kind,
-            "name": str(source.target),
-            "fps": round(source.fps, 3),
-            "width": source.width,
-            "height": source.height,
-            "realtime": source.live,
-        },
-        "interrupted": interrupted,
-        **video_summary(
-            arrays["t"], arrays["face"] > 0, arrays["yaw"], arrays["pitch"], arrays["roll"]
-        ),
-        "performance": loop.performance(),
+    outputs = {
+        "--timeline": getattr(args, "timeline", None),
+        "--events": getattr(args, "events", None),
+        "--json": args.json,
     }
-    if source.end_reason:
-        summary["source"]["ended"] = source.end_reason  # type: ignore[index]
-    if args.json:
-        write_json_private(args.json, summary)
+    paths = {flag: check_writable(p, flag=flag) if p else None for flag, p in outputs.items()}
+    model_path = models.find_model(models.FACE_LANDMARKER, models_dir=args.models_dir)
+    options = RunOptions(
+        max_fps=args.max_fps,
+        duration_s=duration_s,
+        timeline_path=paths["--timeline"],
+        events_path=paths["--events"],
+    )
+    analysis = VideoAnalysis(source, model_path, options)
+    stop = threading.Event()
+    bar = tqdm(unit="frame", disable=not progress or None, leave=False)
+    status_line = _StatusLine() if status else None
+
+    def on_sample(frame: object, sample: object, loop: object) -> None:
+        if bar.total is None and source.frame_count:
+            bar.total = source.frame_count
+        bar.update(1)
+        if status_line is not None:
+            status_line.update(frame.t, sample, loop.counters)  # type: ignore[attr-defined]
+
+    with _stop_on_signals(stop):
+        try:
+            summary = analysis.run(on_sample, stop=stop)
+        finally:
+            bar.close()
+            if status_line is not None:
+                status_line.close()
+    if paths["--json"]:
+        write_json_private(paths["--json"], summary)
     print(format_summary(summary))
     if args.stats:
         print(format_performance(summary["performance"]))  # type: ignore[arg-type]
-    if not arrays["t"].size:
+    if not summary["frames"]:
         raise PresenceCoachError(f"no frames could be read from {source.target}")
-    return INTERRUPTED_EXIT if interrupted else 0
+    return INTERRUPTED_EXIT if summary["interrupted"] else 0
 
 
 class _StatusLine:
     """A compact one-line live status on stderr, refreshed about once a second."""
 
-    def __init__(self, loop: object) -> None:
-        self._loop = loop
+    def __init__(self) -> None:
         self._next = 0.0
         self._tty = sys.stderr.isatty()
 
-    def update(self, t: float, sample: object) -> None:
+    def update(self, t: float, sample: object, counters: object) -> None:
         now = time.monotonic()
         if now < self._next:
             return
         self._next = now + STATUS_EVERY_S
-        c = self._loop.counters  # type: ignore[attr-defined]
         face = "face found" if sample.face else "no face   "  # type: ignore[attr-defined]
         mins, secs = divmod(int(t), 60)
-        line = f"{mins:02d}:{secs:02d}  {face}  frames {c.frames}  dropped {c.dropped}"
+        frames, dropped = counters.frames, counters.dropped  # type: ignore[attr-defined]
+        line = f"{mins:02d}:{secs:02d}  {face}  frames {frames}  dropped {dropped}"
         end = "\r" if self._tty else "\n"
         print(line + "  (Ctrl+C to stop)", end=end, file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self._tty:
             print(file=sys.stderr)
-
-
-@contextmanager
-def _null() -> Iterator[None]:
-    yield None
 
 
 @contextmanager

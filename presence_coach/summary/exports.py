@@ -1,13 +1,19 @@
-"""Per-frame timeline export (CSV), one row per analysed frame."""
+"""Exports written while a run goes on: the per-frame timeline (CSV) and events (JSON lines).
+
+Both stream to private files row by row, so a run stopped early keeps what it measured.
+"""
 
 from __future__ import annotations
 
 import csv
+import json
 import math
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO
 
 from presence_coach.files import open_private
+from presence_coach.vision.events import Event
 from presence_coach.vision.face import FaceSample
 
 TIMELINE_COLUMNS = (
@@ -29,11 +35,14 @@ TIMELINE_COLUMNS = (
     "box_y",
     "box_w",
     "box_h",
+    "gaze",  # camera | screen | away | unknown (vision.gaze_state)
+    "head",  # "nod" or "shake" while one is in progress, else empty (vision.nods)
 )
 
 
-def timeline_row(sample: FaceSample) -> list[str]:
-    """CSV cells for one sample; no face leaves the feature cells empty."""
+def timeline_row(sample: FaceSample, state: Mapping[str, str] | None = None) -> list[str]:
+    """CSV cells for one sample and its detector state (``gaze``, ``head``); no face leaves
+    the feature cells empty."""
     values = (
         sample.t,
         int(sample.face),
@@ -51,7 +60,8 @@ def timeline_row(sample: FaceSample) -> list[str]:
         sample.jaw_open,
         *sample.box,
     )
-    return [_cell(v) for v in values]
+    state = state or {}
+    return [_cell(v) for v in values] + [state.get("gaze", ""), state.get("head", "")]
 
 
 class TimelineWriter:
@@ -62,14 +72,36 @@ class TimelineWriter:
         self._csv = csv.writer(self._fh)
         self._csv.writerow(TIMELINE_COLUMNS)
 
-    def write(self, sample: FaceSample) -> None:
-        self._csv.writerow(timeline_row(sample))
+    def write(self, sample: FaceSample, state: Mapping[str, str] | None = None) -> None:
+        self._csv.writerow(timeline_row(sample, state))
 
     def close(self) -> None:
         if not self._fh.closed:
             self._fh.close()
 
     def __enter__(self) -> TimelineWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class EventWriter:
+    """Streams events to a private JSON-lines file, one object per line, flushed as written."""
+
+    def __init__(self, path: str | Path) -> None:
+        self._fh: IO = open_private(path, encoding="utf-8")
+
+    def write(self, events: Iterable[Event]) -> None:
+        for event in events:
+            self._fh.write(json.dumps(event.to_json(), allow_nan=False) + "\n")
+        self._fh.flush()
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+
+    def __enter__(self) -> EventWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -26,6 +26,24 @@ def format_summary(summary: Mapping[str, object]) -> str:
                 f"  {label:<14} median {d['median']:+.1f} deg, 90% within "
                 f"{d['p5']:+.1f}..{d['p95']:+.1f}"
             )
+    events = summary.get("face_events")
+    if isinstance(events, Mapping):
+        for key, label in (
+            ("nods", "nods"),
+            ("shakes", "head shakes"),
+            ("smiles", "smiles"),
+            ("eye_contacts", "eye contact"),
+        ):
+            rate = events.get(f"{key}_per_min")
+            per_min = f" ({rate:.1f} a minute)" if rate is not None else ""
+            lines.append(f"  {label:<14} {events[key]}{per_min}")
+        shares = events.get("gaze_fraction") or {}
+        if shares.get("camera") is not None:
+            flag = "" if events.get("calibrated") else " (uncalibrated estimate)"
+            lines.append(
+                f"  gaze           camera {_pct(shares['camera'])}, screen "
+                f"{_pct(shares['screen'])}, away {_pct(shares['away'])} of face time{flag}"
+            )
     dropped = perf["frames_dropped"]
     lines.append(
         f"  performance    {perf['analysis_fps']} frames/s analysed, {dropped} dropped, "

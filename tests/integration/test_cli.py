@@ -67,6 +67,40 @@ def test_analyze_writes_timeline_and_summary(tmp_path: Path) -> None:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+def test_analyze_writes_events_and_detector_state(tmp_path: Path) -> None:
+    timeline, events, summary = tmp_path / "t.csv", tmp_path / "e.jsonl", tmp_path / "s.json"
+    proc = run_cli(
+        "analyze",
+        CLIPS["d10"],
+        "--timeline",
+        timeline,
+        "--events",
+        events,
+        "--json",
+        summary,
+        "--quiet",
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader(timeline.open()))
+    assert {"gaze", "head"} <= set(rows[0])
+    assert {r["gaze"] for r in rows} <= {"camera", "screen", "away", "unknown"}
+    assert {r["head"] for r in rows} <= {"", "nod", "shake"}
+    lines = [json.loads(line) for line in events.read_text().splitlines()]
+    assert lines and all({"type", "start", "end"} <= set(e) for e in lines)
+    assert all(e["start"] <= e["end"] for e in lines)
+    # d10 is labelled: mostly looking into the lens, with glances left/right around 8-10 s
+    gaze = [e for e in lines if e["type"] == "gaze"]
+    assert gaze[0]["start"] == 0.0 and gaze[-1]["end"] == pytest.approx(float(rows[-1]["t"]))
+    assert any(e["state"] == "away" and 7.5 <= e["start"] <= 10.5 for e in gaze)
+    face_events = json.loads(summary.read_text())["face_events"]
+    assert face_events["calibrated"] is False
+    assert face_events["eye_contacts"] == sum(e["type"] == "eye_contact" for e in lines) >= 1
+    assert face_events["nods"] == sum(e["type"] == "nod" for e in lines)
+    assert face_events["gaze_fraction"]["camera"] > 0.5
+    assert stat.S_IMODE(events.stat().st_mode) == 0o600
+    assert "eye contact" in proc.stdout
+
+
 def test_max_fps_analyses_fewer_frames(tmp_path: Path) -> None:
     summary = tmp_path / "s.json"
     proc = run_cli("analyze", CLIPS["d18"], "--max-fps", "10", "--json", summary, "--quiet")
