@@ -4,7 +4,8 @@ One process, one run, over the clips in ../shared/media/faces at their own size 
 to 640x480 and 1280x720:
 
 * bare   decode + BGR->RGB + ``detect_for_video`` and nothing else
-* full   the product's loop: VideoSource -> FrameLoop (features, timings) -> timeline rows
+* full   the product's pipeline: VideoSource -> FrameLoop (features, timings) -> event
+         detectors -> timeline and event files (session.analysis.VideoAnalysis)
 * paced  the full loop fed in real time like a camera (newest-frame slot): CPU share of one
          core, dropped frames, capture-to-sample latency and whether it grows
 
@@ -15,11 +16,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
 import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,10 +33,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from presence_coach.models import find_model  # noqa: E402
-from presence_coach.session.engine import FrameLoop  # noqa: E402
-from presence_coach.sources.video import VideoSource  # noqa: E402
-from presence_coach.summary.exports import timeline_row  # noqa: E402
-from presence_coach.vision.face import FaceAnalyzer, native_stderr_captured  # noqa: E402
+from presence_coach.session.analysis import RunOptions, VideoAnalysis  # noqa: E402
+from presence_coach.sources.video import Frame, VideoSource  # noqa: E402
+from presence_coach.vision.face import native_stderr_captured  # noqa: E402
 
 SHARED = Path(os.environ.get("PRESENCE_COACH_SHARED", REPO.parent / "shared"))
 CLIPS = sorted((SHARED / "media" / "faces").glob("*.mp4"))
@@ -146,19 +146,27 @@ def run_bare(path: Path, model: Path) -> Run:
 
 
 def run_full(path: Path, model: Path, *, realtime: bool, max_fps: float | None = None) -> Run:
-    sink = io.StringIO()
-    with FaceAnalyzer(model) as analyzer, VideoSource(path, realtime=realtime) as source:
-        loop = FrameLoop(source, analyzer, max_fps=max_fps)
+    """The product pipeline (analysis.VideoAnalysis): loop, detectors, timeline and events."""
+    with tempfile.TemporaryDirectory() as tmp:
+        options = RunOptions(
+            max_fps=max_fps,
+            timeline_path=Path(tmp) / "timeline.csv",
+            events_path=Path(tmp) / "events.jsonl",
+        )
+        source = VideoSource(path, realtime=realtime)
+        analysis = VideoAnalysis(source, model, options)
         run = Run(media_s=media_seconds(path)[0])
-        for frame, sample in loop:
-            with loop.times.time("output"):
-                sink.write(",".join(timeline_row(sample)))
+
+        def on_sample(frame: Frame, sample: object, loop: object) -> None:
             if realtime:
                 run.latencies_s.append(source.clock.now() - frame.t_captured)
-        run.frames = loop.counters.frames
-        run.wall_s, run.cpu_s = loop.wall_s, loop.cpu_s
-        run.dropped = loop.counters.dropped
-        run.stages = loop.times.summary_ms()
+
+        summary = analysis.run(on_sample)
+    perf = summary["performance"]
+    run.frames = perf["frames_analyzed"]
+    run.wall_s, run.cpu_s = perf["wall_s"], perf["cpu_s"]
+    run.dropped = perf["frames_dropped"]
+    run.stages = perf["stages"]
     return run
 
 
@@ -271,8 +279,9 @@ Written by `bench/realtime.py` (run: `make bench`). Do not edit by hand.
 
 ## Throughput: bare loop vs full pipeline (as fast as possible)
 
-Bare = decode + BGR->RGB + `detect_for_video`. Full = the product's loop (source, conversion,
-inference, pose/gaze/blendshape features, timeline row). Best of {args.reps} runs per clip.
+Bare = decode + BGR->RGB + `detect_for_video`. Full = the product's pipeline (source,
+conversion, inference, pose/gaze/blendshape features, nod/shake/gaze/smile detectors, timeline
+and event files). Best of {args.reps} runs per clip.
 
 | size | frames | bare ms/frame | full ms/frame | full/bare | full fps |
 |---|---|---|---|---|---|

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 from typing import IO
 
@@ -27,9 +28,9 @@ def check_writable(path: str | Path, *, flag: str) -> Path:
 
 def open_private(path: str | Path, mode: str = "w", **kwargs: object) -> IO:
     """Open a text file for writing, created 0600 (existing files are tightened to 0600)."""
-    p = Path(path)
-    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
-    os.chmod(p, PRIVATE_FILE_MODE)
+    fd = os.open(Path(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    if stat.S_ISREG(os.fstat(fd).st_mode):  # never chmod a device such as /dev/stdout
+        os.fchmod(fd, PRIVATE_FILE_MODE)
     return os.fdopen(fd, mode, **kwargs)  # type: ignore[call-overload]
 
 
