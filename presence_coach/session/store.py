@@ -1,0 +1,390 @@
+"""The session store: one SQLite database per user (stdlib ``sqlite3``, WAL).
+
+What is stored: sessions, a down-sampled face timeline (10 rows a second), the voice
+timeline, events, the calibration used, and the user's own notes. Never frames or audio.
+
+Writes are batched: :class:`SessionRecorder` keeps rows in memory and commits them about once
+a second, so a crash or ``kill -9`` loses at most about a second. A session that was running
+when the process died stays ``running`` until :meth:`SessionStore.recover` finalises it.
+
+Privacy: the data directory is created 0700 and the database files 0600.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import math
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from presence_coach import __version__
+from presence_coach.errors import PresenceCoachError
+
+DATA_ENV = "PRESENCE_COACH_DATA"
+DB_NAME = "presence-coach.sqlite3"
+PRIVATE_DIR_MODE = 0o700
+FLUSH_EVERY_S = 1.0  # a crash loses at most about this much
+FACE_ROW_HZ = 10.0  # face timeline rows per second (frames are 15-30 a second)
+BUSY_TIMEOUT_S = 5.0
+
+# Schema migrations: entry i brings the database from user_version i to i + 1.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE sessions (
+        id          INTEGER PRIMARY KEY,
+        started_at  TEXT NOT NULL,   -- ISO 8601 UTC, wall clock at session start
+        ended_at    TEXT,            -- NULL while running (or after a crash, until recovered)
+        kind        TEXT NOT NULL,   -- 'live' | 'recording'
+        source      TEXT NOT NULL,   -- camera index, stream URL or file name
+        status      TEXT NOT NULL,   -- 'running' | 'complete' | 'interrupted' | 'recovered'
+        duration_s  REAL,            -- session-clock seconds covered
+        calibration TEXT,            -- JSON of the calibration profile used; NULL = uncalibrated
+        summary     TEXT,            -- JSON summary, written when the session is finalised
+        app_version TEXT NOT NULL
+    );
+    CREATE TABLE face_timeline (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        t REAL NOT NULL, face INTEGER NOT NULL,
+        yaw REAL, pitch REAL, roll REAL, gaze_h REAL, gaze_v REAL,
+        smile REAL, blink REAL, jaw_open REAL, gaze TEXT, head TEXT
+    );
+    CREATE INDEX face_timeline_session ON face_timeline(session_id, t);
+    CREATE TABLE voice_timeline (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        t REAL NOT NULL, speaking INTEGER NOT NULL, rms_dbfs REAL, f0_hz REAL
+    );
+    CREATE INDEX voice_timeline_session ON voice_timeline(session_id, t);
+    CREATE TABLE events (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        type TEXT NOT NULL, start REAL NOT NULL, "end" REAL NOT NULL,
+        attrs TEXT NOT NULL          -- JSON object
+    );
+    CREATE INDEX events_session ON events(session_id, type, start);
+    CREATE TABLE notes (
+        id         INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        text       TEXT NOT NULL
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+FACE_COLUMNS = (
+    "t", "face", "yaw", "pitch", "roll", "gaze_h", "gaze_v", "smile", "blink", "jaw_open",
+    "gaze", "head",
+)  # fmt: skip
+VOICE_COLUMNS = ("t", "speaking", "rms_dbfs", "f0_hz")
+
+
+class StoreError(PresenceCoachError):
+    """The database cannot be opened, is from a newer version, or a session is unknown."""
+
+
+def default_data_dir() -> Path:
+    """``$PRESENCE_COACH_DATA`` if set, else the per-user data dir."""
+    env = os.environ.get(DATA_ENV)
+    return Path(env).expanduser() if env else Path(platformdirs.user_data_dir("presence-coach"))
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: int
+    started_at: str
+    ended_at: str | None
+    kind: str
+    source: str
+    status: str
+    duration_s: float | None
+    calibration: dict | None
+    summary: dict | None
+
+
+@contextlib.contextmanager
+def _private_umask() -> Iterator[None]:
+    old = os.umask(0o077)  # SQLite creates -wal/-shm itself: make them owner-only too
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+class SessionStore:
+    """The user's database. Use as a context manager; ``close()`` is safe twice."""
+
+    def __init__(self, data_dir: str | Path | None = None) -> None:
+        self.dir = Path(data_dir).expanduser() if data_dir else default_data_dir()
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+            os.chmod(self.dir, PRIVATE_DIR_MODE)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot use data folder {self.dir} ({exc.strerror}); "
+                "choose another with --data-dir"
+            ) from None
+        self.path = self.dir / DB_NAME
+        with _private_umask():
+            try:
+                self.db = sqlite3.connect(
+                    self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False
+                )
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA foreign_keys=ON")
+                self._migrate()
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(
+                    f"cannot open the session database {self.path} ({exc}); move the file "
+                    "aside to start a new one"
+                ) from None
+        os.chmod(self.path, 0o600)
+        self._closed = False
+
+    def __enter__(self) -> SessionStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.db.close()
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the session database {self.path} is from a newer Presence Coach "
+                f"(schema {version} > {SCHEMA_VERSION}); update Presence Coach"
+            )
+        for i in range(version, SCHEMA_VERSION):
+            with self.db:
+                self.db.executescript(f"BEGIN; {MIGRATIONS[i]} PRAGMA user_version = {i + 1};")
+
+    # ---- sessions ----------------------------------------------------------------------
+
+    def begin_session(
+        self, *, kind: str, source: str, calibration: Mapping[str, Any] | None = None
+    ) -> int:
+        with self.db:
+            cur = self.db.execute(
+                "INSERT INTO sessions (started_at, kind, source, status, calibration, "
+                "app_version) VALUES (?, ?, ?, 'running', ?, ?)",
+                (utc_now(), kind, source, _json(calibration), __version__),
+            )
+        return int(cur.lastrowid or 0)
+
+    def finalize(
+        self, session_id: int, *, summary: Mapping[str, Any], status: str, duration_s: float
+    ) -> None:
+        with self.db:
+            self.db.execute(
+                "UPDATE sessions SET ended_at = ?, status = ?, summary = ?, duration_s = ? "
+                "WHERE id = ?",
+                (utc_now(), status, _json(summary), duration_s, session_id),
+            )
+
+    def sessions(self) -> list[SessionInfo]:
+        rows = self.db.execute(
+            "SELECT id, started_at, ended_at, kind, source, status, duration_s, calibration, "
+            "summary FROM sessions ORDER BY id"
+        ).fetchall()
+        return [_info(r) for r in rows]
+
+    def session(self, session_id: int) -> SessionInfo:
+        row = self.db.execute(
+            "SELECT id, started_at, ended_at, kind, source, status, duration_s, calibration, "
+            "summary FROM sessions WHERE id = ?",
+            (session_id,),
+        ).fetchone()
+        if row is None:
+            raise StoreError(
+                f"no session {session_id}; `presence-coach history` lists the sessions"
+            )
+        return _info(row)
+
+    def unfinished(self) -> list[int]:
+        """Sessions left ``running`` by a process that died."""
+        return [r[0] for r in self.db.execute("SELECT id FROM sessions WHERE status='running'")]
+
+    def forget(self, session_id: int | None = None) -> int:
+        """Delete one session (or all, with None) and everything recorded with it."""
+        with self.db:
+            if session_id is None:
+                n = self.db.execute("DELETE FROM sessions").rowcount
+            else:
+                self.session(session_id)
+                n = self.db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount
+        self.db.execute("VACUUM")  # deleted rows must not linger in free pages
+        return n
+
+    def add_note(self, session_id: int, text: str) -> None:
+        self.session(session_id)
+        with self.db:
+            self.db.execute(
+                "INSERT INTO notes (session_id, created_at, text) VALUES (?, ?, ?)",
+                (session_id, utc_now(), text),
+            )
+
+    def notes(self, session_id: int) -> list[tuple[str, str]]:
+        return self.db.execute(
+            "SELECT created_at, text FROM notes WHERE session_id = ? ORDER BY id", (session_id,)
+        ).fetchall()
+
+    # ---- rows --------------------------------------------------------------------------
+
+    def face_timeline(self, session_id: int) -> list[dict[str, Any]]:
+        return self._rows("face_timeline", FACE_COLUMNS, session_id)
+
+    def voice_timeline(self, session_id: int) -> list[dict[str, Any]]:
+        return self._rows("voice_timeline", VOICE_COLUMNS, session_id)
+
+    def events(self, session_id: int, type_: str | None = None) -> list[dict[str, Any]]:
+        sql = 'SELECT type, start, "end", attrs FROM events WHERE session_id = ?'
+        args: tuple = (session_id,)
+        if type_:
+            sql += " AND type = ?"
+            args += (type_,)
+        rows = self.db.execute(sql + " ORDER BY start, rowid", args).fetchall()
+        return [{"type": r[0], "start": r[1], "end": r[2], **json.loads(r[3])} for r in rows]
+
+    def _rows(self, table: str, columns: Sequence[str], session_id: int) -> list[dict[str, Any]]:
+        cols = ", ".join(columns)
+        cur = self.db.execute(
+            f"SELECT {cols} FROM {table} WHERE session_id = ? ORDER BY t", (session_id,)
+        )
+        return [dict(zip(columns, r, strict=True)) for r in cur]
+
+    def write_batch(
+        self,
+        session_id: int,
+        *,
+        face: Sequence[Sequence[Any]] = (),
+        voice: Sequence[Sequence[Any]] = (),
+        events: Sequence[tuple[str, float, float, str]] = (),
+    ) -> None:
+        """Commit rows in one transaction."""
+        with self.db:
+            if face:
+                self.db.executemany(
+                    f"INSERT INTO face_timeline (session_id, {', '.join(FACE_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * (len(FACE_COLUMNS) + 1))})",
+                    [(session_id, *row) for row in face],
+                )
+            if voice:
+                self.db.executemany(
+                    f"INSERT INTO voice_timeline (session_id, {', '.join(VOICE_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * (len(VOICE_COLUMNS) + 1))})",
+                    [(session_id, *row) for row in voice],
+                )
+            if events:
+                self.db.executemany(
+                    'INSERT INTO events (session_id, type, start, "end", attrs) '
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(session_id, *e) for e in events],
+                )
+
+
+class SessionRecorder:
+    """Batches one session's rows and commits them about once a second.
+
+    ``add_*`` may be called from the video and audio threads; ``maybe_flush(now)`` is cheap
+    and commits when :data:`FLUSH_EVERY_S` has passed. Face rows are thinned to
+    :data:`FACE_ROW_HZ` (the first frame of each slot is kept).
+    """
+
+    def __init__(self, store: SessionStore, session_id: int) -> None:
+        self.store = store
+        self.session_id = session_id
+        self._face: list[tuple] = []
+        self._voice: list[tuple] = []
+        self._events: list[tuple[str, float, float, str]] = []
+        self._next_face_slot = -math.inf
+        self._last_flush = time.monotonic()
+        self._lock = threading.Lock()
+        self.rows_written = 0
+
+    def add_face(self, sample: Any, state: Mapping[str, str]) -> None:
+        slot = math.floor(sample.t * FACE_ROW_HZ)
+        if slot < self._next_face_slot:
+            return
+        self._next_face_slot = slot + 1
+        features = [_num(getattr(sample, k)) for k in FACE_COLUMNS[2:10]]
+        row = (sample.t, int(sample.face), *features, state.get("gaze", ""), state.get("head", ""))
+        with self._lock:
+            self._face.append(row)
+
+    def add_voice(self, rows: Iterable[Any]) -> None:
+        new = [(r.t, int(r.speaking), _num(r.rms_dbfs), _num(r.f0_hz)) for r in rows]
+        with self._lock:
+            self._voice += new
+
+    def add_events(self, events: Iterable[Mapping[str, Any]]) -> None:
+        """Events as flat dicts with ``type``, ``start``, ``end`` and attributes."""
+        new = []
+        for e in events:
+            attrs = {k: v for k, v in e.items() if k not in ("type", "start", "end")}
+            new.append((str(e["type"]), float(e["start"]), float(e["end"]), _json(attrs) or "{}"))
+        with self._lock:
+            self._events += new
+
+    def maybe_flush(self, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        if now - self._last_flush < FLUSH_EVERY_S:
+            return False
+        self.flush(now)
+        return True
+
+    def flush(self, now: float | None = None) -> None:
+        with self._lock:
+            face, voice, events = self._face, self._voice, self._events
+            self._face, self._voice, self._events = [], [], []
+        if face or voice or events:
+            self.store.write_batch(self.session_id, face=face, voice=voice, events=events)
+            self.rows_written += len(face) + len(voice) + len(events)
+        self._last_flush = time.monotonic() if now is None else now
+
+
+def _num(value: Any) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, allow_nan=False, default=_jsonable)
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    raise TypeError(f"cannot store {type(value).__name__} as JSON")
+
+
+def _info(row: Sequence[Any]) -> SessionInfo:
+    return SessionInfo(
+        id=row[0],
+        started_at=row[1],
+        ended_at=row[2],
+        kind=row[3],
+        source=row[4],
+        status=row[5],
+        duration_s=row[6],
+        calibration=json.loads(row[7]) if row[7] else None,
+        summary=json.loads(row[8]) if row[8] else None,
+    )

@@ -1,0 +1,154 @@
+"""The session store: schema, batching, privacy, crash safety (real SQLite, real processes)."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from presence_coach.session.store import (
+    FACE_ROW_HZ,
+    FLUSH_EVERY_S,
+    SCHEMA_VERSION,
+    SessionRecorder,
+    SessionStore,
+    StoreError,
+)
+from presence_coach.vision.face import FaceSample
+from presence_coach.voice import TimelineRow
+
+
+def _sample(t: float, face: bool = True) -> FaceSample:
+    if not face:
+        return FaceSample(t=t, face=False)
+    return FaceSample(t=t, face=True, yaw=1.0, pitch=-2.0, roll=0.5, gaze_h_left=0.1,
+                      gaze_v_left=0.0, gaze_h_right=0.1, gaze_v_right=0.0, smile=0.2, blink=0.1,
+                      jaw_open=0.05)  # fmt: skip
+
+
+def test_round_trip_with_thinning_and_events(tmp_path: Path) -> None:
+    with SessionStore(tmp_path / "data") as store:
+        sid = store.begin_session(kind="recording", source="clip.mp4", calibration=None)
+        rec = SessionRecorder(store, sid)
+        for i in range(90):  # 3 s at 30 fps
+            rec.add_face(_sample(i / 30, face=i % 10 != 0), {"gaze": "camera", "head": ""})
+        rec.add_voice([TimelineRow(t=0.0, speaking=1, rms_dbfs=-23.5, f0_hz=float("nan"))])
+        rec.add_events([{"type": "nod", "start": 1.0, "end": 1.6, "cycles": 2}])
+        rec.flush()
+        store.finalize(sid, summary={"frames": 90}, status="complete", duration_s=3.0)
+
+        face = store.face_timeline(sid)
+        assert len(face) == 3 * FACE_ROW_HZ  # 30 fps thinned to 10 rows a second
+        assert [r["t"] for r in face][:3] == pytest.approx([0.0, 0.1, 0.2], abs=0.034)
+        assert face[0]["face"] == 0 and face[0]["yaw"] is None  # no face: NULL, not NaN
+        assert face[1]["yaw"] == 1.0 and face[1]["gaze"] == "camera"
+        voice = store.voice_timeline(sid)
+        assert voice == [{"t": 0.0, "speaking": 1, "rms_dbfs": -23.5, "f0_hz": None}]
+        assert store.events(sid) == [{"type": "nod", "start": 1.0, "end": 1.6, "cycles": 2}]
+        info = store.session(sid)
+        assert (info.status, info.kind, info.summary, info.calibration) == (
+            "complete",
+            "recording",
+            {"frames": 90},
+            None,
+        )
+        assert info.ended_at is not None and info.duration_s == 3.0
+
+
+def test_files_are_private(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with SessionStore(data) as store:
+        sid = store.begin_session(kind="live", source="0")
+        SessionRecorder(store, sid).flush()
+        assert stat.S_IMODE(data.stat().st_mode) == 0o700
+        files = list(data.iterdir())
+        assert any(f.name.endswith("-wal") for f in files)
+        for f in files:
+            assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
+
+
+def test_notes_forget_and_unknown_session(tmp_path: Path) -> None:
+    with SessionStore(tmp_path) as store:
+        a = store.begin_session(kind="live", source="0")
+        b = store.begin_session(kind="live", source="0")
+        store.add_note(a, "felt rushed in the first ten minutes")
+        assert [text for _, text in store.notes(a)] == ["felt rushed in the first ten minutes"]
+        SessionRecorder(store, a).add_events([{"type": "pause", "start": 0, "end": 4}])
+        assert store.forget(a) == 1
+        assert [s.id for s in store.sessions()] == [b]
+        assert store.notes(a) == []
+        with pytest.raises(StoreError, match=f"no session {a}"):
+            store.add_note(a, "x")
+        assert store.forget() == 1 and store.sessions() == []
+
+
+def test_schema_version_and_newer_database(tmp_path: Path) -> None:
+    with SessionStore(tmp_path) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        path = store.path
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer Presence Coach"):
+        SessionStore(tmp_path)
+
+
+def test_corrupt_database_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "presence-coach.sqlite3").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="move the file aside"):
+        SessionStore(tmp_path)
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from presence_coach.session.store import SessionRecorder, SessionStore
+    from presence_coach.vision.face import FaceSample
+    store = SessionStore(sys.argv[1])
+    sid = store.begin_session(kind="live", source="test")
+    rec = SessionRecorder(store, sid)
+    t0 = time.monotonic()
+    print("ready", flush=True)
+    while True:  # 30 rows a second in real time, until killed
+        t = time.monotonic() - t0
+        rec.add_face(FaceSample(t=t, face=True, yaw=0.0), {})
+        rec.add_events([{"type": "tick", "start": t, "end": t}])
+        rec.maybe_flush()
+        print(t, flush=True)  # what has been produced so far
+        time.sleep(1 / 30)
+    """
+)
+
+
+def test_kill_9_loses_at_most_about_a_second(tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE,
+                            text=True)  # fmt: skip
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    produced: list[float] = []
+    reader = threading.Thread(target=lambda: produced.extend(map(float, proc.stdout)))
+    reader.start()
+    time.sleep(4.0)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    reader.join()
+    with SessionStore(tmp_path) as store:
+        (sid,) = store.unfinished()  # still 'running': the process died
+        stored = [r["t"] for r in store.face_timeline(sid)]
+        ticks = store.events(sid, "tick")
+    assert len(produced) > 30  # it really ran
+    # everything but the batch not yet committed survived: at most about a second of rows
+    lost_s = produced[-1] - max(stored)
+    assert 0 <= lost_s <= FLUSH_EVERY_S + 0.2, lost_s
+    assert len(ticks) >= len([t for t in produced if t <= max(stored)])
+    assert all(not math.isnan(t) for t in stored)
