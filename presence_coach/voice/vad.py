@@ -35,7 +35,8 @@ class VadOptions:
     noise_window_s: float = 3.0  # minimum-statistics window of the noise floor tracker
     noise_smooth: float = 0.7  # first-order smoothing of band levels fed to the tracker
     noise_bias_db: float = 1.5  # the minimum underestimates the mean noise level by about this
-    min_noise_dbfs: float = -100.0  # noise floor never assumed below this (digital silence)
+    min_noise_dbfs: float = -100.0  # noise floor never assumed below this
+    digital_silence_dbfs: float = -90.0  # quieter frames (muted input) do not teach the floor
     band_min_hz: float = 100.0  # lowest band edge (below: hum and handling noise)
     band_max_hz: float = 4000.0  # highest band edge (telephone and laptop mics carry less)
     n_bands: int = 16  # mel-spaced bands between the two edges
@@ -43,6 +44,7 @@ class VadOptions:
 
 DEFAULT_VAD = VadOptions()
 
+_STRADDLE_FRAMES = FRAME_LEN // HOP  # frames that overlap a given sample
 N_FFT = 512  # samples of the frame centre used for the band spectrum (32 ms)
 
 
@@ -97,7 +99,9 @@ class NoiseFloor:
     """Streaming minimum-statistics noise floor of k level tracks (dB), e.g. bands.
 
     ``update(levels)`` takes (n, k) levels and returns the floor before each frame, (n, k),
-    so a frame is always judged against the noise seen before it.
+    so a frame is always judged against the noise seen before it. The last column is the
+    broadband level: frames under ``digital_silence_dbfs`` there are skipped, so a muted
+    input does not drag the floor down to nothing.
     """
 
     def __init__(self, k: int, *, options: VadOptions = DEFAULT_VAD) -> None:
@@ -114,6 +118,7 @@ class NoiseFloor:
         self._cur_min = np.full(self.k, np.inf)
         self._cur_n = 0
         self._floor = np.full(self.k, np.nan)
+        self._since_silent = _STRADDLE_FRAMES + 1  # frames since the last digitally silent one
 
     @property
     def floor(self) -> np.ndarray:
@@ -126,7 +131,14 @@ class NoiseFloor:
         a = self.options.noise_smooth
         lo = self.options.min_noise_dbfs
         bias = self.options.noise_bias_db
+        silent = levels[:, -1] < self.options.digital_silence_dbfs
         for i, x in enumerate(levels):
+            # a muted or not yet running input is not the room's noise, nor are the frames
+            # that straddle its end (partly zeros)
+            self._since_silent = 0 if silent[i] else self._since_silent + 1
+            if self._since_silent <= _STRADDLE_FRAMES:
+                out[i] = x if np.isnan(self._floor[0]) else self._floor
+                continue
             self._smooth = x.copy() if self._smooth is None else a * self._smooth + (1 - a) * x
             if np.isnan(self._floor[0]):
                 self._floor = np.maximum(self._smooth, lo)
