@@ -45,6 +45,8 @@ MODEL = SHARED / "models" / "face_landmarker.task"
 WORK = REPO / "bench" / "_work" / "headmotion"
 RATES = (30.0, 15.0)
 SEED = 7
+# the bench set: per face one gesture clip and three no-gesture clips, plus talking replays
+SET = {"seed": SEED, "negative_s": 30.0, "negatives_per_face": 3}
 FIELDS = [f.name for f in fields(FaceSample) if f.name not in ("landmarks", "box")]
 
 
@@ -62,14 +64,18 @@ def load_samples(path: Path) -> list[FaceSample]:
     ]
 
 
-def generated(seed: int = SEED) -> list[tuple[headmotion.Scenario, dict[float, list[FaceSample]]]]:
-    """Every scenario with its analyser samples per rate (cached)."""
-    WORK.mkdir(parents=True, exist_ok=True)
+def generated(
+    scenarios: list[headmotion.Scenario] | None = None, work: Path = WORK
+) -> list[tuple[headmotion.Scenario, dict[float, list[FaceSample]]]]:
+    """Every scenario (default: the bench set) with its analyser samples per rate, cached in
+    ``work``."""
+    work.mkdir(parents=True, exist_ok=True)
     out = []
-    for scenario in headmotion.scenarios(seed=seed):
-        digest = hashlib.sha1(repr(scenario).encode()).hexdigest()[:10]
+    for scenario in headmotion.scenarios(**SET) if scenarios is None else scenarios:
+        key = repr((scenario, scenario.base, headmotion.GENERATOR_VERSION))
+        digest = hashlib.sha1(key.encode()).hexdigest()[:10]
         key = f"{scenario.name}-{digest}"
-        paths = {fps: WORK / f"{key}-{int(fps)}fps.npy" for fps in RATES}
+        paths = {fps: work / f"{key}-{int(fps)}fps.npy" for fps in RATES}
         if not all(p.exists() for p in paths.values()):
             t0 = time.perf_counter()
             result = headmotion.analyze_scenario(
@@ -163,6 +169,7 @@ def score_gestures(data) -> dict[float, dict[str, object]]:
 
 
 def clip_samples(clip: Path, step: int) -> list[FaceSample]:
+    """Analyser samples of a real clip, every ``step``-th frame (its own tracking run)."""
     out = []
     with FaceAnalyzer(MODEL) as a, VideoSource(clip) as src:
         for i, frame in enumerate(src):
@@ -174,14 +181,70 @@ def clip_samples(clip: Path, step: int) -> list[FaceSample]:
     return out
 
 
-def score_gaze() -> dict[float, dict[str, float]]:
+def real_clips(
+    names: list[str] | None = None, work: Path | None = WORK / "real"
+) -> dict[str, dict[float, list[FaceSample]]]:
+    """Samples of the real clips (default: all) at each rate, cached in ``work`` if given."""
+    out: dict[str, dict[float, list[FaceSample]]] = {}
+    for clip in sorted(FACES.glob("*.mp4")):
+        if names is not None and clip.stem not in names:
+            continue
+        out[clip.stem] = {}
+        for fps in RATES:
+            step = max(1, round(30.0 / fps))
+            path = work / f"{clip.stem}-{int(fps)}fps.npy" if work else None
+            if path is not None and path.exists():
+                out[clip.stem][fps] = load_samples(path)
+                continue
+            samples = clip_samples(clip, step)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                save_samples(path, samples)
+            out[clip.stem][fps] = samples
+    return out
+
+
+def labelled_nods(name: str) -> list[tuple[float, float]]:
+    """Hand-labelled nods of a real clip (any confidence), as (start, end)."""
+    path = LABELS / f"{name}.json"
+    if not path.exists():
+        return []
+    items = json.loads(path.read_text())["head_events"]
+    return [(e["start"], e["end"]) for e in items if e["type"] == "nod"]
+
+
+def score_real_nods(real: dict[str, dict[float, list[FaceSample]]]) -> dict[float, dict]:
+    """Nods found on the real clips away from (1 s beyond) any labelled nod: false nods on
+    real no-nod material (talking, expressions, tilts). Also the labelled nods found."""
+    out = {}
+    for fps in RATES:
+        false: list[tuple[str, float, float]] = []
+        minutes = 0.0
+        hits = total = 0
+        for name, by_rate in real.items():
+            samples = by_rate[fps]
+            events, _ = run_detectors(samples)
+            nods = labelled_nods(name)
+            span = samples[-1].t - samples[0].t
+            minutes += max(0.0, span - sum(b - a + 2.0 for a, b in nods)) / 60
+            found = [e for e in events if e.type == "nod"]
+            for e in found:
+                if not any(e.start < b + 1 and a - 1 < e.end for a, b in nods):
+                    false.append((name, round(e.start, 2), round(e.end, 2)))
+            total += len(nods)
+            hits += sum(any(e.start < b and a < e.end for e in found) for a, b in nods)
+        out[fps] = {"false": false, "minutes": minutes, "labelled_hits": (hits, total)}
+    return out
+
+
+def score_gaze(real: dict[str, dict[float, list[FaceSample]]]) -> dict[float, dict[str, float]]:
+    """Camera-vs-averted agreement at the hand-labelled instants (unsure, closed left out)."""
     out = {}
     for fps in RATES:
         ok = total = tp = fp = fn = 0
         for label_file in sorted(LABELS.glob("*.json")):
             labels = json.loads(label_file.read_text())
-            step = max(1, round(labels["fps"] / fps))
-            samples = clip_samples(FACES / labels["clip"], step)
+            samples = real[Path(labels["clip"]).stem][fps]
             times = np.array([s.t for s in samples])
             for item in labels["gaze"]:
                 if item["label"] in ("unsure", "closed"):
@@ -202,16 +265,22 @@ def main() -> None:
     print("generating / loading the head-motion set ...", flush=True)
     data = generated()
     gestures = score_gestures(data)
-    gaze = score_gaze()
+    real = real_clips()
+    real_nods = score_real_nods(real)
+    gaze = score_gaze(real)
     n_nods = sum(len(s.events("nod")) for s, _ in data)
     n_shakes = sum(len(s.events("shake")) for s, _ in data)
+    gen_min = sum(s.duration_s for s, _ in data) / 60
+    real_min = sum(v[30.0][-1].t for v in real.values()) / 60
     lines = [
         "# Face event detectors: accuracy",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
         f"Python {platform.python_version()}. Date: {datetime.date.today().isoformat()}.",
-        f"Generated set (seed {SEED}): {len(data)} clips, {n_nods} scripted nods, {n_shakes} "
-        "shakes, 4 faces with gestures/turns/tilts/posture shifts, 3 real talking stretches.",
+        f"Generated set (seed {SEED}): {len(data)} clips ({gen_min:.1f} min), {n_nods} scripted "
+        f"nods, {n_shakes} shakes, 4 faces with gestures and turns/tilts/posture shifts, "
+        f"3 real talking stretches replayed; plus the {len(real)} real clips ({real_min:.1f} min; "
+        "gaze labels on 3).",
         "Produced by `python bench/accuracy_vision.py`.",
         "",
         "| measure | target | 30 fps | 15 fps |",
@@ -229,13 +298,28 @@ def main() -> None:
     row("shake events", "F1 >= 0.90", pr("shake"))
     row("shake tp/fp/fn", "", lambda f: "{}/{}/{}".format(*gestures[f]["shake_counts"]))
     row(
-        "false nods on no-nod motion",
-        "<= 0.2 / min",
-        lambda f: "{} in {:.1f} min = {:.2f} / min".format(
-            gestures[f]["false_nods"],
-            gestures[f]["no_nod_min"],
-            gestures[f]["false_nods"] / gestures[f]["no_nod_min"],
+        "false nods, generated no-nod motion",
+        "",
+        lambda f: "{} in {:.1f} min".format(gestures[f]["false_nods"], gestures[f]["no_nod_min"]),
+    )
+    row(
+        "false nods, real clips away from labelled nods",
+        "",
+        lambda f: "{} in {:.1f} min {}".format(
+            len(real_nods[f]["false"]), real_nods[f]["minutes"], real_nods[f]["false"] or ""
         ),
+    )
+
+    def false_rate(f: float) -> str:
+        count = gestures[f]["false_nods"] + len(real_nods[f]["false"])
+        minutes = gestures[f]["no_nod_min"] + real_nods[f]["minutes"]
+        return f"{count} in {minutes:.1f} min = **{count / minutes:.2f} / min**"
+
+    row("false nods, all no-nod material", "<= 0.2 / min", false_rate)
+    row(
+        "labelled real nods found (low-confidence labels)",
+        "",
+        lambda f: "{} of {}".format(*real_nods[f]["labelled_hits"]),
     )
     row(
         "nod amplitude measured / scripted (median)",

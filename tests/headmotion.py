@@ -42,6 +42,8 @@ from presence_coach.vision.face import FaceAnalyzer, FaceSample
 from presence_coach.vision.pose import rotation_matrix
 
 RENDER_FPS = 30.0
+GENERATOR_VERSION = 2  # bump when the rendering or the bases change (cache keys use it)
+MAX_WIDTH = 640  # base frames wider than this are scaled down (a common webcam size; faster)
 BACKGROUND_FADE = 1.9  # head motion fades to zero between 1 and this many face radii
 PIVOT_BACK = 0.7  # pivot depth behind the face centre, in face widths
 PIVOT_DOWN = 0.25  # pivot below the face centre, in face widths
@@ -59,11 +61,13 @@ class Base:
     end_s: float
 
 
-# Nearly still stretches (no labelled or visible gesture) on four different people.
+# Nearly still stretches (no labelled or visible gesture) on four different people. They are
+# replayed back and forth, so a quick step inside one would turn into a down-up "nod" at every
+# turn-around: d14 ends before the head drops 2 degrees at 11.2 s.
 STILL_BASES = {
     "d0": Base("d0.mp4", 0.2, 2.6),
     "d6": Base("d6.mp4", 0.0, 1.6),
-    "d14": Base("d14.mp4", 9.6, 11.4),
+    "d14": Base("d14.mp4", 9.6, 11.1),
     "d18": Base("d18.mp4", 5.4, 7.1),
 }
 # Real talking / expressive stretches, replayed unchanged as no-gesture motion.
@@ -167,20 +171,28 @@ def negative_script(rng: random.Random, duration_s: float) -> tuple[Motion, ...]
 
 
 def scenarios(
-    *, seed: int = 7, gesture_s: float = 36.0, negative_s: float = 24.0
+    *,
+    seed: int = 7,
+    gesture_s: float = 36.0,
+    negative_s: float = 24.0,
+    negatives_per_face: int = 1,
+    faces: Sequence[str] = tuple(STILL_BASES),
+    talking: bool = True,
 ) -> list[Scenario]:
-    """The generated set: per still face one gesture and one no-gesture clip, plus talking."""
+    """The generated set: per still face one gesture clip and ``negatives_per_face`` no-gesture
+    clips (each its own script), plus the real talking replays when ``talking``."""
     rng = random.Random(seed)
     out = []
-    for face in STILL_BASES:
+    for face in faces:
         out.append(
             Scenario(f"{face}-gestures", face, False, gesture_s, gesture_script(rng, gesture_s))
         )
-        out.append(
-            Scenario(f"{face}-negative", face, False, negative_s, negative_script(rng, negative_s))
-        )
-    for face, base in TALK_BASES.items():
-        out.append(Scenario(f"{face}-talk", face, True, 2 * (base.end_s - base.start_s)))
+        for k in range(negatives_per_face):
+            name = f"{face}-negative" + (f"{k + 1}" if k else "")
+            out.append(Scenario(name, face, False, negative_s, negative_script(rng, negative_s)))
+    if talking:
+        for face, base in TALK_BASES.items():
+            out.append(Scenario(f"{face}-talk", face, True, 2 * (base.end_s - base.start_s)))
     return out
 
 
@@ -202,7 +214,8 @@ def _triangles() -> np.ndarray:
 
 
 def _read_base(path: Path, base: Base, model: Path) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Frames of the base stretch and their landmarks (pixels x, y and z scaled like x)."""
+    """Frames of the base stretch (at most MAX_WIDTH wide) and their landmarks (pixels x, y
+    and z scaled like x)."""
     frames, marks = [], []
     with FaceAnalyzer(model) as analyzer, VideoSource(path) as source:
         for frame in source:
@@ -213,8 +226,12 @@ def _read_base(path: Path, base: Base, model: Path) -> tuple[list[np.ndarray], l
             sample = analyzer.sample(analyzer.detect(rgb, frame.t), frame.t, (w, h))
             if frame.t < base.start_s or sample.landmarks is None:
                 continue
+            image = frame.image
+            if w > MAX_WIDTH:  # landmarks are normalised: scale the image only
+                h, w = round(h * MAX_WIDTH / w), MAX_WIDTH
+                image = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
             lm = sample.landmarks[:468].astype(np.float64) * np.array([w, h, w])
-            frames.append(frame.image)
+            frames.append(image)
             marks.append(lm)
     if len(frames) < 2:
         raise ValueError(f"base {base} has no usable face frames")

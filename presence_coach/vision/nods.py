@@ -69,6 +69,9 @@ class HeadGestureOptions:
     reversal_fraction: float = 0.3
     # an extreme held this long (within the reversal band) ends the swing: the head rests
     settle_s: float = 0.45
+    # creeping on by less than this (degrees) does not restart the settle_s clock, so slow
+    # drift after a swing still lets it settle
+    settle_band_deg: float = 0.5
     # longest 20-80 % travel of one swing (0.4 of a half cycle for a smooth swing); slower
     # motion is a turn or a posture change
     max_swing_s: float = 0.45
@@ -84,8 +87,12 @@ class HeadGestureOptions:
     # ... and in this long a window before it, the angle (less a straight-line drift) moved
     # within onset_rest_ratio of the amplitude: gestures start from rest
     rest_window_s: float = 0.6
-    # the other two angles' ranges during a gesture are at most this fraction of its amplitude
+    # the other gesture angle (yaw for nods, pitch for shakes) moves during a gesture by at
+    # most this fraction of its amplitude (range less a straight-line drift): no diagonal bobs
     max_cross_ratio: float = 0.6
+    # the same for roll, which rides along with real nods and shakes more (and drifts): a
+    # roll-dominated motion is a tilt
+    max_roll_ratio: float = 1.0
     # jaw-open blendshape range (0..1) around a gesture above which the person is talking;
     # speech moves the head (and the pose estimate) by several degrees, so while talking a
     # gesture must reach talking_min_swing_deg
@@ -100,6 +107,7 @@ class HeadGestureOptions:
             "min_shake_swing_deg",
             "min_reversal_deg",
             "settle_s",
+            "settle_band_deg",
             "max_swing_s",
             "min_cycle_s",
             "max_cycle_s",
@@ -107,6 +115,7 @@ class HeadGestureOptions:
             "onset_rest_ratio",
             "rest_window_s",
             "max_cross_ratio",
+            "max_roll_ratio",
             "talking_jaw_range",
             "talking_min_swing_deg",
             "max_gap_s",
@@ -161,6 +170,7 @@ class SwingTracker:
         self._anchor: tuple[float, float] | None = None  # last turning point (t, v)
         self._direction = 0  # +1 rising, -1 falling, 0 at rest
         self._extreme: tuple[float, float] = (0.0, 0.0)  # running extreme (t, v)
+        self._moved: tuple[float, float] = (0.0, 0.0)  # last clear step of the extreme (t, v)
 
     def pending(self) -> Swing | None:
         """The swing in progress (anchor to running extreme), if the angle is moving."""
@@ -185,24 +195,26 @@ class SwingTracker:
         if self._direction == 0:
             if abs(v - self._anchor[1]) >= opts.min_reversal_deg:
                 self._direction = 1 if v > self._anchor[1] else -1
-                self._extreme = (t, v)
+                self._extreme = self._moved = (t, v)
             elif t - self._anchor[0] > opts.settle_s:
                 # at rest: the anchor follows slow drift so the next swing starts from here
                 self._anchor = (t, v)
             return None
         d = self._direction
-        ext_t, ext_v = self._extreme
+        ext_v = self._extreme[1]
         if (v - ext_v) * d > 0:
             self._extreme = (t, v)
+            if (v - self._moved[1]) * d > opts.settle_band_deg:
+                self._moved = (t, v)
             return None
         size = abs(ext_v - self._anchor[1])
         if (ext_v - v) * d >= max(opts.min_reversal_deg, opts.reversal_fraction * size):
             swing = self._swing(self._anchor, self._extreme, settled=False)
             self._anchor = self._extreme
             self._direction = -d
-            self._extreme = (t, v)
+            self._extreme = self._moved = (t, v)
             return swing
-        if t - ext_t >= opts.settle_s:
+        if t - self._moved[0] >= opts.settle_s:
             swing = self._swing(self._anchor, self._extreme, settled=True)
             self._anchor = self._extreme
             self._direction = 0
@@ -310,7 +322,7 @@ class _GestureAxis:
                 return None
             swings = run
             cycles = (len(run) - 1) // 2
-            periods = [run[i + 2].t1 - run[i].t1 for i in range(len(run) - 2)]
+            periods = [run[i + 2].t_arrive - run[i].t_arrive for i in range(len(run) - 2)]
             if max(s.amplitude_deg for s in swings) < opts.min_shake_swing_deg:
                 return None
         if any(not opts.min_cycle_s <= p <= opts.max_cycle_s for p in periods):
@@ -412,11 +424,11 @@ class HeadGestureDetector:
         else:
             amplitude = max(s.amplitude_deg for s in swings)
         opts = self.options
-        own, others = (1, (2, 3)) if axis.kind == "nod" else (2, (1, 3))
+        own, other = (1, 2) if axis.kind == "nod" else (2, 1)
         during = [p for p in self._pose if start <= p[0] <= end]
-        for column in others:
-            values = [p[column] for p in during]
-            if values and max(values) - min(values) > opts.max_cross_ratio * amplitude:
+        # ranges less a straight-line drift: slow posture drift is not part of the gesture
+        for column, ratio in ((other, opts.max_cross_ratio), (3, opts.max_roll_ratio)):
+            if detrended_range([(p[0], p[column]) for p in during]) > ratio * amplitude:
                 return None
         rest = [(p[0], p[own]) for p in self._pose if start - opts.rest_window_s <= p[0] < start]
         seen_rest = bool(rest) and rest[0][0] <= start - opts.rest_window_s / 2
