@@ -77,6 +77,7 @@ class SyllableDetector:
             prev_voiced = bool(voiced[i])
             ok = v and x >= float(noise_db[i]) + o.min_peak_snr_db
             if self._seek_peak:
+                self._valley = min(self._valley, x)
                 if x > self._ext:
                     self._ext, self._ext_t, self._ext_ok = x, ti, ok
                 elif x < self._ext - o.min_dip_db:

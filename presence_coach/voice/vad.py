@@ -28,7 +28,7 @@ class VadOptions:
     """Settings of the speech detector (defaults tuned on the signal, see bench/voice.py)."""
 
     on_db: float = 6.0  # mean band level above the noise floor that starts speech (dB)
-    off_db: float = 3.0  # ... under which speech may end (hysteresis, dB)
+    off_db: float = 4.0  # ... under which speech may end (hysteresis, dB)
     snr_cap_db: float = 30.0  # band SNRs are clipped here so one loud band cannot dominate
     onset_frames: int = 3  # consecutive frames above on_db needed to start speech (10 ms each)
     hangover_s: float = 0.15  # score under off_db this long ends speech (bridges word gaps)
