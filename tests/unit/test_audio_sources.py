@@ -1,0 +1,99 @@
+"""Audio sources on real files: decoding, timing, end of stream, errors."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from presence_coach.errors import NoDeviceError, PresenceCoachError, SourceError
+from presence_coach.sources.audio import (
+    ANALYSIS_RATE_HZ,
+    AudioFileSource,
+    read_audio_file,
+    resolve_input_device,
+)
+from presence_coach.voice.frames import Framer
+from presence_coach.voice.prosody import yin_f0
+
+
+def test_wav_blocks_are_contiguous_and_end_explicitly(speech_dir: Path) -> None:
+    src = AudioFileSource(speech_dir / "conversation_sample.wav", block_s=0.02)
+    blocks = list(src)
+    assert src.eof and src.read() is None
+    assert all(len(b.samples) == 320 for b in blocks[:-1])
+    assert blocks[0].t == 0.0
+    assert np.allclose(np.diff([b.t for b in blocks]), 0.02)
+    assert blocks[-1].t_end == pytest.approx(30.0)
+    ref, sr = sf.read(speech_dir / "conversation_sample.wav", dtype="float32")
+    assert sr == ANALYSIS_RATE_HZ
+    assert np.array_equal(np.concatenate([b.samples for b in blocks]), ref)
+    src.stop()
+    src.stop()  # safe twice
+
+
+def test_44k_file_is_resampled_to_16k_keeping_pitch(tmp_path: Path) -> None:
+    t = np.arange(44_100) / 44_100
+    path = tmp_path / "tone.flac"
+    sf.write(path, 0.5 * np.sin(2 * np.pi * 220 * t), 44_100)
+    x = read_audio_file(path)
+    assert len(x) == pytest.approx(16_000, abs=2)
+    frames, _ = Framer().push(x[2000:14000], 0.0)
+    f0, _ = yin_f0(frames)
+    assert np.max(np.abs(1200 * np.log2(f0 / 220))) < 5
+
+
+def test_real_44k_speech_file(speech_dir: Path) -> None:
+    x = read_audio_file(speech_dir / "north_wind_title.wav")
+    assert len(x) / ANALYSIS_RATE_HZ == pytest.approx(1.283, abs=0.002)
+    assert 0.01 < np.sqrt(np.mean(x**2)) < 0.5
+
+
+def test_audio_track_of_a_video(shared_dir: Path) -> None:
+    x = read_audio_file(shared_dir / "media" / "faces" / "d6.mp4")
+    assert len(x) / ANALYSIS_RATE_HZ == pytest.approx(33.6, abs=0.1)
+    assert np.sqrt(np.mean(x**2)) > 1e-3
+
+
+def test_video_without_audio_track(shared_dir: Path) -> None:
+    with pytest.raises(SourceError, match="no audio track"):
+        read_audio_file(shared_dir / "media" / "faces" / "d0.mp4")
+
+
+def test_missing_and_corrupt_files(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="not found"):
+        AudioFileSource(tmp_path / "nope.wav")
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk" + bytes(100))
+    with pytest.raises(SourceError, match="cannot decode") as err:
+        read_audio_file(bad)
+    assert "\n" not in str(err.value)
+
+
+def test_odd_sample_rate_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "low.wav"
+    sf.write(path, np.zeros(4000), 4000)
+    with pytest.raises(SourceError, match="4000 Hz"):
+        AudioFileSource(path)
+
+
+def test_8k_telephone_rate_is_accepted(tmp_path: Path, speech_dir: Path) -> None:
+    path = tmp_path / "tel.wav"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(speech_dir / "conversation_sample.wav"),
+         "-ar", "8000", str(path)],
+        check=True,
+    )  # fmt: skip
+    assert len(read_audio_file(path)) == pytest.approx(480_000, abs=4)
+
+
+def test_unknown_microphone_is_a_clear_error() -> None:
+    with pytest.raises(PresenceCoachError) as err:
+        resolve_input_device("no such microphone 0xbeef")
+    assert isinstance(err.value, NoDeviceError)
+    assert "\n" not in str(err.value)
+    with pytest.raises(NoDeviceError):
+        resolve_input_device(9999)
