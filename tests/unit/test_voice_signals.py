@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from presence_coach.voice import VoiceAnalyzer, analyze_audio, voice_summary
+from presence_coach.voice import DEFAULT_VOICE, VoiceAnalyzer, analyze_audio, voice_summary
 from presence_coach.voice.frames import FRAME_LEN, HOP, SR, Framer
 from presence_coach.voice.prosody import rms_dbfs, yin_f0
 from presence_coach.voice.rate import syllable_nuclei
@@ -133,7 +133,7 @@ def test_analyzer_events_timeline_and_summary_on_bursts() -> None:
         assert p.duration_s == pytest.approx(gap, abs=0.05)
         assert p.t_known >= p.end
     for u in utts[:-1]:  # a pause is known min_pause_s (+ frame latency) after speech ends
-        assert 0.25 <= u.t_known - u.end <= 0.3
+        assert DEFAULT_VOICE.min_pause_s <= u.t_known - u.end <= DEFAULT_VOICE.min_pause_s + 0.05
     assert res.summary["utterances"] == 5
     assert res.summary["pauses"]["count"] == 4
     assert res.summary["longest_speech_s"] == pytest.approx(0.6, abs=0.05)
