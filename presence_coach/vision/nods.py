@@ -29,6 +29,7 @@ pairs for nods and full back-and-forth periods for shakes (three swings = one cy
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from dataclasses import dataclass
@@ -44,14 +45,19 @@ POSE_HISTORY_S = 8.0  # pose kept for the rest and cross-axis checks (longest ge
 
 def detrended_range(points: list[tuple[float, float]]) -> float:
     """Peak-to-peak of ``(t, value)`` points after removing their least-squares line."""
+    return detrend(points)[0]
+
+
+def detrend(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """Peak-to-peak of ``(t, value)`` points less their least-squares line, and its slope."""
     if len(points) < 3:
-        return 0.0
+        return 0.0, 0.0
     t = np.array([p[0] for p in points])
     v = np.array([p[1] for p in points])
     if np.ptp(t) <= 0:
-        return float(np.ptp(v))
+        return float(np.ptp(v)), 0.0
     slope, intercept = np.polyfit(t - t[0], v, 1)
-    return float(np.ptp(v - (slope * (t - t[0]) + intercept)))
+    return float(np.ptp(v - (slope * (t - t[0]) + intercept))), float(slope)
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,15 @@ class HeadGestureOptions:
     # ... and in this long a window before it, the angle (less a straight-line drift) moved
     # within onset_rest_ratio of the amplitude: gestures start from rest
     rest_window_s: float = 0.6
+    # ... and the straight-line drift there is at most this fast (degrees per second): a
+    # gesture does not start out of a steady ramp (a raise, a turn)
+    max_rest_drift_deg_s: float = 5.0
+    # the 20-80 % travel times of neighbouring swings (e.g. a nod's down and up) differ at most
+    # by this factor: head gestures are smooth oscillations, while a pose jump of one or two
+    # frames (expression, blink, a re-fit of the landmarks) next to a slow drift is not one
+    max_travel_ratio: float = 3.0
+    # travel times are counted as at least this long (one or two frames) for that ratio
+    min_travel_s: float = 0.05
     # the other gesture angle (yaw for nods, pitch for shakes) moves during a gesture by at
     # most this fraction of its amplitude (range less a straight-line drift): no diagonal bobs
     max_cross_ratio: float = 0.6
@@ -114,6 +129,8 @@ class HeadGestureOptions:
             "max_pause_s",
             "onset_rest_ratio",
             "rest_window_s",
+            "max_rest_drift_deg_s",
+            "min_travel_s",
             "max_cross_ratio",
             "max_roll_ratio",
             "talking_jaw_range",
@@ -126,6 +143,8 @@ class HeadGestureOptions:
                 raise ValueError(f"{name}={value} must be a positive number")
         if not 0.0 <= self.reversal_fraction < 1.0:
             raise ValueError(f"reversal_fraction={self.reversal_fraction} must be within 0..1")
+        if self.max_travel_ratio < 1.0:
+            raise ValueError(f"max_travel_ratio={self.max_travel_ratio} must be at least 1")
         if self.max_swing_ratio < 1.0:
             raise ValueError(f"max_swing_ratio={self.max_swing_ratio} must be at least 1")
         if self.min_cycle_s >= self.max_cycle_s:
@@ -327,6 +346,11 @@ class _GestureAxis:
                 return None
         if any(not opts.min_cycle_s <= p <= opts.max_cycle_s for p in periods):
             return None
+        travel = [max(s.travel_s, opts.min_travel_s) for s in swings]
+        if any(
+            max(a, b) > opts.max_travel_ratio * min(a, b) for a, b in itertools.pairwise(travel)
+        ):
+            return None  # a jump next to a slow move: not a smooth oscillation
         amplitude = max(s.amplitude_deg for s in swings)
         if (
             before is not None
@@ -432,7 +456,12 @@ class HeadGestureDetector:
                 return None
         rest = [(p[0], p[own]) for p in self._pose if start - opts.rest_window_s <= p[0] < start]
         seen_rest = bool(rest) and rest[0][0] <= start - opts.rest_window_s / 2
-        if not seen_rest or detrended_range(rest) > opts.onset_rest_ratio * amplitude:
+        rest_range, rest_slope = detrend(rest)
+        if (
+            not seen_rest
+            or rest_range > opts.onset_rest_ratio * amplitude
+            or abs(rest_slope) > opts.max_rest_drift_deg_s
+        ):
             return None  # the head was already moving: talk or expression, not a gesture
         jaw = [p[4] for p in self._pose if start - opts.rest_window_s <= p[0] <= end]
         talking = bool(jaw) and max(jaw) - min(jaw) >= opts.talking_jaw_range
