@@ -302,9 +302,24 @@ def _sounddevice() -> Any:
     return sd
 
 
+_open_streams = 0  # live streams of ours; PortAudio is only re-scanned when none is open
+
+
+def _rescan(sd: Any) -> None:
+    """Re-enumerate devices (PortAudio lists them once, at initialisation): a microphone
+    plugged in, or an audio server started, after start-up is then found too."""
+    if _open_streams == 0:
+        try:
+            sd._terminate()
+            sd._initialize()
+        except Exception:  # keep the old list rather than fail here
+            pass
+
+
 def list_input_devices() -> list[InputDevice]:
-    """All devices that can record, in PortAudio's order."""
+    """All devices that can record, in PortAudio's order (freshly scanned)."""
     sd = _sounddevice()
+    _rescan(sd)
     try:
         devices = sd.query_devices()
         default_in = sd.default.device[0]
@@ -460,6 +475,8 @@ class MicrophoneSource:
                 callback=self._callback,
             )
             self._stream.start()
+            global _open_streams
+            _open_streams += 1
         except Exception as exc:
             self._stream = None
             raise SourceError(
@@ -579,6 +596,8 @@ class MicrophoneSource:
         self._data.set()
         stream, self._stream = self._stream, None
         if stream is not None:
+            global _open_streams
+            _open_streams -= 1
             try:
                 stream.stop()
             finally:
