@@ -42,7 +42,7 @@ from presence_coach.vision.face import FaceAnalyzer, FaceSample
 from presence_coach.vision.pose import rotation_matrix
 
 RENDER_FPS = 30.0
-GENERATOR_VERSION = 2  # bump when the rendering or the bases change (cache keys use it)
+GENERATOR_VERSION = 2  # bump when the rendering changes (cache keys use it and the base)
 MAX_WIDTH = 640  # base frames wider than this are scaled down (a common webcam size; faster)
 BACKGROUND_FADE = 1.9  # head motion fades to zero between 1 and this many face radii
 PIVOT_BACK = 0.7  # pivot depth behind the face centre, in face widths
@@ -68,7 +68,7 @@ STILL_BASES = {
     "d0": Base("d0.mp4", 0.2, 2.6),
     "d6": Base("d6.mp4", 0.0, 1.6),
     "d14": Base("d14.mp4", 9.6, 11.1),
-    "d18": Base("d18.mp4", 5.4, 7.1),
+    "d18": Base("d18.mp4", 5.4, 6.6),  # later its roll drifts by 4 degrees
 }
 # Real talking / expressive stretches, replayed unchanged as no-gesture motion.
 TALK_BASES = {

@@ -105,9 +105,12 @@ class HeadGestureOptions:
     # the other gesture angle (yaw for nods, pitch for shakes) moves during a gesture by at
     # most this fraction of its amplitude (range less a straight-line drift): no diagonal bobs
     max_cross_ratio: float = 0.6
+    # ... and drifts at most this fast (degrees per second): no pitch wobble during a turn
+    max_cross_drift_deg_s: float = 5.0
     # the same for roll, which rides along with real nods and shakes more (and drifts): a
     # roll-dominated motion is a tilt
     max_roll_ratio: float = 1.0
+    max_roll_drift_deg_s: float = 10.0
     # jaw-open blendshape range (0..1) around a gesture above which the person is talking;
     # speech moves the head (and the pose estimate) by several degrees, so while talking a
     # gesture must reach talking_min_swing_deg
@@ -133,6 +136,8 @@ class HeadGestureOptions:
             "min_travel_s",
             "max_cross_ratio",
             "max_roll_ratio",
+            "max_cross_drift_deg_s",
+            "max_roll_drift_deg_s",
             "talking_jaw_range",
             "talking_min_swing_deg",
             "max_gap_s",
@@ -449,10 +454,15 @@ class HeadGestureDetector:
             amplitude = max(s.amplitude_deg for s in swings)
         opts = self.options
         own, other = (1, 2) if axis.kind == "nod" else (2, 1)
-        during = [p for p in self._pose if start <= p[0] <= end]
+        # from the rest window on: the other angles were not moving into the gesture either
+        during = [p for p in self._pose if start - opts.rest_window_s <= p[0] <= end]
         # ranges less a straight-line drift: slow posture drift is not part of the gesture
-        for column, ratio in ((other, opts.max_cross_ratio), (3, opts.max_roll_ratio)):
-            if detrended_range([(p[0], p[column]) for p in during]) > ratio * amplitude:
+        for column, ratio, drift in (
+            (other, opts.max_cross_ratio, opts.max_cross_drift_deg_s),
+            (3, opts.max_roll_ratio, opts.max_roll_drift_deg_s),
+        ):
+            cross_range, cross_slope = detrend([(p[0], p[column]) for p in during])
+            if cross_range > ratio * amplitude or abs(cross_slope) > drift:
                 return None
         rest = [(p[0], p[own]) for p in self._pose if start - opts.rest_window_s <= p[0] < start]
         seen_rest = bool(rest) and rest[0][0] <= start - opts.rest_window_s / 2
