@@ -9,7 +9,7 @@ ARGS ?=
 # elsewhere this is empty and the model lookup falls through to models/ and the user cache.
 export PRESENCE_COACH_MODELS ?= $(wildcard $(abspath ../shared/models))
 
-.PHONY: run test setup setup-test lint bench clean
+.PHONY: run test setup setup-test lint bench bench-deps clean
 
 run: setup  ## set up, fetch the model if missing, start a live session on the default camera
 	$(BIN)/presence-coach models fetch
@@ -36,8 +36,14 @@ $(STAMP): pyproject.toml scripts/install-system-deps
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@
 
-bench: setup  ## speed benchmark; writes bench/RESULTS.md
+bench: bench-deps  ## benchmarks; write bench/RESULTS*.md
 	$(BIN)/python bench/realtime.py
+	$(BIN)/python bench/voice.py
+	$(BIN)/python bench/accuracy_vision.py
+
+bench-deps: setup-test
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python -m pip install -q --no-deps silero-vad
 
 clean:
 	rm -rf $(VENV) bench/_work .pytest_cache
