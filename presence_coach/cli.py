@@ -20,6 +20,7 @@ from presence_coach.errors import PresenceCoachError, UsageError
 
 if TYPE_CHECKING:
     from presence_coach.sources.video import VideoSource
+    from presence_coach.voice import VoiceResult
 
 PROG = "presence-coach"
 STATUS_EVERY_S = 1.0  # live status line refresh
@@ -89,10 +90,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "analyze",
         parents=[models_dir, analysis],
-        help="analyse a recorded video",
-        description="Analyse a video file (or stream URL) frame by frame.",
+        help="analyse a recording (video and its sound, or sound alone)",
+        description="Analyse a recorded video frame by frame and its sound track; or an audio "
+        "file (wav, flac, ...) alone.",
     )
-    p.add_argument("video", metavar="VIDEO", help="video file (mp4, mkv, webm, ...) or URL")
+    p.add_argument(
+        "video",
+        metavar="VIDEO_OR_AUDIO",
+        help="video (mp4, mkv, webm, ...), stream URL or audio file",
+    )
+    p.add_argument(
+        "--audio",
+        metavar="FILE",
+        help="take the voice from this file instead of the recording's own sound track",
+    )
     p.add_argument("--timeline", metavar="FILE", help="write one CSV row per analysed frame")
     p.add_argument(
         "--events", metavar="FILE", help="write events (nods, gaze episodes, ...) as JSON lines"
@@ -200,10 +211,52 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
+    from presence_coach.errors import SourceError
+    from presence_coach.files import check_writable, write_json_private
+    from presence_coach.session.analysis import RunOptions, audio_only
     from presence_coach.sources.video import VideoSource
+    from presence_coach.summary.terminal import format_summary
+    from presence_coach.voice import analyze_audio
 
     source = VideoSource(args.video, realtime=args.realtime)
-    return _run_video(args, source, progress=not args.quiet)
+    try:
+        source.start()  # probe: is there a picture?
+        source.stop()
+        has_video = True
+        source = VideoSource(args.video, realtime=args.realtime)
+    except SourceError as video_error:
+        if source.kind != "file" or "corrupt or not a video" not in str(video_error):
+            raise
+        has_video = False
+
+    voice, voice_note = None, None
+    try:
+        voice = (
+            analyze_audio(args.audio or args.video) if args.audio or source.kind == "file" else None
+        )
+    except SourceError as audio_error:
+        if args.audio:
+            raise
+        if not has_video:
+            raise SourceError(
+                f"cannot read {args.video} as video or as audio: the file is corrupt or not a "
+                "recording"
+            ) from None
+        voice_note = str(audio_error)
+    if has_video:
+        return _run_video(args, source, progress=not args.quiet, voice=voice, voice_note=voice_note)
+
+    assert voice is not None
+    outputs = {"--timeline": args.timeline, "--events": args.events, "--json": args.json}
+    paths = {flag: check_writable(p, flag=flag) if p else None for flag, p in outputs.items()}
+    options = RunOptions(timeline_path=paths["--timeline"], events_path=paths["--events"])
+    summary = audio_only(voice, str(args.video), options)
+    if voice_note:
+        summary["voice_note"] = voice_note
+    if paths["--json"]:
+        write_json_private(paths["--json"], summary)
+    print(format_summary(summary))
+    return 0
 
 
 def cmd_session(args: argparse.Namespace) -> int:
@@ -221,6 +274,8 @@ def _run_video(
     progress: bool,
     duration_s: float | None = None,
     status: bool = False,
+    voice: VoiceResult | None = None,
+    voice_note: str | None = None,
 ) -> int:
     from tqdm import tqdm
 
@@ -241,6 +296,7 @@ def _run_video(
         duration_s=duration_s,
         timeline_path=paths["--timeline"],
         events_path=paths["--events"],
+        voice=voice,
     )
     analysis = VideoAnalysis(source, model_path, options)
     stop = threading.Event()
@@ -257,6 +313,8 @@ def _run_video(
     with _stop_on_signals(stop):
         try:
             summary = analysis.run(on_sample, stop=stop)
+            if voice_note:
+                summary["voice_note"] = voice_note
         finally:
             bar.close()
             if status_line is not None:

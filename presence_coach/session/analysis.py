@@ -7,6 +7,7 @@ benchmarks, so all three run exactly the same pipeline.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +19,9 @@ from presence_coach.session.engine import FrameLoop
 from presence_coach.sources.video import Frame, VideoSource
 from presence_coach.summary.exports import EventWriter, TimelineWriter
 from presence_coach.summary.metrics import video_summary
-from presence_coach.vision.events import FaceEventDetectors
+from presence_coach.vision.events import Event, FaceEventDetectors
 from presence_coach.vision.face import FaceAnalyzer, FaceSample
+from presence_coach.voice import VoiceResult
 
 SUMMARY_COLUMNS = ("t", "face", "yaw", "pitch", "roll")  # kept per frame for the summary
 
@@ -32,6 +34,7 @@ class RunOptions:
     duration_s: float | None = None  # stop once the source clock reaches this
     timeline_path: Path | None = None  # per-frame CSV
     events_path: Path | None = None  # events as JSON lines
+    voice: VoiceResult | None = None  # the voice analysis of the same recording, if any
 
 
 OnSample = Callable[[Frame, FaceSample, FrameLoop], None]
@@ -49,6 +52,7 @@ class VideoAnalysis:
         self.model_path = model_path
         self.options = options
         self.detectors = FaceEventDetectors()
+        self.voice = VoiceTrack(options.voice)
         self.loop: FrameLoop | None = None
         self._columns: dict[str, list[float]] = {k: [] for k in SUMMARY_COLUMNS}
         self._last_t = 0.0
@@ -68,19 +72,21 @@ class VideoAnalysis:
             events = (
                 stack.enter_context(EventWriter(opts.events_path)) if opts.events_path else None
             )
+            voice = self.voice = VoiceTrack(opts.voice)
             loop = self.loop = FrameLoop(self.source, analyzer, max_fps=opts.max_fps)
             if stop is not None:
                 loop.stop = stop  # type: ignore[assignment]
             detectors = self.detectors
             for frame, sample in loop:
                 with loop.times.time("detectors"):
-                    ended = detectors.update(sample)
-                    state = detectors.frame_state(sample)
+                    ended = [voice.annotate(e) for e in detectors.update(sample)]
+                    state = detectors.frame_state(sample) | voice.state_at(sample.t)
                 with loop.times.time("output"):
                     if timeline is not None:
                         timeline.write(sample, state)
-                    if events is not None and ended:
-                        events.write(ended)
+                    if events is not None:
+                        new = voice.events_until(frame.t) + [e.to_json() for e in ended]
+                        events.write(new, now=frame.t)
                     for key, values in self._columns.items():
                         values.append(float(getattr(sample, key)))
                 self._last_t = frame.t
@@ -88,9 +94,9 @@ class VideoAnalysis:
                     on_sample(frame, sample, loop)
                 if opts.duration_s is not None and frame.t >= opts.duration_s:
                     break
-            closing = detectors.finish(self._last_t)
+            closing = [voice.annotate(e) for e in detectors.finish(self._last_t)]
             if events is not None:
-                events.write(closing)
+                events.write([e.to_json() for e in closing] + voice.events_until(math.inf))
         return self.summary()
 
     def summary(self) -> dict:
@@ -101,6 +107,10 @@ class VideoAnalysis:
             arrays["t"], arrays["face"] > 0, arrays["yaw"], arrays["pitch"], arrays["roll"]
         )
         face_present_s = (video["face_present_fraction"] or 0.0) * video["duration_s"]
+        face_events = self.detectors.summary(video["duration_s"], face_present_s)
+        has_voice = self.options.voice is not None
+        face_events["nods_while_silent"] = self.voice.while_silent["nod"] if has_voice else None
+        face_events["shakes_while_silent"] = self.voice.while_silent["shake"] if has_voice else None
         source = self.source
         out: dict[str, object] = {
             "version": __version__,
@@ -114,9 +124,80 @@ class VideoAnalysis:
             },
             "interrupted": self.loop.stop.is_set(),
             **video,
-            "face_events": self.detectors.summary(video["duration_s"], face_present_s),
+            "face_events": face_events,
+            "voice": self.options.voice.summary if self.options.voice else None,
             "performance": self.loop.performance(),
         }
         if source.end_reason:
             out["source"]["ended"] = source.end_reason  # type: ignore[index]
         return out
+
+
+class VoiceTrack:
+    """The voice analysis of a recording, looked up by time while its video is analysed.
+
+    Adds the voice columns to each timeline row, interleaves voice events with face events
+    in time order, and marks nods and shakes made while speaking (``speaking`` attribute:
+    True when speech covers most of the gesture).
+    """
+
+    def __init__(self, voice: VoiceResult | None) -> None:
+        self.voice = voice
+        self._rows = voice.timeline if voice else []
+        self._row_s = (self._rows[1].t - self._rows[0].t) if len(self._rows) > 1 else 0.1
+        self._events = sorted(voice.events, key=lambda e: e.end) if voice else []
+        self._next = 0
+        self.while_silent = {"nod": 0, "shake": 0}  # gestures made while not speaking
+
+    def state_at(self, t: float) -> dict[str, str]:
+        """Voice timeline columns for time ``t`` (empty strings without voice)."""
+        if not self._rows:
+            return {}
+        i = min(max(int((t - self._rows[0].t) / self._row_s), 0), len(self._rows) - 1)
+        row = self._rows[i]
+        f0 = "" if math.isnan(row.f0_hz) else f"{row.f0_hz:.1f}"
+        return {"speaking": str(row.speaking), "rms_dbfs": f"{row.rms_dbfs:.1f}", "f0_hz": f0}
+
+    def speaking_fraction(self, t0: float, t1: float) -> float:
+        if not self._rows:
+            return math.nan
+        a = max(int((t0 - self._rows[0].t) / self._row_s), 0)
+        b = max(math.ceil((t1 - self._rows[0].t) / self._row_s), a + 1)
+        rows = self._rows[a:b]
+        return sum(r.speaking for r in rows) / len(rows) if rows else math.nan
+
+    def annotate(self, event: Event) -> Event:
+        if self.voice is None or event.type not in ("nod", "shake"):
+            return event
+        speaking = self.speaking_fraction(event.start, event.end) > 0.5
+        self.while_silent[event.type] += not speaking
+        return Event(event.type, event.start, event.end, {**event.attrs, "speaking": speaking})
+
+    def events_until(self, t: float) -> list[dict]:
+        """Voice events that ended by ``t``, not yet handed out, as flat JSON objects."""
+        out = []
+        while self._next < len(self._events) and self._events[self._next].end <= t:
+            d = self._events[self._next].as_dict()
+            out.append({"type": d.pop("kind"), "start": d.pop("start"), "end": d.pop("end"), **d})
+            self._next += 1
+        return out
+
+
+def audio_only(voice: VoiceResult, name: str, options: RunOptions) -> dict:
+    """Exports and summary for a recording that has sound but no picture."""
+    if options.timeline_path:
+        track = VoiceTrack(voice)
+        with TimelineWriter(options.timeline_path) as timeline:
+            for row in voice.timeline:
+                timeline.write_voice_only(row.t, track.state_at(row.t))
+    if options.events_path:
+        with EventWriter(options.events_path) as events:
+            events.write(VoiceTrack(voice).events_until(math.inf))
+    return {
+        "version": __version__,
+        "source": {"kind": "audio", "name": name},
+        "interrupted": False,
+        "duration_s": round(voice.duration_s, 3),
+        "frames": 0,
+        "voice": voice.summary,
+    }

@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 
-def format_summary(summary: Mapping[str, object]) -> str:
-    perf = summary["performance"]
+def format_summary(summary: Mapping[str, Any]) -> str:
+    """A few plain lines: what was measured, in words a therapist can use."""
+    stopped = " (stopped early)" if summary.get("interrupted") else ""
+    if summary.get("frames"):
+        lines = [f"Analysed {summary['frames']} frames over {summary['duration_s']} s{stopped}"]
+        lines += _face_lines(summary)
+    else:
+        lines = [f"Analysed {summary['duration_s']} s of sound{stopped}"]
+    voice = summary.get("voice")
+    if voice:
+        lines += _voice_lines(voice)
+    elif summary.get("voice_note"):
+        lines.append(f"  voice          not analysed: {summary['voice_note']}")
+    perf = summary.get("performance")
+    if perf:
+        lines.append(
+            f"  performance    {perf['analysis_fps']} frames/s analysed, "
+            f"{perf['frames_dropped']} dropped, {perf['frames_skipped']} skipped by --max-fps"
+        )
+    return "\n".join(lines)
+
+
+def _face_lines(summary: Mapping[str, Any]) -> list[str]:
+    lines = [f"  face in view   {_pct(summary.get('face_present_fraction'))} of frames"]
     pose = summary["pose"]
-    assert isinstance(perf, Mapping) and isinstance(pose, Mapping)
-    face = summary.get("face_present_fraction")
-    lines = [
-        f"Analysed {summary['frames']} frames over {summary['duration_s']} s"
-        + (" (stopped early)" if summary.get("interrupted") else ""),
-        f"  face in view   {_pct(face)} of frames",
-    ]
     for key, label in (
         ("yaw_deg", "head turn"),
         ("pitch_deg", "head lift"),
@@ -27,7 +43,7 @@ def format_summary(summary: Mapping[str, object]) -> str:
                 f"{d['p5']:+.1f}..{d['p95']:+.1f}"
             )
     events = summary.get("face_events")
-    if isinstance(events, Mapping):
+    if events:
         for key, label in (
             ("nods", "nods"),
             ("shakes", "head shakes"),
@@ -36,7 +52,9 @@ def format_summary(summary: Mapping[str, object]) -> str:
         ):
             rate = events.get(f"{key}_per_min")
             per_min = f" ({rate:.1f} a minute)" if rate is not None else ""
-            lines.append(f"  {label:<14} {events[key]}{per_min}")
+            silent = events.get(f"{key}_while_silent")
+            listening = f", {silent} while you were silent" if silent is not None else ""
+            lines.append(f"  {label:<14} {events[key]}{per_min}{listening}")
         shares = events.get("gaze_fraction") or {}
         if shares.get("camera") is not None:
             flag = "" if events.get("calibrated") else " (uncalibrated estimate)"
@@ -44,12 +62,35 @@ def format_summary(summary: Mapping[str, object]) -> str:
                 f"  gaze           camera {_pct(shares['camera'])}, screen "
                 f"{_pct(shares['screen'])}, away {_pct(shares['away'])} of face time{flag}"
             )
-    dropped = perf["frames_dropped"]
-    lines.append(
-        f"  performance    {perf['analysis_fps']} frames/s analysed, {dropped} dropped, "
-        f"{perf['frames_skipped']} skipped by --max-fps"
-    )
-    return "\n".join(lines)
+    return lines
+
+
+def _voice_lines(voice: Mapping[str, Any]) -> list[str]:
+    pauses = voice["pauses"]
+    rate = voice["rate"]
+    pitch = voice["pitch"]
+    loud = voice["loudness"]
+    lines = [
+        f"  speaking       {_pct(voice.get('speaking_fraction'))} of the time, "
+        f"{voice['utterances']} stretches, longest {voice['longest_speech_s']} s",
+        f"  pauses         {pauses['count']}: {pauses['short']} short (< 1 s), "
+        f"{pauses['medium']} medium (1-3 s), {pauses['long']} long (>= 3 s)",
+    ]
+    if rate.get("articulation_rate_syl_per_s") is not None:
+        lines.append(
+            f"  speech rate    {rate['articulation_rate_syl_per_s']} syllables/s while speaking"
+            f" (about {rate['words_per_min_approx']} words a minute)"
+        )
+    if pitch.get("f0_median_hz") is not None:
+        lines.append(
+            f"  pitch          median {pitch['f0_median_hz']} Hz, range {pitch['f0_range_st']} "
+            "semitones"
+        )
+    if loud.get("median_dbfs") is not None:
+        lines.append(
+            f"  loudness       median {loud['median_dbfs']} dBFS, spread {loud['sd_db']} dB"
+        )
+    return lines
 
 
 def format_performance(perf: Mapping[str, object]) -> str:

@@ -101,6 +101,73 @@ def test_analyze_writes_events_and_detector_state(tmp_path: Path) -> None:
     assert "eye contact" in proc.stdout
 
 
+def test_video_with_a_voice_file_gets_a_voice_track(tmp_path: Path, speech_dir: Path) -> None:
+    timeline, events, summary = tmp_path / "t.csv", tmp_path / "e.jsonl", tmp_path / "s.json"
+    proc = run_cli(
+        "analyze",
+        CLIPS["d18"],
+        "--audio",
+        speech_dir / "conversation_sample.wav",
+        "--timeline",
+        timeline,
+        "--events",
+        events,
+        "--json",
+        summary,
+        "--quiet",
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader(timeline.open()))
+    assert len(rows) == 216 and {"speaking", "rms_dbfs", "f0_hz"} <= set(rows[0])
+    assert all(-120 <= float(r["rms_dbfs"]) <= 0 for r in rows)  # -120: digital silence
+    # the conversation's first words start after a long silence at about 6.7 s
+    speaking = {round(float(r["t"]), 1): r["speaking"] for r in rows}
+    assert speaking[1.0] == speaking[5.0] == "0" and "1" in {speaking[7.0], speaking[7.1]}
+    data = json.loads(summary.read_text())
+    assert data["voice"]["duration_s"] == pytest.approx(30.0, abs=0.1)
+    assert data["voice"]["pauses"]["long"] >= 1
+    lines = [json.loads(line) for line in events.read_text().splitlines()]
+    assert {"utterance", "pause", "gaze"} <= {e["type"] for e in lines}
+    ends = [e["end"] for e in lines]
+    assert ends == sorted(ends)  # face and voice events interleaved in time order
+    nods = data["face_events"]["nods_while_silent"]
+    assert nods is not None and 0 <= nods <= data["face_events"]["nods"]
+
+
+def test_audio_file_alone(tmp_path: Path, speech_dir: Path) -> None:
+    timeline, events, summary = tmp_path / "t.csv", tmp_path / "e.jsonl", tmp_path / "s.json"
+    proc = run_cli(
+        "analyze",
+        speech_dir / "conversation_sample.wav",
+        "--timeline",
+        timeline,
+        "--events",
+        events,
+        "--json",
+        summary,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "of sound" in proc.stdout and "pauses" in proc.stdout
+    data = json.loads(summary.read_text())
+    assert data["source"]["kind"] == "audio" and data["frames"] == 0
+    assert data["voice"]["duration_s"] == pytest.approx(30.0, abs=0.1)
+    rows = list(csv.DictReader(timeline.open()))
+    assert len(rows) == pytest.approx(300, abs=2)  # 10 voice rows a second
+    assert all(r["face"] == "" for r in rows)
+    lines = [json.loads(line) for line in events.read_text().splitlines()]
+    assert [e["start"] for e in lines] == sorted(e["start"] for e in lines)
+    assert {e["type"] for e in lines} == {"utterance", "pause"}
+
+
+def test_video_without_sound_says_so(tmp_path: Path) -> None:
+    summary = tmp_path / "s.json"
+    proc = run_cli("analyze", CLIPS["d0"], "--json", summary, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(summary.read_text())
+    assert data["voice"] is None and "no audio track" in data["voice_note"]
+    assert "voice          not analysed" in proc.stdout
+
+
 def test_max_fps_analyses_fewer_frames(tmp_path: Path) -> None:
     summary = tmp_path / "s.json"
     proc = run_cli("analyze", CLIPS["d18"], "--max-fps", "10", "--json", summary, "--quiet")
@@ -170,7 +237,7 @@ def test_directory_as_video(tmp_path: Path) -> None:
 def test_not_a_video(tmp_path: Path) -> None:
     fake = tmp_path / "session.mp4"
     fake.write_bytes(b"\x00\x01garbage" * 500)
-    assert_one_line_error(run_cli("analyze", fake), "corrupt or not a video")
+    assert_one_line_error(run_cli("analyze", fake), "corrupt or not a recording")
 
 
 def test_unreadable_stream() -> None:
@@ -198,6 +265,17 @@ def test_bad_flags(args: list[str], fragment: str) -> None:
     proc = run_cli(*args)
     assert_one_line_error(proc, fragment)
     assert proc.returncode == 2
+
+
+def test_missing_audio_file() -> None:
+    proc = run_cli("analyze", CLIPS["d18"], "--audio", "no-such-voice.wav")
+    assert_one_line_error(proc, "not found", "no-such-voice.wav")
+
+
+def test_corrupt_audio_file(tmp_path: Path) -> None:
+    bad = tmp_path / "voice.wav"
+    bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk" * 10)
+    assert_one_line_error(run_cli("analyze", bad), "cannot read", "as video or as audio")
 
 
 def test_output_into_missing_folder(tmp_path: Path) -> None:
