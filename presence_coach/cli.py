@@ -7,6 +7,7 @@ non-zero (1, or 2 for a bad flag); a traceback is a bug.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from presence_coach import __version__
 from presence_coach.errors import PresenceCoachError, UsageError
+from presence_coach.session.live import ECO_MAX_FPS
 
 if TYPE_CHECKING:
     from presence_coach.sources.video import VideoSource
@@ -60,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="look for model files here first (then $PRESENCE_COACH_MODELS, the checkout's "
         "models/, the user cache)",
     )
+    data_dir = _Parser(add_help=False)
+    data_dir.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where sessions are kept (default: $PRESENCE_COACH_DATA, else your user data folder)",
+    )
     analysis = _Parser(add_help=False)
     analysis.add_argument(
         "--max-fps",
@@ -74,9 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "session",
-        parents=[models_dir, analysis],
-        help="run beside a video call: live camera analysis (the main job)",
-        description="Analyse the live camera until Ctrl+C (or --duration), then print a summary.",
+        parents=[models_dir, data_dir, analysis],
+        help="run beside a video call: camera and microphone, live (the main job)",
+        description="Analyse your camera and microphone until Ctrl+C, q or --duration; then "
+        "print a summary and keep the session in your private history.",
     )
     p.add_argument(
         "--camera",
@@ -84,12 +93,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="INDEX|URL",
         help="camera index (see `devices`) or a stream URL; default 0",
     )
+    p.add_argument(
+        "--mic", metavar="INDEX|NAME", help="microphone (see `devices`); default: the system's"
+    )
+    p.add_argument("--no-mic", action="store_true", help="video only: do not use a microphone")
+    p.add_argument(
+        "--eco",
+        action="store_true",
+        help=f"lighter on the computer: analyse {ECO_MAX_FPS:g} frames a second (nods still count)",
+    )
     p.add_argument("--duration", type=_positive_float, metavar="SECONDS", help="stop after this")
     p.set_defaults(func=cmd_session)
 
     p = sub.add_parser(
         "analyze",
-        parents=[models_dir, analysis],
+        parents=[models_dir, data_dir, analysis],
         help="analyse a recording (video and its sound, or sound alone)",
         description="Analyse a recorded video frame by frame and its sound track; or an audio "
         "file (wav, flac, ...) alone.",
@@ -114,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="play the file at its own speed like a live camera (frames may be dropped)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--no-store", action="store_true", help="do not keep this analysis in your session history"
+    )
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("models", help="download or verify the model files")
@@ -132,6 +153,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mp.set_defaults(func=cmd_models_check)
     p.set_defaults(func=lambda args: _missing_action(p))
+
+    p = sub.add_parser(
+        "note", parents=[data_dir], help="add your own note to a session (kept privately)"
+    )
+    p.add_argument("session", type=int, metavar="SESSION", help="session number")
+    p.add_argument("text", nargs="+", help="the note")
+    p.set_defaults(func=cmd_note)
+
+    p = sub.add_parser("forget", parents=[data_dir], help="delete a session, or all of them")
+    p.add_argument("session", type=int, nargs="?", metavar="SESSION", help="session number")
+    p.add_argument("--all", action="store_true", help="delete every session")
+    p.set_defaults(func=cmd_forget)
+
+    p = sub.add_parser(
+        "recover",
+        parents=[data_dir],
+        help="finish sessions that were cut off (power loss, crash); also done at each start",
+    )
+    p.set_defaults(func=cmd_recover)
 
     p = sub.add_parser("devices", help="list cameras and microphones")
     p.set_defaults(func=cmd_devices)
@@ -260,11 +300,117 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_session(args: argparse.Namespace) -> int:
-    from presence_coach.sources.video import VideoSource
+    from presence_coach import models
+    from presence_coach.files import check_writable, write_json_private
+    from presence_coach.session.live import LiveOptions, run_live_session
+    from presence_coach.summary.terminal import format_performance, format_summary
 
-    camera = int(args.camera) if args.camera.isdigit() else args.camera
-    source = VideoSource(camera)
-    return _run_video(args, source, progress=False, duration_s=args.duration, status=True)
+    json_path = check_writable(args.json, flag="--json") if args.json else None
+    options = LiveOptions(
+        camera=int(args.camera) if args.camera.isdigit() else args.camera,
+        mic=(int(args.mic) if args.mic.isdigit() else args.mic) if args.mic else None,
+        use_mic=not args.no_mic,
+        max_fps=ECO_MAX_FPS if args.eco else args.max_fps,
+        duration_s=args.duration,
+    )
+    model_path = models.find_model(models.FACE_LANDMARKER, models_dir=args.models_dir)
+    stop = threading.Event()
+    status_line = _StatusLine()
+    with _open_store(args) as store, _stop_on_signals(stop), _stop_on_q_key(stop):
+        _recover(store)
+        try:
+            result = run_live_session(
+                options,
+                store=store,
+                model_path=model_path,
+                stop=stop,
+                on_sample=lambda f, s, loop: status_line.update(f.t, s, loop.counters),
+            )
+        finally:
+            status_line.close()
+    summary = result.summary
+    if json_path:
+        write_json_private(json_path, summary)
+    print(format_summary(summary))
+    for note in summary.get("device_notes", []):
+        print(f"  note           {note}")
+    print(f"Kept as session {result.session_id} in your private history.")
+    if args.stats:
+        print(format_performance(summary["performance"]))
+    return 0
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        store.add_note(args.session, " ".join(args.text))
+    print(f"Note added to session {args.session}.")
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    if args.all == (args.session is not None):
+        raise UsageError("give a SESSION number or --all (see `presence-coach forget --help`)")
+    with _open_store(args) as store:
+        n = store.forget(None if args.all else args.session)
+    print(f"Deleted {n} session{'s' if n != 1 else ''} and everything recorded with it.")
+    return 0
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        ids = _recover(store)
+    print(
+        f"Recovered session{'s' if len(ids) > 1 else ''} {', '.join(map(str, ids))}."
+        if ids
+        else "Nothing to recover: every session was finished."
+    )
+    return 0
+
+
+def _open_store(args: argparse.Namespace):
+    from presence_coach.session.store import SessionStore
+
+    return SessionStore(args.data_dir)
+
+
+def _recover(store: object) -> list[int]:
+    from presence_coach.session.live import recover_sessions
+
+    ids = recover_sessions(store)  # type: ignore[arg-type]
+    for sid in ids:
+        print(
+            f"Recovered session {sid}, which was cut off; its data up to then is kept.",
+            file=sys.stderr,
+        )
+    return ids
+
+
+@contextmanager
+def _recording_store(args: argparse.Namespace, name: str) -> Iterator[object]:
+    """A recorder for a recording's session (None with --no-store); finalised on exit with
+    the summary the caller leaves in ``recorder.summary``."""
+    if getattr(args, "no_store", True):
+        yield None
+        return
+    from presence_coach.session.live import StoreWriter
+    from presence_coach.session.store import SessionRecorder
+
+    with _open_store(args) as store:
+        session_id = store.begin_session(kind="recording", source=name)
+        recorder = SessionRecorder(store, session_id)
+        recorder.summary = None  # type: ignore[attr-defined]
+        writer = StoreWriter(recorder)
+        writer.start()
+        try:
+            yield recorder
+        finally:
+            writer.stop()
+            summary = recorder.summary  # type: ignore[attr-defined]
+            if summary is not None:
+                store.finalize(
+                    session_id, summary=summary, status="complete", duration_s=summary["duration_s"]
+                )
+                print(f"Kept as session {session_id} in your private history.", file=sys.stderr)
 
 
 def _run_video(
@@ -298,7 +444,6 @@ def _run_video(
         events_path=paths["--events"],
         voice=voice,
     )
-    analysis = VideoAnalysis(source, model_path, options)
     stop = threading.Event()
     bar = tqdm(unit="frame", disable=not progress or None, leave=False)
     status_line = _StatusLine() if status else None
@@ -310,7 +455,8 @@ def _run_video(
         if status_line is not None:
             status_line.update(frame.t, sample, loop.counters)  # type: ignore[attr-defined]
 
-    with _stop_on_signals(stop):
+    with _stop_on_signals(stop), _recording_store(args, str(source.target)) as recorder:
+        analysis = VideoAnalysis(source, model_path, options, recorder=recorder)
         try:
             summary = analysis.run(on_sample, stop=stop)
             if voice_note:
@@ -319,6 +465,8 @@ def _run_video(
             bar.close()
             if status_line is not None:
                 status_line.close()
+        if recorder is not None:
+            recorder.summary = summary
     if paths["--json"]:
         write_json_private(paths["--json"], summary)
     print(format_summary(summary))
@@ -351,6 +499,38 @@ class _StatusLine:
     def close(self) -> None:
         if self._tty:
             print(file=sys.stderr)
+
+
+@contextmanager
+def _stop_on_q_key(stop: threading.Event) -> Iterator[None]:
+    """On a terminal, pressing q stops the session (the terminal is restored afterwards)."""
+    if not sys.stdin.isatty():
+        yield
+        return
+    import select
+    import termios
+    import tty
+
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            ready, _, _ = select.select([fd], [], [], 0.25)
+            if ready and os.read(fd, 1) in (b"q", b"Q"):
+                stop.set()
+
+    tty.setcbreak(fd)
+    thread = threading.Thread(target=watch, name="q-key", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
 @contextmanager

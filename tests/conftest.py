@@ -6,7 +6,10 @@ Tests use the real model and real media from ``../shared`` (see DESIGN.md). A mi
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,6 +29,10 @@ if not SHARED_MODELS.joinpath("face_landmarker.task").is_file():
 
 # The model lookup of every test process (and of CLI subprocesses) finds the shared model.
 os.environ.setdefault("PRESENCE_COACH_MODELS", str(SHARED_MODELS))
+# Sessions the tests create go to a throw-away folder, never the user's own history.
+_DATA = tempfile.mkdtemp(prefix="presence-coach-test-data-")
+atexit.register(shutil.rmtree, _DATA, ignore_errors=True)
+os.environ["PRESENCE_COACH_DATA"] = _DATA
 
 
 @pytest.fixture(scope="session")

@@ -16,12 +16,13 @@ import numpy as np
 
 from presence_coach import __version__
 from presence_coach.session.engine import FrameLoop
+from presence_coach.session.store import SessionRecorder
 from presence_coach.sources.video import Frame, VideoSource
 from presence_coach.summary.exports import EventWriter, TimelineWriter
 from presence_coach.summary.metrics import video_summary
 from presence_coach.vision.events import Event, FaceEventDetectors
 from presence_coach.vision.face import FaceAnalyzer, FaceSample
-from presence_coach.voice import VoiceResult
+from presence_coach.voice import VoiceEvent, VoiceResult
 
 SUMMARY_COLUMNS = ("t", "face", "yaw", "pitch", "roll")  # kept per frame for the summary
 
@@ -47,15 +48,23 @@ class VideoAnalysis:
     handler; whatever was measured until then is summarised and kept.
     """
 
-    def __init__(self, source: VideoSource, model_path: Path, options: RunOptions) -> None:
+    def __init__(
+        self,
+        source: VideoSource,
+        model_path: Path,
+        options: RunOptions,
+        *,
+        recorder: SessionRecorder | None = None,
+    ) -> None:
         self.source = source
+        self.recorder = recorder
         self.model_path = model_path
         self.options = options
         self.detectors = FaceEventDetectors()
         self.voice = VoiceTrack(options.voice)
         self.loop: FrameLoop | None = None
         self._columns: dict[str, list[float]] = {k: [] for k in SUMMARY_COLUMNS}
-        self._last_t = 0.0
+        self.last_t = 0.0
 
     def run(self, on_sample: OnSample | None = None, stop: object | None = None) -> dict:
         """Analyse until the source ends, ``duration_s`` passes or ``stop`` is set."""
@@ -73,6 +82,10 @@ class VideoAnalysis:
                 stack.enter_context(EventWriter(opts.events_path)) if opts.events_path else None
             )
             voice = self.voice = VoiceTrack(opts.voice)
+            recorder = self.recorder
+            if recorder is not None and opts.voice is not None:
+                recorder.add_voice(opts.voice.timeline)
+                recorder.add_events(VoiceTrack(opts.voice).events_until(math.inf))
             loop = self.loop = FrameLoop(self.source, analyzer, max_fps=opts.max_fps)
             if stop is not None:
                 loop.stop = stop  # type: ignore[assignment]
@@ -89,14 +102,21 @@ class VideoAnalysis:
                         events.write(new, now=frame.t)
                     for key, values in self._columns.items():
                         values.append(float(getattr(sample, key)))
-                self._last_t = frame.t
+                if recorder is not None:
+                    with loop.times.time("store"):
+                        recorder.add_face(sample, state)
+                        if ended:
+                            recorder.add_events([e.to_json() for e in ended])
+                self.last_t = frame.t
                 if on_sample is not None:
                     on_sample(frame, sample, loop)
                 if opts.duration_s is not None and frame.t >= opts.duration_s:
                     break
-            closing = [voice.annotate(e) for e in detectors.finish(self._last_t)]
+            closing = [voice.annotate(e) for e in detectors.finish(self.last_t)]
             if events is not None:
                 events.write([e.to_json() for e in closing] + voice.events_until(math.inf))
+            if recorder is not None:
+                recorder.add_events([e.to_json() for e in closing])
         return self.summary()
 
     def summary(self) -> dict:
@@ -177,10 +197,15 @@ class VoiceTrack:
         """Voice events that ended by ``t``, not yet handed out, as flat JSON objects."""
         out = []
         while self._next < len(self._events) and self._events[self._next].end <= t:
-            d = self._events[self._next].as_dict()
-            out.append({"type": d.pop("kind"), "start": d.pop("start"), "end": d.pop("end"), **d})
+            out.append(voice_event_json(self._events[self._next]))
             self._next += 1
         return out
+
+
+def voice_event_json(event: VoiceEvent) -> dict:
+    """A voice event as a flat event object (``type``, ``start``, ``end``, attributes)."""
+    d = event.as_dict()
+    return {"type": d.pop("kind"), "start": d.pop("start"), "end": d.pop("end"), **d}
 
 
 def audio_only(voice: VoiceResult, name: str, options: RunOptions) -> dict:

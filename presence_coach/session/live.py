@@ -1,0 +1,234 @@
+"""The live session: camera and microphone together on one clock, stored as it runs.
+
+Threads (each bounded):
+
+* video capture (inside :class:`VideoSource`, newest-frame slot) and video analysis (the
+  caller's thread: :class:`VideoAnalysis` with the face event detectors);
+* audio capture (PortAudio callback -> ring buffer, inside :class:`MicrophoneSource`) and
+  :class:`AudioWorker` (streaming voice analysis);
+* :class:`StoreWriter`, committing the batched rows about once a second.
+
+A camera or microphone lost mid-session ends only its own half: the other goes on, and the
+summary says what was lost and when.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from presence_coach.errors import NoDeviceError, SourceError
+from presence_coach.session.analysis import OnSample, RunOptions, VideoAnalysis
+from presence_coach.session.clock import SessionClock
+from presence_coach.session.stats import StageTimes
+from presence_coach.session.store import FLUSH_EVERY_S, SessionRecorder, SessionStore
+from presence_coach.sources.video import VideoSource
+
+ECO_MAX_FPS = 15.0  # --eco: nods stay detectable at 15 fps (see bench/RESULTS-vision.md)
+AUDIO_READ_TIMEOUT_S = 2.0  # no audio for this long: the microphone is lost
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """How to run a live session."""
+
+    camera: int | str = 0  # camera index or stream URL
+    mic: int | str | None = None  # input device index or name; None: the system default
+    use_mic: bool = True  # False: video only
+    max_fps: float | None = None  # analyse at most this many frames a second (None: all)
+    duration_s: float | None = None  # stop after this many seconds (None: until stopped)
+
+    def __post_init__(self) -> None:
+        if self.max_fps is not None and self.max_fps <= 0:
+            raise ValueError(f"max_fps={self.max_fps} must be positive")
+        if self.duration_s is not None and self.duration_s <= 0:
+            raise ValueError(f"duration_s={self.duration_s} must be positive")
+
+
+class StoreWriter(threading.Thread):
+    """Commits the recorder's batches every :data:`FLUSH_EVERY_S` until stopped."""
+
+    def __init__(self, recorder: SessionRecorder) -> None:
+        super().__init__(name="store-writer", daemon=True)
+        self.recorder = recorder
+        self.times = StageTimes()
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(FLUSH_EVERY_S):
+            with self.times.time("store"):
+                self.recorder.flush()
+
+    def stop(self) -> None:
+        """Stop and commit what is left (safe twice)."""
+        self._stop_event.set()
+        if self.is_alive():
+            self.join()
+        self.recorder.flush()
+
+
+class AudioWorker(threading.Thread):
+    """Reads the microphone and runs the streaming voice analysis into the recorder."""
+
+    def __init__(self, mic: Any, recorder: SessionRecorder) -> None:
+        from presence_coach.voice import VoiceAnalyzer
+
+        super().__init__(name="audio-analysis", daemon=True)
+        self.mic = mic
+        self.recorder = recorder
+        self.analyzer = VoiceAnalyzer()
+        self.times = StageTimes()
+        self.lost: str | None = None  # why the microphone stopped, if it did
+        self.lost_at_s: float | None = None
+        self.level_dbfs = math.nan  # level of the newest block, for the status line
+        self.t_end = 0.0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._stop_event.is_set():
+                try:
+                    block = self.mic.read(timeout_s=AUDIO_READ_TIMEOUT_S)
+                except SourceError as exc:
+                    self.lost, self.lost_at_s = str(exc), self.t_end
+                    return
+                if block is None:
+                    return
+                with self.times.time("voice"):
+                    events = self.analyzer.update(block)
+                    rows = self.analyzer.pop_timeline()
+                self._keep(events, rows)
+                self.t_end = block.t + len(block.samples) / 16000.0
+                power = (
+                    float((block.samples.astype("float64") ** 2).mean())
+                    if len(block.samples)
+                    else 0.0
+                )
+                self.level_dbfs = 10 * math.log10(power) if power > 1e-12 else -120.0
+        finally:
+            events = self.analyzer.finish(self.t_end)
+            self._keep(events, self.analyzer.pop_timeline())
+
+    def _keep(self, events: list, rows: list) -> None:
+        self.recorder.add_voice(rows)
+        if events:
+            flat = []
+            for e in events:
+                d = e.as_dict()
+                flat.append(
+                    {"type": d.pop("kind"), "start": d.pop("start"), "end": d.pop("end"), **d}
+                )
+            self.recorder.add_events(flat)
+
+    def stop(self) -> None:
+        """Stop reading and analysing (safe twice); the microphone is closed by its owner."""
+        self._stop_event.set()
+        if self.is_alive():
+            self.join(timeout=AUDIO_READ_TIMEOUT_S + 2.0)
+
+
+@dataclass
+class LiveResult:
+    session_id: int
+    summary: dict
+
+
+def open_microphone(options: LiveOptions, clock: SessionClock) -> tuple[Any | None, str | None]:
+    """The microphone, or ``(None, why)`` when there is none and none was asked for."""
+    if not options.use_mic:
+        return None, "microphone not used (--no-mic)"
+    from presence_coach.sources.audio import MicrophoneSource
+
+    try:
+        mic = MicrophoneSource(options.mic, clock=clock)
+        mic.start()
+    except (NoDeviceError, SourceError) as exc:
+        if options.mic is not None:
+            raise  # the user named a device: say it is not there
+        return None, f"no microphone: {exc}"
+    return mic, None
+
+
+def run_live_session(
+    options: LiveOptions,
+    *,
+    store: SessionStore,
+    model_path: Path,
+    stop: threading.Event,
+    on_sample: OnSample | None = None,
+) -> LiveResult:
+    """Run until ``stop`` is set, ``duration_s`` passes, or both camera and microphone end."""
+    clock = SessionClock()
+    source = VideoSource(options.camera, clock=clock)
+    source.start()  # fails here, before a session exists, when there is no camera
+    mic, mic_note = None, None
+    try:
+        mic, mic_note = open_microphone(options, clock)
+        session_id = store.begin_session(kind="live", source=str(options.camera))
+        recorder = SessionRecorder(store, session_id)
+        writer = StoreWriter(recorder)
+        audio = AudioWorker(mic, recorder) if mic is not None else None
+        writer.start()
+        if audio is not None:
+            audio.start()
+        analysis = VideoAnalysis(
+            source,
+            model_path,
+            RunOptions(max_fps=options.max_fps, duration_s=options.duration_s),
+            recorder=recorder,
+        )
+        try:
+            analysis.run(on_sample, stop=stop)
+            # the camera ended early: go on with the microphone until stopped
+            while audio is not None and audio.is_alive() and not stop.wait(0.25):
+                if options.duration_s is not None and clock.now() >= options.duration_s:
+                    break
+        finally:
+            if audio is not None:
+                audio.stop()
+            writer.stop()
+        summary = analysis.summary()
+        summary["source"]["kind"] = "live"  # type: ignore[index]
+        summary["duration_s"] = round(clock.now(), 3)
+        summary["voice"] = audio.analyzer.summary() if audio is not None else None
+        notes = [n for n in (mic_note,) if n]
+        if source.end_reason:
+            notes.append(f"camera lost after {analysis.last_t:.0f} s ({source.end_reason})")
+        if audio is not None and audio.lost:
+            notes.append(f"microphone lost after {audio.lost_at_s:.0f} s ({audio.lost})")
+        summary["device_notes"] = notes
+        perf = summary["performance"]
+        for worker in (writer, audio):
+            if worker is not None:
+                perf["stages"].update(worker.times.summary_ms())  # type: ignore[index]
+        if mic is not None:
+            perf["audio_overflows"] = mic.overflows  # type: ignore[index]
+        store.finalize(
+            session_id, summary=summary, status="complete", duration_s=summary["duration_s"]
+        )
+        return LiveResult(session_id, summary)
+    finally:
+        source.stop()
+        if mic is not None:
+            mic.stop()
+
+
+def recover_sessions(store: SessionStore) -> list[int]:
+    """Finalise sessions left ``running`` by a process that died (power loss, kill -9).
+
+    What was committed is kept (all but about the last second); the summary is rebuilt from
+    the stored rows and the session is marked ``recovered``.
+    """
+    recovered = []
+    for session_id in store.unfinished():
+        from presence_coach.summary.session import summary_from_store
+
+        summary = summary_from_store(store, session_id)
+        store.finalize(
+            session_id, summary=summary, status="recovered", duration_s=summary["duration_s"]
+        )
+        recovered.append(session_id)
+    return recovered

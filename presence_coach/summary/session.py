@@ -1,0 +1,782 @@
+"""The summary of one stored session: pure functions from its stored rows to its numbers.
+
+``session_summary(info=..., face_rows=..., voice_rows=..., events=..., notes=...)`` takes what
+:class:`~presence_coach.session.store.SessionStore` returns and gives a plain dict (JSON-ready):
+
+* ``metrics``: ``{key: {key, label, value, unit, definition, group}}`` in display order, every
+  number with its unit and a one-line definition (:data:`METRICS`); ``value`` is ``None`` when
+  the session has no data for it (no voice, no face, ...);
+* ``per_minute``: series for the per-minute bars (speaking share, nods, eye contact, speech rate);
+* ``timeline``: a binned picture of the whole session for the timeline plot;
+* ``voice``: the voice summary of :func:`presence_coach.voice.voice_summary`, unchanged;
+* ``calibration``, ``session``, ``notes``, ``performance``.
+
+Nothing here reads media: everything comes from the stored timeline rows and events. The
+numbers that history compares across sessions (:data:`TREND_KEYS`) come from
+:func:`trend_numbers`, which needs only events and row counts, so history can compute them
+cheaply for every past session and they always agree with the session's own report.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from presence_coach.voice import voice_summary
+from presence_coach.voice.stats import LONG_PAUSE_MIN_S, SHORT_PAUSE_MAX_S
+
+MINUTE_S = 60.0  # length of one bar of the per-minute series
+RATE_MIN_SPEECH_S = 5.0  # a minute's speech rate is given only with at least this much speech
+TIMELINE_BINS = 720  # resolution of the timeline picture (bins across the whole session)
+VOICE_ROW_S = 0.1  # voice timeline rows are 100 ms (10 Hz)
+GAZE_STATES = ("camera", "screen", "away")
+
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    label: str
+    unit: str  # "fraction" values are shares 0..1 (shown as percent), "count" plain counts
+    definition: str
+    group: str
+
+
+_P = f"short < {SHORT_PAUSE_MAX_S:g} s, medium {SHORT_PAUSE_MAX_S:g}-{LONG_PAUSE_MIN_S:g} s"
+METRICS: dict[str, MetricDef] = {
+    # session
+    "duration_s": MetricDef(
+        "Session length", "s", "Time covered by the session clock, start to stop.", "Session"
+    ),
+    "face_present_fraction": MetricDef(
+        "Face in view",
+        "fraction",
+        "Share of the timeline (10 rows a second) in which the camera found your face.",
+        "Session",
+    ),
+    # voice
+    "speaking_fraction": MetricDef(
+        "Speaking share",
+        "fraction",
+        "Share of the session covered by your own speech (the microphone hears you).",
+        "Voice",
+    ),
+    "utterances": MetricDef(
+        "Stretches of speech", "count", "Runs of speech separated by a pause.", "Voice"
+    ),
+    "longest_speech_s": MetricDef(
+        "Longest monologue",
+        "s",
+        "Longest continuous stretch of your speech without a pause.",
+        "Voice",
+    ),
+    "articulation_rate_syl_per_s": MetricDef(
+        "Speech rate",
+        "syllables/s",
+        "Syllables per second of speaking time (pauses left out).",
+        "Voice",
+    ),
+    "words_per_min_approx": MetricDef(
+        "Words per minute (approx.)",
+        "words/min",
+        "Speech rate converted to words with an average syllables-per-word figure.",
+        "Voice",
+    ),
+    "rate_minute_median_syl_per_s": MetricDef(
+        "Typical minute's speech rate",
+        "syllables/s",
+        f"Median of the per-minute speech rates (minutes with at least "
+        f"{RATE_MIN_SPEECH_S:g} s of speech).",
+        "Voice",
+    ),
+    "rate_minute_iqr_syl_per_s": MetricDef(
+        "Speech-rate variation",
+        "syllables/s",
+        "Spread of the per-minute speech rates: 75th minus 25th percentile.",
+        "Voice",
+    ),
+    "f0_median_hz": MetricDef(
+        "Typical pitch", "Hz", "Median voice pitch (F0) over voiced speech.", "Voice"
+    ),
+    "f0_range_st": MetricDef(
+        "Pitch range",
+        "semitones",
+        "Spread of your pitch: 5th to 95th percentile, in semitones.",
+        "Voice",
+    ),
+    "f0_sd_st": MetricDef(
+        "Pitch variability",
+        "semitones",
+        "Standard deviation of your pitch, in semitones.",
+        "Voice",
+    ),
+    "loudness_median_dbfs": MetricDef(
+        "Typical loudness",
+        "dBFS",
+        "Median level of your speech at the microphone (0 dBFS = full scale).",
+        "Voice",
+    ),
+    "loudness_sd_db": MetricDef(
+        "Loudness variability",
+        "dB",
+        "Standard deviation of the speech level.",
+        "Voice",
+    ),
+    # pauses
+    "pauses_short": MetricDef(
+        "Short pauses", "count", f"Pauses shorter than {SHORT_PAUSE_MAX_S:g} s.", "Pauses"
+    ),
+    "pauses_medium": MetricDef(
+        "Medium pauses",
+        "count",
+        f"Pauses from {SHORT_PAUSE_MAX_S:g} s up to {LONG_PAUSE_MIN_S:g} s.",
+        "Pauses",
+    ),
+    "pauses_long": MetricDef(
+        "Long silences",
+        "count",
+        f"Pauses of {LONG_PAUSE_MIN_S:g} s or more ({_P}).",
+        "Pauses",
+    ),
+    "pause_longest_s": MetricDef(
+        "Longest silence", "s", "Longest pause between stretches of your speech.", "Pauses"
+    ),
+    # head and face
+    "nods": MetricDef(
+        "Nods", "count", "Down-up head movements (one or more cycles).", "Head and face"
+    ),
+    "nods_per_min": MetricDef(
+        "Nods per minute", "per min", "Nods divided by the session length.", "Head and face"
+    ),
+    "listening_nods": MetricDef(
+        "Listening nods",
+        "count",
+        "Nods made while you were not speaking (you were listening).",
+        "Head and face",
+    ),
+    "shakes": MetricDef(
+        "Head shakes", "count", "Side-to-side head movements.", "Head and face"
+    ),
+    "smiles": MetricDef("Smiles", "count", "Moments of smiling.", "Head and face"),
+    "smiles_per_min": MetricDef(
+        "Smiles per minute", "per min", "Smiles divided by the session length.", "Head and face"
+    ),
+    # gaze
+    "eye_contacts": MetricDef(
+        "Eye-contact moments",
+        "count",
+        "Times you looked into the camera lens and held it for about a second or more.",
+        "Gaze",
+    ),
+    "eye_contacts_per_min": MetricDef(
+        "Eye-contact moments per minute",
+        "per min",
+        "Eye-contact moments divided by the session length.",
+        "Gaze",
+    ),
+    "gaze_camera_fraction": MetricDef(
+        "Looking at the camera",
+        "fraction",
+        "Share of face-in-view time your gaze was at the lens (what the client sees as "
+        "eye contact).",
+        "Gaze",
+    ),
+    "gaze_screen_fraction": MetricDef(
+        "Looking at the screen",
+        "fraction",
+        "Share of face-in-view time your gaze was on the screen (e.g. the client's video).",
+        "Gaze",
+    ),
+    "gaze_away_fraction": MetricDef(
+        "Looking away",
+        "fraction",
+        "Share of face-in-view time your gaze was off the camera and the screen.",
+        "Gaze",
+    ),
+    # performance
+    "frames_analyzed": MetricDef(
+        "Frames analysed", "count", "Camera frames the face analysis processed.", "Performance"
+    ),
+    "frames_dropped": MetricDef(
+        "Frames dropped",
+        "count",
+        "Frames skipped because analysis was busy (the newest frame is always used).",
+        "Performance",
+    ),
+    "ms_per_frame": MetricDef(
+        "Time per frame",
+        "ms",
+        "Sum of the median times of the analysis stages for one frame.",
+        "Performance",
+    ),
+    "cpu_one_core_fraction": MetricDef(
+        "CPU use",
+        "fraction",
+        "Processor time of the analysis divided by the session's wall time (share of one core).",
+        "Performance",
+    ),
+}
+
+# numbers compared across sessions (history) and with previous sessions in the report
+TREND_KEYS = (
+    "speaking_fraction",
+    "articulation_rate_syl_per_s",
+    "longest_speech_s",
+    "pauses_long",
+    "nods_per_min",
+    "listening_nods",
+    "eye_contacts_per_min",
+    "gaze_camera_fraction",
+    "smiles_per_min",
+    "f0_range_st",
+)
+
+
+# ---- small helpers ---------------------------------------------------------------------
+
+
+def _round(value: float | None, digits: int = 3) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return round(value, digits) if math.isfinite(value) else None
+
+
+def rate_per_min(count: int | None, *, duration_s: float) -> float | None:
+    """``count`` per minute of ``duration_s``; None without a count or a duration."""
+    if count is None or duration_s <= 0:
+        return None
+    return round(count * 60.0 / duration_s, 2)
+
+
+def session_duration_s(
+    *, duration_s: float | None, face_rows: Sequence[Row], voice_rows: Sequence[Row],
+    events: Sequence[Row],
+) -> float:  # fmt: skip
+    """The stored duration, or (for an interrupted session) the last time seen in its rows."""
+    if duration_s:
+        return float(duration_s)
+    ends = [0.0]
+    if face_rows:
+        ends.append(float(face_rows[-1]["t"]) + 0.1)
+    if voice_rows:
+        ends.append(float(voice_rows[-1]["t"]) + VOICE_ROW_S)
+    ends += [float(e["end"]) for e in events]
+    return max(ends)
+
+
+def _by_type(events: Iterable[Row]) -> dict[str, list[Row]]:
+    out: dict[str, list[Row]] = {}
+    for e in events:
+        out.setdefault(str(e["type"]), []).append(e)
+    return out
+
+
+def _voice_events(by_type: Mapping[str, list[Row]]) -> list[dict[str, Any]]:
+    """Utterance and pause events in the form :func:`voice_summary` reads (``kind`` key)."""
+    out = []
+    for kind in ("utterance", "pause"):
+        for e in by_type.get(kind, []):
+            out.append({"kind": kind, **{k: v for k, v in e.items() if k != "type"}})
+    return out
+
+
+def speaking_share_between(
+    voice_t: np.ndarray, voice_speaking: np.ndarray, *, start_s: float, end_s: float
+) -> float | None:
+    """Share of voice rows in [start_s, end_s) marked speaking; None without rows there."""
+    a = int(np.searchsorted(voice_t, start_s - VOICE_ROW_S / 2, side="left"))
+    b = int(np.searchsorted(voice_t, end_s, side="left"))
+    if b <= a:
+        return None
+    return float(voice_speaking[a:b].mean())
+
+
+def gesture_while_speaking(
+    event: Row, *, speaking_share: Callable[[float, float], float | None]
+) -> bool | None:
+    """Whether a nod or shake was made while speaking: the event's own ``speaking`` attribute
+    (set by the analysis when the voice was known), else speech covering more than half of the
+    gesture in the voice timeline; None when unknown (no voice)."""
+    if isinstance(event.get("speaking"), bool):
+        return bool(event["speaking"])
+    share = speaking_share(float(event["start"]), float(event["end"]))
+    return None if share is None else share > 0.5
+
+
+def gaze_fractions(counts: Mapping[str, int]) -> dict[str, float | None]:
+    """Gaze shares of face-present time from counts of face-present rows by gaze state."""
+    total = sum(counts.values())
+    return {s: (round(counts.get(s, 0) / total, 4) if total else None) for s in GAZE_STATES}
+
+
+# ---- the numbers that history compares -------------------------------------------------
+
+
+def trend_numbers(
+    *,
+    duration_s: float,
+    events: Sequence[Row],
+    has_voice: bool,
+    has_video: bool,
+    face_present_rows: int,
+    gaze_counts: Mapping[str, int],
+    speaking_share: Callable[[float, float], float | None],
+) -> dict[str, Any]:
+    """The comparable numbers of one session (:data:`TREND_KEYS` and a few more) from its
+    events and row aggregates; shared by :func:`session_summary` and the history."""
+    by_type = _by_type(events)
+    voice = voice_summary(_voice_events(by_type), [], duration_s=duration_s) if has_voice else None
+    nods = by_type.get("nod", [])
+    out: dict[str, Any] = dict.fromkeys(
+        ("speaking_fraction", "utterances", "longest_speech_s", "articulation_rate_syl_per_s",
+         "words_per_min_approx", "pauses_short", "pauses_medium", "pauses_long",
+         "pause_longest_s", "nods", "nods_per_min", "listening_nods", "shakes", "smiles",
+         "smiles_per_min", "eye_contacts", "eye_contacts_per_min", "gaze_camera_fraction",
+         "gaze_screen_fraction", "gaze_away_fraction", "f0_range_st")
+    )  # fmt: skip
+    if voice is not None:
+        p = voice["pauses"]
+        out |= {
+            "speaking_fraction": voice["speaking_fraction"],
+            "utterances": voice["utterances"],
+            "longest_speech_s": voice["longest_speech_s"],
+            "articulation_rate_syl_per_s": voice["rate"]["articulation_rate_syl_per_s"],
+            "words_per_min_approx": voice["rate"]["words_per_min_approx"],
+            "pauses_short": p["short"],
+            "pauses_medium": p["medium"],
+            "pauses_long": p["long"],
+            "pause_longest_s": p["longest_s"] if p["count"] else None,
+        }
+    if has_video:
+        silent = [gesture_while_speaking(n, speaking_share=speaking_share) for n in nods]
+        known = [s for s in silent if s is not None]
+        counts = {k: len(by_type.get(t, [])) for k, t in (
+            ("nods", "nod"), ("shakes", "shake"), ("smiles", "smile"),
+            ("eye_contacts", "eye_contact"))}  # fmt: skip
+        out |= counts
+        out |= {
+            "nods_per_min": rate_per_min(counts["nods"], duration_s=duration_s),
+            "smiles_per_min": rate_per_min(counts["smiles"], duration_s=duration_s),
+            "eye_contacts_per_min": rate_per_min(counts["eye_contacts"], duration_s=duration_s),
+            "listening_nods": sum(not s for s in known) if len(known) == len(nods) else None,
+        }
+        if face_present_rows:
+            shares = gaze_fractions(gaze_counts)
+            out |= {f"gaze_{s}_fraction": shares[s] for s in GAZE_STATES}
+    return out
+
+
+# ---- the whole summary -----------------------------------------------------------------
+
+
+def session_summary(
+    *,
+    info: Any,
+    face_rows: Sequence[Row],
+    voice_rows: Sequence[Row],
+    events: Sequence[Row],
+    notes: Sequence[tuple[str, str]] = (),
+) -> dict[str, Any]:
+    """The summary of one session from its stored rows (see the module docstring).
+
+    Args:
+        info: a :class:`~presence_coach.session.store.SessionInfo` (or anything with its
+            attributes).
+        face_rows, voice_rows, events: as returned by the store, in time order.
+        notes: ``(created_at, text)`` pairs.
+    """
+    duration_s = session_duration_s(
+        duration_s=info.duration_s, face_rows=face_rows, voice_rows=voice_rows, events=events
+    )
+    has_video = bool(face_rows)
+    has_voice = bool(voice_rows)
+    voice_t = np.fromiter((r["t"] for r in voice_rows), np.float64, len(voice_rows))
+    voice_speaking = np.fromiter((r["speaking"] for r in voice_rows), np.float64, len(voice_rows))
+
+    def speaking_share(start_s: float, end_s: float) -> float | None:
+        return speaking_share_between(voice_t, voice_speaking, start_s=start_s, end_s=end_s)
+
+    face_present = [r for r in face_rows if r["face"]]
+    gaze_counts = Counter(str(r["gaze"] or "unknown") for r in face_present)
+    numbers = trend_numbers(
+        duration_s=duration_s,
+        events=events,
+        has_voice=has_voice,
+        has_video=has_video,
+        face_present_rows=len(face_present),
+        gaze_counts=gaze_counts,
+        speaking_share=speaking_share,
+    )
+    by_type = _by_type(events)
+    voice = (
+        voice_summary(_voice_events(by_type), voice_rows, duration_s=duration_s)
+        if has_voice
+        else None
+    )
+    per_minute = per_minute_series(
+        duration_s=duration_s,
+        face_rows=face_rows,
+        voice_t=voice_t,
+        voice_speaking=voice_speaking,
+        by_type=by_type,
+    )
+    rates = np.array(
+        [r for r in per_minute["articulation_rate_syl_per_s"] if r is not None], np.float64
+    )
+    values: dict[str, Any] = {
+        **numbers,
+        "duration_s": round(duration_s, 1),
+        "face_present_fraction": (
+            round(len(face_present) / len(face_rows), 4) if has_video else None
+        ),
+        "rate_minute_median_syl_per_s": _round(np.median(rates), 2) if rates.size else None,
+        "rate_minute_iqr_syl_per_s": (
+            _round(np.subtract(*np.percentile(rates, [75, 25])), 2) if rates.size >= 2 else None
+        ),
+    }
+    if voice is not None:
+        values["f0_median_hz"] = voice["pitch"]["f0_median_hz"]
+        values["f0_range_st"] = voice["pitch"]["f0_range_st"]
+        values["f0_sd_st"] = voice["pitch"]["f0_sd_st"]
+        values["loudness_median_dbfs"] = voice["loudness"]["median_dbfs"]
+        values["loudness_sd_db"] = voice["loudness"]["sd_db"]
+    performance = (info.summary or {}).get("performance") if info.summary else None
+    values |= performance_numbers(performance)
+    return {
+        "session": {
+            "id": info.id,
+            "started_at": info.started_at,
+            "ended_at": info.ended_at,
+            "kind": info.kind,
+            "source": info.source,
+            "status": info.status,
+            "duration_s": round(duration_s, 1),
+        },
+        "has_video": has_video,
+        "has_voice": has_voice,
+        "calibration": calibration_info(info.calibration),
+        "metrics": {
+            key: {"key": key, "label": d.label, "value": values.get(key), "unit": d.unit,
+                  "definition": d.definition, "group": d.group}
+            for key, d in METRICS.items()
+        },  # fmt: skip
+        "voice": voice,
+        "halves": halves(face_rows=face_rows, voice_t=voice_t, voice_speaking=voice_speaking,
+                         duration_s=duration_s),  # fmt: skip
+        "per_minute": per_minute,
+        "timeline": timeline_picture(
+            duration_s=duration_s, face_rows=face_rows, voice_rows=voice_rows, by_type=by_type
+        ),
+        "performance": performance,
+        "notes": [{"created_at": c, "text": t} for c, t in notes],
+    }
+
+
+def performance_numbers(performance: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Frames, dropped frames, ms per frame and CPU share from the engine's performance dict
+    (all None when the session has none, e.g. a voice-only session)."""
+    if not performance:
+        return dict.fromkeys(
+            ("frames_analyzed", "frames_dropped", "ms_per_frame", "cpu_one_core_fraction")
+        )
+    stages = performance.get("stages") or {}
+    medians = [s.get("median_ms") for s in stages.values() if isinstance(s, Mapping)]
+    medians = [m for m in medians if m is not None]
+    wall, cpu = performance.get("wall_s"), performance.get("cpu_s")
+    return {
+        "frames_analyzed": performance.get("frames_analyzed"),
+        "frames_dropped": performance.get("frames_dropped"),
+        "ms_per_frame": round(sum(medians), 2) if medians else None,
+        "cpu_one_core_fraction": round(cpu / wall, 3) if wall and cpu is not None else None,
+    }
+
+
+def calibration_info(calibration: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Whether the session used a calibration profile, its name and date, and its baseline
+    numbers (any of the :data:`METRICS` keys found in the profile, at any depth)."""
+    if not calibration:
+        return {"calibrated": False, "label": "uncalibrated (built-in defaults)",
+                "name": None, "date": None, "baseline": {}}  # fmt: skip
+    flat = _flatten(calibration)
+    date = next(
+        (str(flat[k])[:10] for k in ("created_at", "calibrated_at", "date", "saved_at")
+         if flat.get(k)), None)  # fmt: skip
+    name = flat.get("name") or flat.get("profile")
+    baseline = {
+        k: v for k, v in flat.items() if k in METRICS and isinstance(v, int | float)
+    }
+    label = "calibrated" + (f" on {date}" if date else "") + (f" ({name})" if name else "")
+    return {"calibrated": True, "label": label, "name": name, "date": date,
+            "baseline": baseline}  # fmt: skip
+
+
+def _flatten(d: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, Mapping):
+            for k2, v2 in _flatten(v).items():
+                out.setdefault(k2, v2)
+        else:
+            out.setdefault(str(k), v)
+    return out
+
+
+# ---- series ----------------------------------------------------------------------------
+
+
+def _minute_index(t: np.ndarray, n: int) -> np.ndarray:
+    return np.clip((t // MINUTE_S).astype(np.int64), 0, max(n - 1, 0))
+
+
+def per_minute_series(
+    *,
+    duration_s: float,
+    face_rows: Sequence[Row],
+    voice_t: np.ndarray,
+    voice_speaking: np.ndarray,
+    by_type: Mapping[str, list[Row]],
+) -> dict[str, list]:
+    """Per-minute values for the bars (a last partial minute counts as one):
+
+    ``speaking_fraction`` (share of voice rows speaking), ``nods`` and ``listening_nods``
+    and ``eye_contacts`` (events starting in the minute), ``gaze_camera_fraction`` (of
+    face-present rows), ``articulation_rate_syl_per_s`` (syllables / speaking time of the
+    utterances overlapping the minute, split by overlap; None below RATE_MIN_SPEECH_S).
+    """
+    n = max(1, math.ceil(duration_s / MINUTE_S - 1e-9))
+    out: dict[str, list] = {"start_s": [i * MINUTE_S for i in range(n)]}
+    if voice_t.size:
+        idx = _minute_index(voice_t, n)
+        rows = np.bincount(idx, minlength=n)
+        spk = np.bincount(idx, weights=voice_speaking, minlength=n)
+        out["speaking_fraction"] = [
+            round(float(s / r), 3) if r else None for s, r in zip(spk, rows, strict=True)
+        ]
+        syl = np.zeros(n)
+        speech_s = np.zeros(n)
+        for u in by_type.get("utterance", []):
+            a, b = float(u["start"]), float(u["end"])
+            if b <= a:
+                continue
+            for m in range(int(a // MINUTE_S), min(n - 1, int(b // MINUTE_S)) + 1):
+                overlap = min(b, (m + 1) * MINUTE_S) - max(a, m * MINUTE_S)
+                if overlap > 0:
+                    speech_s[m] += overlap
+                    syl[m] += (u.get("syllables") or 0) * overlap / (b - a)
+        out["articulation_rate_syl_per_s"] = [
+            round(float(s / d), 2) if d >= RATE_MIN_SPEECH_S else None
+            for s, d in zip(syl, speech_s, strict=True)
+        ]
+    else:
+        out["speaking_fraction"] = [None] * n
+        out["articulation_rate_syl_per_s"] = [None] * n
+    if face_rows:
+        t = np.fromiter((r["t"] for r in face_rows), np.float64, len(face_rows))
+        present = np.fromiter((bool(r["face"]) for r in face_rows), bool, len(face_rows))
+        camera = np.fromiter(
+            (bool(r["face"]) and r["gaze"] == "camera" for r in face_rows), bool, len(face_rows)
+        )
+        idx = _minute_index(t, n)
+        pres = np.bincount(idx, weights=present, minlength=n)
+        cam = np.bincount(idx, weights=camera, minlength=n)
+        out["gaze_camera_fraction"] = [
+            round(float(c / p), 3) if p else None for c, p in zip(cam, pres, strict=True)
+        ]
+
+        def count(kind: str, keep: Callable[[Row], bool] = lambda e: True) -> list[int]:
+            starts = np.array([e["start"] for e in by_type.get(kind, []) if keep(e)], float)
+            return np.bincount(_minute_index(starts, n), minlength=n).tolist()
+
+        out["nods"] = count("nod")
+        out["eye_contacts"] = count("eye_contact")
+
+        def silent(e: Row) -> bool:
+            s = gesture_while_speaking(
+                e,
+                speaking_share=lambda a, b: speaking_share_between(
+                    voice_t, voice_speaking, start_s=a, end_s=b
+                ),
+            )
+            return s is False
+
+        out["listening_nods"] = count("nod", silent)
+    else:
+        for key in ("gaze_camera_fraction", "nods", "eye_contacts", "listening_nods"):
+            out[key] = [None] * n
+    return out
+
+
+def halves(
+    *,
+    face_rows: Sequence[Row],
+    voice_t: np.ndarray,
+    voice_speaking: np.ndarray,
+    duration_s: float,
+) -> dict[str, list[float | None]]:
+    """First and second half of the session: camera-gaze share of face-present rows, the
+    spread of the per-ten-seconds camera share (how steady it was) and the speaking share."""
+    mid = duration_s / 2
+    out: dict[str, list[float | None]] = {
+        "gaze_camera_fraction": [None, None],
+        "gaze_camera_sd": [None, None],
+        "speaking_fraction": [None, None],
+    }
+    if voice_t.size:
+        first = voice_t < mid
+        for i, m in enumerate((first, ~first)):
+            out["speaking_fraction"][i] = _round(voice_speaking[m].mean(), 3) if m.any() else None
+    if face_rows:
+        t = np.fromiter((r["t"] for r in face_rows), np.float64, len(face_rows))
+        present = np.fromiter((bool(r["face"]) for r in face_rows), bool, len(face_rows))
+        camera = np.fromiter((r["gaze"] == "camera" for r in face_rows), bool, len(face_rows))
+        for i, m in enumerate((t < mid, t >= mid)):
+            p = m & present
+            if p.sum() == 0:
+                continue
+            out["gaze_camera_fraction"][i] = _round(camera[p].mean(), 3)
+            blocks = (t[p] // 10.0).astype(np.int64)
+            blocks -= blocks.min()
+            cnt = np.bincount(blocks)
+            cam = np.bincount(blocks, weights=camera[p])
+            shares = cam[cnt > 0] / cnt[cnt > 0]
+            out["gaze_camera_sd"][i] = _round(shares.std(), 3) if shares.size >= 3 else None
+    return out
+
+
+def _runs(states: Sequence[Any]) -> list[tuple[int, int, Any]]:
+    """Run-length encoding: (first index, last index + 1, state)."""
+    out: list[tuple[int, int, Any]] = []
+    start = 0
+    for i in range(1, len(states) + 1):
+        if i == len(states) or states[i] != states[start]:
+            out.append((start, i, states[start]))
+            start = i
+    return out
+
+
+def timeline_picture(
+    *,
+    duration_s: float,
+    face_rows: Sequence[Row],
+    voice_rows: Sequence[Row],
+    by_type: Mapping[str, list[Row]],
+    bins: int = TIMELINE_BINS,
+) -> dict[str, Any]:
+    """A compact picture of the session for the timeline plot, binned to ``bins`` slots:
+
+    ``speaking``: [start_s, end_s] runs where most of a slot was speech; ``gaze``:
+    [start_s, end_s, state] runs of each slot's most frequent state ("none" without a face);
+    ``pitch``: [t_s, f0_hz] slot medians of voiced rows; ``long_pauses``: [start_s, end_s];
+    ``nods``/``shakes``: [t_s, listening] (listening None when unknown);
+    ``eye_contacts``, ``smiles``: [start_s, end_s].
+    """
+    dur = max(duration_s, 1e-6)
+    slot_s = max(dur / bins, VOICE_ROW_S)
+    n = max(1, math.ceil(dur / slot_s))
+    out: dict[str, Any] = {"duration_s": round(duration_s, 2), "slot_s": round(slot_s, 3)}
+    speaking: list[list[float]] = []
+    pitch: list[list[float]] = []
+    if voice_rows:
+        vt = np.fromiter((r["t"] for r in voice_rows), np.float64, len(voice_rows))
+        spk = np.fromiter((r["speaking"] for r in voice_rows), np.float64, len(voice_rows))
+        f0 = np.fromiter(
+            (r["f0_hz"] if r["f0_hz"] is not None and r["speaking"] else np.nan
+             for r in voice_rows), np.float64, len(voice_rows))  # fmt: skip
+        idx = np.clip((vt // slot_s).astype(np.int64), 0, n - 1)
+        cnt = np.bincount(idx, minlength=n)
+        share = np.bincount(idx, weights=spk, minlength=n) / np.maximum(cnt, 1)
+        on = (share >= 0.5) & (cnt > 0)
+        speaking = [
+            [round(a * slot_s, 2), round(min(b * slot_s, dur), 2)]
+            for a, b, s in _runs(on.tolist())
+            if s
+        ]
+        ok = np.isfinite(f0)
+        if ok.any():
+            order = np.argsort(idx[ok], kind="stable")
+            slots, f0s = idx[ok][order], f0[ok][order]
+            bounds = np.flatnonzero(np.diff(slots)) + 1
+            for sl, vals in zip(
+                np.split(slots, bounds), np.split(f0s, bounds), strict=True
+            ):
+                pitch.append([round((sl[0] + 0.5) * slot_s, 2), round(float(np.median(vals)), 1)])
+    gaze: list[list[Any]] = []
+    if face_rows:
+        ft = np.fromiter((r["t"] for r in face_rows), np.float64, len(face_rows))
+        names = ("none", "camera", "screen", "away", "unknown")
+        code = {s: i for i, s in enumerate(names)}
+        states = np.fromiter(
+            (code.get(r["gaze"] or "unknown", 4) if r["face"] else 0 for r in face_rows),
+            np.int64,
+            len(face_rows),
+        )
+        idx = np.clip((ft // slot_s).astype(np.int64), 0, n - 1)
+        table = np.zeros((n, len(names)), np.int64)
+        np.add.at(table, (idx, states), 1)
+        has = table.sum(axis=1) > 0
+        mode = np.where(has, table.argmax(axis=1), -1)
+        gaze = [
+            [round(a * slot_s, 2), round(min(b * slot_s, dur), 2), names[s]]
+            for a, b, s in _runs(mode.tolist())
+            if s >= 0
+        ]
+    vt_all = np.fromiter((r["t"] for r in voice_rows), np.float64, len(voice_rows))
+    sp_all = np.fromiter((r["speaking"] for r in voice_rows), np.float64, len(voice_rows))
+
+    def marks(kind: str) -> list[list[Any]]:
+        res = []
+        for e in by_type.get(kind, []):
+            s = gesture_while_speaking(
+                e,
+                speaking_share=lambda a, b: speaking_share_between(
+                    vt_all, sp_all, start_s=a, end_s=b
+                ),
+            )
+            res.append([round(float(e["start"]), 2), None if s is None else not s])
+        return res
+
+    def spans(kind: str, keep: Callable[[Row], bool] = lambda e: True) -> list[list[float]]:
+        return [
+            [round(float(e["start"]), 2), round(float(e["end"]), 2)]
+            for e in by_type.get(kind, [])
+            if keep(e)
+        ]
+
+    out |= {
+        "speaking": speaking,
+        "pitch": pitch,
+        "gaze": gaze,
+        "long_pauses": spans(
+            "pause", lambda e: float(e["end"]) - float(e["start"]) >= LONG_PAUSE_MIN_S
+        ),
+        "nods": marks("nod"),
+        "shakes": marks("shake"),
+        "eye_contacts": spans("eye_contact"),
+        "smiles": spans("smile"),
+    }
+    return out
+
+
+# ---- from the store --------------------------------------------------------------------
+
+
+def summary_from_store(store: Any, session_id: int) -> dict[str, Any]:
+    """:func:`session_summary` of one stored session (read-only).
+
+    Raises:
+        StoreError: no such session.
+    """
+    info = store.session(session_id)
+    return session_summary(
+        info=info,
+        face_rows=store.face_timeline(session_id),
+        voice_rows=store.voice_timeline(session_id),
+        events=store.events(session_id),
+        notes=store.notes(session_id),
+    )
