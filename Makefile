@@ -38,8 +38,7 @@ $(STAMP): pyproject.toml scripts/install-system-deps
 
 bench: bench-deps  ## benchmarks; write bench/RESULTS*.md
 	$(BIN)/python bench/realtime.py
-	$(BIN)/python bench/voice.py
-	$(BIN)/python bench/accuracy_vision.py
+	$(BIN)/python bench/accuracy.py
 
 bench-deps: setup-test
 	$(BIN)/python -m pip install -q -e '.[bench]'
