@@ -159,9 +159,7 @@ METRICS: dict[str, MetricDef] = {
         "Nods made while you were not speaking (you were listening).",
         "Head and face",
     ),
-    "shakes": MetricDef(
-        "Head shakes", "count", "Side-to-side head movements.", "Head and face"
-    ),
+    "shakes": MetricDef("Head shakes", "count", "Side-to-side head movements.", "Head and face"),
     "smiles": MetricDef("Smiles", "count", "Moments of smiling.", "Head and face"),
     "smiles_per_min": MetricDef(
         "Smiles per minute", "per min", "Smiles divided by the session length.", "Head and face"
@@ -233,7 +231,6 @@ TREND_KEYS = (
     "eye_contacts_per_min",
     "gaze_camera_fraction",
     "smiles_per_min",
-    "f0_range_st",
 )
 
 
@@ -255,9 +252,12 @@ def rate_per_min(count: int | None, *, duration_s: float) -> float | None:
 
 
 def session_duration_s(
-    *, duration_s: float | None, face_rows: Sequence[Row], voice_rows: Sequence[Row],
+    *,
+    duration_s: float | None,
+    face_rows: Sequence[Row],
+    voice_rows: Sequence[Row],
     events: Sequence[Row],
-) -> float:  # fmt: skip
+) -> float:
     """The stored duration, or (for an interrupted session) the last time seen in its rows."""
     if duration_s:
         return float(duration_s)
@@ -334,12 +334,29 @@ def trend_numbers(
     voice = voice_summary(_voice_events(by_type), [], duration_s=duration_s) if has_voice else None
     nods = by_type.get("nod", [])
     out: dict[str, Any] = dict.fromkeys(
-        ("speaking_fraction", "utterances", "longest_speech_s", "articulation_rate_syl_per_s",
-         "words_per_min_approx", "pauses_short", "pauses_medium", "pauses_long",
-         "pause_longest_s", "nods", "nods_per_min", "listening_nods", "shakes", "smiles",
-         "smiles_per_min", "eye_contacts", "eye_contacts_per_min", "gaze_camera_fraction",
-         "gaze_screen_fraction", "gaze_away_fraction", "f0_range_st")
-    )  # fmt: skip
+        (
+            "speaking_fraction",
+            "utterances",
+            "longest_speech_s",
+            "articulation_rate_syl_per_s",
+            "words_per_min_approx",
+            "pauses_short",
+            "pauses_medium",
+            "pauses_long",
+            "pause_longest_s",
+            "nods",
+            "nods_per_min",
+            "listening_nods",
+            "shakes",
+            "smiles",
+            "smiles_per_min",
+            "eye_contacts",
+            "eye_contacts_per_min",
+            "gaze_camera_fraction",
+            "gaze_screen_fraction",
+            "gaze_away_fraction",
+        )
+    )
     if voice is not None:
         p = voice["pauses"]
         out |= {
@@ -356,9 +373,15 @@ def trend_numbers(
     if has_video:
         silent = [gesture_while_speaking(n, speaking_share=speaking_share) for n in nods]
         known = [s for s in silent if s is not None]
-        counts = {k: len(by_type.get(t, [])) for k, t in (
-            ("nods", "nod"), ("shakes", "shake"), ("smiles", "smile"),
-            ("eye_contacts", "eye_contact"))}  # fmt: skip
+        counts = {
+            k: len(by_type.get(t, []))
+            for k, t in (
+                ("nods", "nod"),
+                ("shakes", "shake"),
+                ("smiles", "smile"),
+                ("eye_contacts", "eye_contact"),
+            )
+        }
         out |= counts
         out |= {
             "nods_per_min": rate_per_min(counts["nods"], duration_s=duration_s),
@@ -462,13 +485,23 @@ def session_summary(
         "has_voice": has_voice,
         "calibration": calibration_info(info.calibration),
         "metrics": {
-            key: {"key": key, "label": d.label, "value": values.get(key), "unit": d.unit,
-                  "definition": d.definition, "group": d.group}
+            key: {
+                "key": key,
+                "label": d.label,
+                "value": values.get(key),
+                "unit": d.unit,
+                "definition": d.definition,
+                "group": d.group,
+            }
             for key, d in METRICS.items()
-        },  # fmt: skip
+        },
         "voice": voice,
-        "halves": halves(face_rows=face_rows, voice_t=voice_t, voice_speaking=voice_speaking,
-                         duration_s=duration_s),  # fmt: skip
+        "halves": halves(
+            face_rows=face_rows,
+            voice_t=voice_t,
+            voice_speaking=voice_speaking,
+            duration_s=duration_s,
+        ),
         "per_minute": per_minute,
         "timeline": timeline_picture(
             duration_s=duration_s, face_rows=face_rows, voice_rows=voice_rows, by_type=by_type
@@ -501,19 +534,26 @@ def calibration_info(calibration: Mapping[str, Any] | None) -> dict[str, Any]:
     """Whether the session used a calibration profile, its name and date, and its baseline
     numbers (any of the :data:`METRICS` keys found in the profile, at any depth)."""
     if not calibration:
-        return {"calibrated": False, "label": "uncalibrated (built-in defaults)",
-                "name": None, "date": None, "baseline": {}}  # fmt: skip
+        return {
+            "calibrated": False,
+            "label": "uncalibrated (built-in defaults)",
+            "name": None,
+            "date": None,
+            "baseline": {},
+        }
     flat = _flatten(calibration)
     date = next(
-        (str(flat[k])[:10] for k in ("created_at", "calibrated_at", "date", "saved_at")
-         if flat.get(k)), None)  # fmt: skip
+        (
+            str(flat[k])[:10]
+            for k in ("created_at", "calibrated_at", "date", "saved_at")
+            if flat.get(k)
+        ),
+        None,
+    )
     name = flat.get("name") or flat.get("profile")
-    baseline = {
-        k: v for k, v in flat.items() if k in METRICS and isinstance(v, int | float)
-    }
+    baseline = {k: v for k, v in flat.items() if k in METRICS and isinstance(v, int | float)}
     label = "calibrated" + (f" on {date}" if date else "") + (f" ({name})" if name else "")
-    return {"calibrated": True, "label": label, "name": name, "date": date,
-            "baseline": baseline}  # fmt: skip
+    return {"calibrated": True, "label": label, "name": name, "date": date, "baseline": baseline}
 
 
 def _flatten(d: Mapping[str, Any]) -> dict[str, Any]:
@@ -530,8 +570,13 @@ def _flatten(d: Mapping[str, Any]) -> dict[str, Any]:
 # ---- series ----------------------------------------------------------------------------
 
 
+def _slot_index(t: np.ndarray, *, slot_s: float, n: int) -> np.ndarray:
+    """Slot of each time (a row at 0.3 s is in slot 3 of 0.1 s, despite float rounding)."""
+    return np.clip(np.floor(t / slot_s + 1e-6).astype(np.int64), 0, max(n - 1, 0))
+
+
 def _minute_index(t: np.ndarray, n: int) -> np.ndarray:
-    return np.clip((t // MINUTE_S).astype(np.int64), 0, max(n - 1, 0))
+    return _slot_index(t, slot_s=MINUTE_S, n=n)
 
 
 def per_minute_series(
@@ -686,9 +731,14 @@ def timeline_picture(
         vt = np.fromiter((r["t"] for r in voice_rows), np.float64, len(voice_rows))
         spk = np.fromiter((r["speaking"] for r in voice_rows), np.float64, len(voice_rows))
         f0 = np.fromiter(
-            (r["f0_hz"] if r["f0_hz"] is not None and r["speaking"] else np.nan
-             for r in voice_rows), np.float64, len(voice_rows))  # fmt: skip
-        idx = np.clip((vt // slot_s).astype(np.int64), 0, n - 1)
+            (
+                r["f0_hz"] if r["f0_hz"] is not None and r["speaking"] else np.nan
+                for r in voice_rows
+            ),
+            np.float64,
+            len(voice_rows),
+        )
+        idx = _slot_index(vt, slot_s=slot_s, n=n)
         cnt = np.bincount(idx, minlength=n)
         share = np.bincount(idx, weights=spk, minlength=n) / np.maximum(cnt, 1)
         on = (share >= 0.5) & (cnt > 0)
@@ -702,9 +752,7 @@ def timeline_picture(
             order = np.argsort(idx[ok], kind="stable")
             slots, f0s = idx[ok][order], f0[ok][order]
             bounds = np.flatnonzero(np.diff(slots)) + 1
-            for sl, vals in zip(
-                np.split(slots, bounds), np.split(f0s, bounds), strict=True
-            ):
+            for sl, vals in zip(np.split(slots, bounds), np.split(f0s, bounds), strict=True):
                 pitch.append([round((sl[0] + 0.5) * slot_s, 2), round(float(np.median(vals)), 1)])
     gaze: list[list[Any]] = []
     if face_rows:
@@ -716,7 +764,7 @@ def timeline_picture(
             np.int64,
             len(face_rows),
         )
-        idx = np.clip((ft // slot_s).astype(np.int64), 0, n - 1)
+        idx = _slot_index(ft, slot_s=slot_s, n=n)
         table = np.zeros((n, len(names)), np.int64)
         np.add.at(table, (idx, states), 1)
         has = table.sum(axis=1) > 0

@@ -1,0 +1,168 @@
+"""Trends across the user's sessions (``presence-coach history``) and the comparison numbers
+the report sets beside a session (medians of the previous sessions).
+
+Each session's numbers are :func:`presence_coach.summary.session.trend_numbers` of its events
+and row aggregates (SQL counts, never the whole timeline), so history stays fast with many
+sessions and agrees with each session's own report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from presence_coach.summary.session import METRICS, TREND_KEYS, trend_numbers
+
+# columns of the history table: (key, short heading, format)
+HISTORY_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("nods_per_min", "nods/min", "{:.1f}"),
+    ("listening_nods", "listen nods", "{:d}"),
+    ("articulation_rate_syl_per_s", "syl/s", "{:.1f}"),
+    ("speaking_fraction", "speaking", "{:.0%}"),
+    ("eye_contacts_per_min", "eye ct/min", "{:.1f}"),
+    ("pauses_long", "silences>=3s", "{:d}"),
+)
+
+
+def _speaking_share(db: Any, session_id: int, start_s: float, end_s: float) -> float | None:
+    row = db.execute(
+        "SELECT AVG(speaking), COUNT(*) FROM voice_timeline WHERE session_id = ? "
+        "AND t >= ? AND t < ?",
+        (session_id, start_s - 0.05, end_s),
+    ).fetchone()
+    return float(row[0]) if row[1] else None
+
+
+def session_trend(store: Any, info: Any) -> dict[str, Any]:
+    """The comparable numbers of one stored session (read-only SQL aggregates + events)."""
+    db = store.db
+    sid = info.id
+    voice_rows, voice_end = db.execute(
+        "SELECT COUNT(*), MAX(t) FROM voice_timeline WHERE session_id = ?", (sid,)
+    ).fetchone()
+    face_rows, face_end = db.execute(
+        "SELECT COUNT(*), MAX(t) FROM face_timeline WHERE session_id = ?", (sid,)
+    ).fetchone()
+    gaze_counts = {
+        str(g or "unknown"): n
+        for g, n in db.execute(
+            "SELECT gaze, COUNT(*) FROM face_timeline WHERE session_id = ? AND face = 1 "
+            "GROUP BY gaze",
+            (sid,),
+        )
+    }
+    events = store.events(sid)
+    duration_s = info.duration_s or max(
+        [0.0, (voice_end or 0.0) + 0.1, (face_end or 0.0) + 0.1] + [float(e["end"]) for e in events]
+    )
+    numbers = trend_numbers(
+        duration_s=duration_s,
+        events=events,
+        has_voice=bool(voice_rows),
+        has_video=bool(face_rows),
+        face_present_rows=sum(gaze_counts.values()),
+        gaze_counts=gaze_counts,
+        speaking_share=lambda a, b: _speaking_share(db, sid, a, b),
+    )
+    started = _local(info.started_at)
+    iso = started.isocalendar()
+    return {
+        "id": sid,
+        "started_at": info.started_at,
+        "date": started.date().isoformat(),
+        "week": f"{iso.year}-W{iso.week:02d}",
+        "kind": info.kind,
+        "status": info.status,
+        "duration_s": round(duration_s, 1),
+        **{k: numbers[k] for k in TREND_KEYS},
+    }
+
+
+def _local(iso_utc: str) -> dt.datetime:
+    t = dt.datetime.fromisoformat(iso_utc)
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.UTC)
+    return t.astimezone()
+
+
+def _median(values: Sequence[Any]) -> float | None:
+    vals = [v for v in values if isinstance(v, int | float)]
+    return round(float(statistics.median(vals)), 3) if vals else None
+
+
+def history(store: Any) -> dict[str, Any]:
+    """Every finished session's comparable numbers and their medians by ISO week.
+
+    Returns ``{"sessions": [...], "weeks": [{"week", "sessions", "minutes", key: median}],
+    "keys": TREND_KEYS, "definitions": {key: definition}}``. Sessions still running are left
+    out.
+    """
+    rows = [session_trend(store, info) for info in store.sessions() if info.status != "running"]
+    weeks: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        weeks.setdefault(r["week"], []).append(r)
+    return {
+        "sessions": rows,
+        "weeks": [
+            {
+                "week": w,
+                "sessions": len(rs),
+                "minutes": round(sum(r["duration_s"] for r in rs) / 60.0, 1),
+                **{k: _median([r[k] for r in rs]) for k in TREND_KEYS},
+            }
+            for w, rs in sorted(weeks.items())
+        ],
+        "keys": list(TREND_KEYS),
+        "definitions": {k: METRICS[k].definition for k in TREND_KEYS},
+    }
+
+
+def previous_medians(h: Mapping[str, Any], *, session_id: int) -> dict[str, Any]:
+    """Medians of the comparable numbers over the sessions before ``session_id``."""
+    earlier = [r for r in h.get("sessions", []) if r["id"] < session_id]
+    return {
+        "sessions": len(earlier),
+        "medians": {k: _median([r[k] for r in earlier]) for k in TREND_KEYS},
+    }
+
+
+def _cell(value: Any, fmt: str) -> str:
+    if value is None:
+        return "-"
+    if fmt == "{:d}":
+        return str(round(value))
+    return fmt.format(value)
+
+
+def render_history_text(h: Mapping[str, Any]) -> str:
+    """The ``presence-coach history`` text: medians by week, then each session."""
+    sessions = h.get("sessions", [])
+    if not sessions:
+        return "No sessions yet. Start one with `presence-coach session`."
+    heads = [c[1] for c in HISTORY_COLUMNS]
+    widths = [max(len(x), 6) for x in heads]
+
+    def line(first: str, cells: Sequence[str]) -> str:
+        return f"  {first:<22}" + "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))
+
+    out = ["Your sessions by week (medians of the week's sessions)", line("week", heads)]
+    for w in h["weeks"]:
+        label = f"{w['week']} ({w['sessions']}, {w['minutes']:.0f} min)"
+        out.append(line(label, [_cell(w[k], f) for k, _, f in HISTORY_COLUMNS]))
+    out += ["", "Each session", line("session", heads)]
+    for r in sessions:
+        label = f"#{r['id']} {r['date']} {r['duration_s'] / 60:.0f} min"
+        if r["kind"] == "recording":
+            label += " rec"
+        out.append(line(label, [_cell(r[k], f) for k, _, f in HISTORY_COLUMNS]))
+    out += [
+        "",
+        "nods/min: nods per minute; listen nods: nods while you were silent; syl/s: "
+        "syllables per second of speaking time;",
+        "speaking: share of the session you spoke; eye ct/min: eye-contact moments per "
+        "minute; silences>=3s: pauses of 3 s or more.",
+        "These are descriptions of your own sessions, not scores.",
+    ]
+    return "\n".join(out)

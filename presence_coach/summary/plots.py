@@ -1,0 +1,254 @@
+"""Inline SVG plots for the report (drawing only; the numbers come from ``summary.session``).
+
+Plain strings, no plotting library: the page must open offline and the drawing must stay fast
+for a two-hour session (the timeline arrives already binned).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from html import escape
+from typing import Any
+
+# Okabe-Ito colours (distinguishable with the common colour-vision differences)
+COLOURS = {
+    "speaking": "#009E73",
+    "long_pause": "#D55E00",
+    "listening_nod": "#CC79A7",
+    "speaking_nod": "#444444",
+    "shake": "#E69F00",
+    "camera": "#0072B2",
+    "screen": "#56B4E9",
+    "away": "#E69F00",
+    "unknown": "#C8C8C8",
+    "none": "#EEEEEE",
+    "pitch": "#333333",
+    "bar": "#0072B2",
+    "axis": "#555555",
+    "grid": "#DDDDDD",
+}
+GAZE_LABELS = {
+    "camera": "at the camera",
+    "screen": "at the screen",
+    "away": "away",
+    "unknown": "eyes unreadable",
+    "none": "no face in view",
+}
+TIMELINE_W = 1000  # viewBox width of the timeline
+LABEL_W = 120  # left margin for lane labels
+LANE_H = 34
+
+
+def clock(t_s: float) -> str:
+    """``m:ss`` (or ``h:mm:ss``) of a session time."""
+    t = round(t_s)
+    h, rest = divmod(t, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def _tick_step_s(duration_s: float) -> float:
+    for step in (10, 30, 60, 120, 300, 600, 900, 1800, 3600):
+        if duration_s / step <= 10:
+            return float(step)
+    return 7200.0
+
+
+def _f(x: float) -> str:
+    return f"{x:.1f}"
+
+
+def timeline_svg(tl: Mapping[str, Any]) -> str:
+    """The session timeline: speaking and long silences, nods and shakes, gaze, pitch."""
+    dur = max(float(tl["duration_s"]), 1e-6)
+    plot_w = TIMELINE_W - LABEL_W - 10
+
+    def x(t: float) -> float:
+        return LABEL_W + plot_w * min(max(t, 0.0), dur) / dur
+
+    lanes = ("Speaking", "Nods", "Gaze", "Pitch")
+    top = 8
+    h = top + LANE_H * len(lanes) + 30 + 24
+    parts: list[str] = []
+    # lane labels and baselines
+    for i, name in enumerate(lanes):
+        y = top + i * LANE_H
+        parts.append(
+            f'<text x="{LABEL_W - 8}" y="{y + LANE_H / 2 + 5:.0f}" text-anchor="end" '
+            f'class="lane">{name}</text>'
+        )
+        parts.append(
+            f'<rect x="{LABEL_W}" y="{y + 4}" width="{plot_w}" height="{LANE_H - 8}" '
+            f'fill="#FAFAFA" stroke="{COLOURS["grid"]}"/>'
+        )
+    # speaking runs and long silences
+    y0 = top + 6
+    for a, b in tl.get("speaking", []):
+        w = max(x(b) - x(a), 0.6)
+        parts.append(
+            f'<rect x="{_f(x(a))}" y="{y0}" width="{_f(w)}" height="{LANE_H - 12}" '
+            f'fill="{COLOURS["speaking"]}"/>'
+        )
+    for a, b in tl.get("long_pauses", []):
+        w = max(x(b) - x(a), 1.5)
+        parts.append(
+            f'<rect x="{_f(x(a))}" y="{y0 + 6}" width="{_f(w)}" height="{LANE_H - 24}" '
+            f'fill="{COLOURS["long_pause"]}"><title>silence of {b - a:.1f} s at {clock(a)}'
+            "</title></rect>"
+        )
+    # nods (listening ones up, the others down) and shakes
+    y1 = top + LANE_H
+    for t, listening in tl.get("nods", []):
+        colour = COLOURS["listening_nod"] if listening else COLOURS["speaking_nod"]
+        ya, yb = (y1 + 6, y1 + LANE_H / 2) if listening else (y1 + LANE_H / 2, y1 + LANE_H - 6)
+        parts.append(
+            f'<line x1="{_f(x(t))}" x2="{_f(x(t))}" y1="{ya:.0f}" y2="{yb:.0f}" '
+            f'stroke="{colour}" stroke-width="2"/>'
+        )
+    for t, _ in tl.get("shakes", []):
+        parts.append(
+            f'<circle cx="{_f(x(t))}" cy="{y1 + LANE_H / 2:.0f}" r="3" fill="{COLOURS["shake"]}"/>'
+        )
+    # gaze band
+    y2 = top + 2 * LANE_H + 6
+    for a, b, state in tl.get("gaze", []):
+        parts.append(
+            f'<rect x="{_f(x(a))}" y="{y2}" width="{_f(max(x(b) - x(a), 0.5))}" '
+            f'height="{LANE_H - 12}" fill="{COLOURS.get(state, COLOURS["unknown"])}"/>'
+        )
+    # pitch line (gaps where there was no voiced speech for a while)
+    pitch = tl.get("pitch", [])
+    y3 = top + 3 * LANE_H
+    if pitch:
+        f0 = [p[1] for p in pitch]
+        lo, hi = min(f0), max(f0)
+        if hi - lo < 1e-6:
+            lo, hi = lo - 1, hi + 1
+        gap_s = max(5 * float(tl.get("slot_s", 1.0)), 3.0)
+        paths: list[str] = []
+        prev_t = -math.inf
+        for t, v in pitch:
+            yy = y3 + LANE_H - 6 - (LANE_H - 12) * math.log(v / lo) / math.log(hi / lo)
+            paths.append(f"{'M' if t - prev_t > gap_s else 'L'}{_f(x(t))} {yy:.1f}")
+            prev_t = t
+        parts.append(
+            f'<path d="{" ".join(paths)}" fill="none" stroke="{COLOURS["pitch"]}" '
+            'stroke-width="1.2"/>'
+        )
+        parts.append(
+            f'<text x="{LABEL_W - 8}" y="{y3 + LANE_H + 2}" text-anchor="end" class="small">'
+            f"{lo:.0f}-{hi:.0f} Hz</text>"
+        )
+    # time axis
+    ya = top + len(lanes) * LANE_H + 4
+    step = _tick_step_s(dur)
+    k = 0
+    while k * step <= dur + 1e-6:
+        t = k * step
+        parts.append(
+            f'<line x1="{_f(x(t))}" x2="{_f(x(t))}" y1="{top}" y2="{ya}" '
+            f'stroke="{COLOURS["grid"]}"/>'
+            f'<text x="{_f(x(t))}" y="{ya + 16}" text-anchor="middle" class="small">'
+            f"{clock(t)}</text>"
+        )
+        k += 1
+    parts.append(
+        f'<text x="{LABEL_W}" y="{ya + 40}" class="small">time since the session started '
+        "(minutes:seconds)</text>"
+    )
+    desc = (
+        f"Timeline of the {clock(dur)} session: {len(tl.get('speaking', []))} stretches of "
+        f"speech, {len(tl.get('long_pauses', []))} silences of 3 s or more, "
+        f"{len(tl.get('nods', []))} nods, gaze state and pitch over time."
+    )
+    return _svg(TIMELINE_W, h, "Session timeline", desc, parts, "timeline")
+
+
+def legend_html() -> str:
+    """The timeline's legend as real text (HTML, readable by screen readers)."""
+    items = [
+        ("speaking", "you were speaking"),
+        ("long_pause", "silence of 3 s or more"),
+        ("listening_nod", "nod while listening (upper half)"),
+        ("speaking_nod", "nod while speaking (lower half)"),
+        ("shake", "head shake (dot)"),
+    ] + [(s, f"gaze {label}") for s, label in GAZE_LABELS.items()]
+    return "".join(
+        f'<span class="key"><span class="swatch" style="background:{COLOURS[k]}"></span>'
+        f"{escape(text)}</span>"
+        for k, text in items
+    )
+
+
+def bars_svg(
+    values: Sequence[float | None],
+    *,
+    title: str,
+    unit_label: str,
+    as_percent: bool = False,
+    width: int = 460,
+    height: int = 170,
+) -> str:
+    """Per-minute bars with a labelled axis; ``None`` values leave a gap ("no data")."""
+    left, bottom, top, right = 44, 34, 12, 8
+    plot_w, plot_h = width - left - right, height - top - bottom
+    finite = [v for v in values if v is not None]
+    vmax = max(finite) if finite else 0.0
+    vmax = 1.0 if as_percent else (vmax if vmax > 0 else 1.0)
+    n = max(len(values), 1)
+    bw = plot_w / n
+    parts = [
+        f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" '
+        f'stroke="{COLOURS["axis"]}"/>'
+    ]
+    for frac in (0.5, 1.0):
+        yy = top + plot_h * (1 - frac)
+        label = f"{frac:.0%}" if as_percent else _num_label(vmax * frac)
+        parts.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{yy:.1f}" y2="{yy:.1f}" '
+            f'stroke="{COLOURS["grid"]}"/><text x="{left - 4}" y="{yy + 4:.1f}" '
+            f'text-anchor="end" class="small">{label}</text>'
+        )
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        bh = plot_h * v / vmax
+        shown = f"{v:.0%}" if as_percent else _num_label(v)
+        parts.append(
+            f'<rect x="{left + i * bw + bw * 0.12:.1f}" y="{top + plot_h - bh:.1f}" '
+            f'width="{max(bw * 0.76, 0.8):.1f}" height="{bh:.1f}" fill="{COLOURS["bar"]}">'
+            f"<title>minute {i + 1}: {shown}</title></rect>"
+        )
+    step = max(1, math.ceil(n / 12))
+    for i in range(0, n, step):
+        parts.append(
+            f'<text x="{left + (i + 0.5) * bw:.1f}" y="{top + plot_h + 14}" '
+            f'text-anchor="middle" class="small">{i + 1}</text>'
+        )
+    parts.append(
+        f'<text x="{left + plot_w / 2:.0f}" y="{height - 4}" text-anchor="middle" '
+        f'class="small">minute of the session · {escape(unit_label)}</text>'
+    )
+    if not finite:
+        parts.append(
+            f'<text x="{left + plot_w / 2:.0f}" y="{top + plot_h / 2:.0f}" '
+            'text-anchor="middle" class="small">no data for this session</text>'
+        )
+    shown = ", ".join(
+        "no data" if v is None else (f"{v:.0%}" if as_percent else _num_label(v))
+        for v in values[:60]
+    )
+    return _svg(width, height, title, f"{title} per minute: {shown}", parts, "bars")
+
+
+def _num_label(v: float) -> str:
+    return f"{v:.0f}" if abs(v - round(v)) < 1e-9 or abs(v) >= 10 else f"{v:.1f}"
+
+
+def _svg(w: float, h: float, title: str, desc: str, parts: list[str], cls: str) -> str:
+    return (
+        f'<svg class="{cls}" viewBox="0 0 {w} {h:.0f}" role="img" '
+        f'aria-label="{escape(title)}">'
+        f"<title>{escape(title)}</title><desc>{escape(desc)}</desc>{''.join(parts)}</svg>"
+    )

@@ -1,0 +1,390 @@
+"""The post-session report: a self-contained HTML page and a short terminal summary.
+
+Drawing only: every number comes from :func:`presence_coach.summary.session.session_summary`
+(and, for comparisons, :func:`presence_coach.summary.history.history`). The page inlines its
+plots (SVG), style and the one small script (copy a note command); it fetches nothing.
+
+Reflections are picked by simple rules from the numbers (:func:`reflections`): specific,
+descriptive and kind; never a grade or a judgement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+from collections.abc import Mapping
+from html import escape
+from importlib import resources
+from string import Template
+from typing import Any
+
+from presence_coach.summary.history import previous_medians
+from presence_coach.summary.plots import bars_svg, legend_html, timeline_svg
+
+MAX_REFLECTIONS = 5
+CHANGE_NOTABLE = 0.15  # relative change vs previous sessions worth a sentence
+HALF_SHIFT_NOTABLE = 0.10  # change in camera-gaze share between halves worth a sentence
+LONG_MONOLOGUE_S = 90.0  # a stretch of speech this long gets a sentence
+GROUP_ORDER = ("Voice", "Pauses", "Head and face", "Gaze", "Session", "Performance")
+_WORDS = (
+    "no",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+)
+
+
+def _count_words(n: int) -> str:
+    return _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{_count_words(n)} {word if n == 1 else (plural or word + 's')}"
+
+
+def _duration(seconds: float) -> str:
+    seconds = float(seconds)
+    if seconds < 90:
+        return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
+    minutes = seconds / 60
+    if minutes < 90:
+        return f"{minutes:.0f} min"
+    return f"{int(minutes // 60)} h {int(minutes % 60):02d} min"
+
+
+def format_value(value: Any, unit: str) -> str:
+    """A metric value in words and units for people (``-`` when not measured)."""
+    if value is None:
+        return "-"
+    if unit == "fraction":
+        return f"{value:.0%}"
+    if unit == "count":
+        return f"{int(value)}"
+    if unit == "s":
+        return _duration(value)
+    if unit in ("Hz", "words/min"):
+        return f"{value:.0f} {unit}"
+    return f"{value:.1f} {unit}" if abs(value) < 100 else f"{value:.0f} {unit}"
+
+
+def _v(summary: Mapping[str, Any], key: str) -> Any:
+    return summary["metrics"][key]["value"]
+
+
+# ---- reflections -------------------------------------------------------------------------
+
+
+def reflections(
+    summary: Mapping[str, Any], *, previous: Mapping[str, Any] | None = None
+) -> list[str]:
+    """A few sentences about the session, chosen by simple rules from its numbers.
+
+    Descriptive and kind: they say what happened and, at most, why it can matter; they never
+    grade. ``previous`` is :func:`previous_medians` output for comparisons.
+    """
+    out: list[str] = []
+    long_pauses = _v(summary, "pauses_long")
+    if long_pauses:
+        out.append(
+            f"You held {_plural(long_pauses, 'silence')} longer than three seconds; "
+            "silence can give a client room."
+        )
+    nods, listening = _v(summary, "nods"), _v(summary, "listening_nods")
+    if nods and listening:
+        out.append(
+            f"{listening} of your {nods} nods came while you were listening, a quiet way of "
+            "showing you are following."
+            if listening < nods
+            else f"All {_plural(nods, 'nod')} came while you were listening, a quiet way of "
+            "showing you are following."
+        )
+    halves = summary.get("halves", {}).get("gaze_camera_fraction", [None, None])
+    if None not in halves:
+        first, second = halves
+        if second - first >= HALF_SHIFT_NOTABLE:
+            out.append(
+                f"Your eye contact was steadier in the second half: you looked into the lens "
+                f"{second:.0%} of the time, from {first:.0%} in the first half."
+            )
+        elif first - second >= HALF_SHIFT_NOTABLE:
+            out.append(
+                f"In the second half your gaze rested less on the lens ({second:.0%}, from "
+                f"{first:.0%}); often that means you were watching the client closely on "
+                "screen."
+            )
+    speaking = _v(summary, "speaking_fraction")
+    if speaking is not None:
+        if speaking <= 0.35:
+            out.append(
+                f"You spoke for about {speaking:.0%} of the session and left most of the "
+                "space to your client."
+            )
+        elif speaking >= 0.6:
+            out.append(
+                f"Your voice filled about {speaking:.0%} of the session; sessions with more "
+                "explaining or guiding often look like this."
+            )
+    longest = _v(summary, "longest_speech_s")
+    if longest is not None and longest >= LONG_MONOLOGUE_S:
+        out.append(
+            f"Your longest stretch of speaking ran {_duration(longest)} without a pause; "
+            "the timeline shows where it was, if you want to look back at that moment."
+        )
+    rate, prev_rate = _v(summary, "articulation_rate_syl_per_s"), None
+    if previous and previous.get("sessions"):
+        prev_rate = previous["medians"].get("articulation_rate_syl_per_s")
+    if rate and prev_rate and abs(rate - prev_rate) / prev_rate >= CHANGE_NOTABLE:
+        word = "slower" if rate < prev_rate else "quicker"
+        out.append(
+            f"You spoke a little {word} than in your earlier sessions ({rate:.1f} syllables "
+            f"a second, usually {prev_rate:.1f})."
+        )
+    smiles = _v(summary, "smiles")
+    if smiles:
+        out.append(f"The camera caught you smiling {_plural(smiles, 'time')}.")
+    face = _v(summary, "face_present_fraction")
+    if face is not None and face < 0.8:
+        out.append(
+            f"The camera saw your face {face:.0%} of the time, so the face and gaze numbers "
+            "describe that part of the session."
+        )
+    if not out:
+        out.append(
+            "A quiet session in the numbers; your own notes may say more about it than they do."
+        )
+    return out[:MAX_REFLECTIONS]
+
+
+# ---- HTML --------------------------------------------------------------------------------
+
+
+def _when(iso: str | None) -> str:
+    if not iso:
+        return ""
+    t = dt.datetime.fromisoformat(iso)
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.UTC)
+    return t.astimezone().strftime("%A %d %B %Y, %H:%M")
+
+
+def _notices(summary: Mapping[str, Any]) -> str:
+    notes = []
+    status = summary["session"]["status"]
+    if status in ("interrupted", "recovered"):
+        notes.append(
+            "This session ended unexpectedly and was recovered; the last second or so may be "
+            "missing."
+        )
+    if not summary["has_video"]:
+        notes.append("No camera data in this session: nods, gaze and smiles are not shown.")
+    if not summary["has_voice"]:
+        notes.append("No microphone data in this session: speech and pauses are not shown.")
+    if summary["has_video"] and not summary["calibration"]["calibrated"]:
+        notes.append(
+            "Gaze is an uncalibrated estimate (built-in defaults). Run "
+            "<code>presence-coach calibrate</code> once for your camera to make the "
+            "camera/screen/away split fit your set-up."
+        )
+    return "".join(f'<p class="notice">{n}</p>' for n in notes)
+
+
+def _bars(summary: Mapping[str, Any]) -> str:
+    pm = summary["per_minute"]
+    specs = [
+        ("speaking_fraction", "Speaking share", "share of the minute you spoke", True),
+        ("articulation_rate_syl_per_s", "Speech rate", "syllables per second of speech", False),
+        ("nods", "Nods", "nods started in the minute", False),
+        ("listening_nods", "Listening nods", "nods while you were silent", False),
+        ("eye_contacts", "Eye-contact moments", "moments started in the minute", False),
+        ("gaze_camera_fraction", "Looking at the camera", "share of face-in-view time", True),
+    ]
+    out = []
+    for key, title, unit, pct in specs:
+        values = pm.get(key) or []
+        if not any(v is not None for v in values):
+            continue
+        svg = bars_svg(values, title=title, unit_label=unit, as_percent=pct)
+        out.append(f"<figure><figcaption>{escape(title)}</figcaption>{svg}</figure>")
+    return "".join(out) or "<p>No per-minute data in this session.</p>"
+
+
+def _tables(summary: Mapping[str, Any], previous: Mapping[str, Any] | None) -> tuple[str, str]:
+    baseline = summary["calibration"]["baseline"]
+    n_prev = previous["sessions"] if previous else 0
+    prev_medians = previous["medians"] if previous else {}
+    show_prev = n_prev > 0
+    show_base = bool(baseline)
+    heads = ["Measure", "This session"]
+    if show_prev:
+        heads.append(f"Previous sessions (median of {n_prev})")
+    if show_base:
+        heads.append("Calibration baseline")
+    heads.append("What it means")
+    groups: dict[str, list[str]] = {}
+    for key, m in summary["metrics"].items():
+        if m["value"] is None and key not in prev_medians:
+            continue
+        cells = [
+            f'<th scope="row">{escape(m["label"])}</th>',
+            f'<td class="num">{escape(format_value(m["value"], m["unit"]))}</td>',
+        ]
+        if show_prev:
+            cells.append(
+                f'<td class="num">{escape(format_value(prev_medians.get(key), m["unit"]))}</td>'
+            )
+        if show_base:
+            cells.append(
+                f'<td class="num">{escape(format_value(baseline.get(key), m["unit"]))}</td>'
+            )
+        cells.append(f'<td class="def">{escape(m["definition"])}</td>')
+        groups.setdefault(m["group"], []).append(f"<tr>{''.join(cells)}</tr>")
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in heads)
+    tables = "".join(
+        f"<h3>{escape(g)}</h3><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(groups[g])}</tbody></table>"
+        for g in GROUP_ORDER
+        if g in groups
+    )
+    if show_prev:
+        note = (
+            f"Beside this session: the median of your {n_prev} previous "
+            f"{'session' if n_prev == 1 else 'sessions'}, so you can compare with your own "
+            "usual, not with anyone else."
+        )
+    else:
+        note = "This is your first session here; later reports compare with your own usual."
+    if show_base:
+        note += (
+            f" The calibration baseline is from your set-up ({summary['calibration']['label']})."
+        )
+    return tables, note
+
+
+def _notes_html(summary: Mapping[str, Any]) -> str:
+    notes = summary.get("notes") or []
+    if not notes:
+        return "<p>No notes yet.</p>"
+    return "".join(
+        f'<blockquote><div class="when">{escape(_when(n["created_at"]))}</div>'
+        f"{escape(n['text'])}</blockquote>"
+        for n in notes
+    )
+
+
+def _footer(summary: Mapping[str, Any]) -> str:
+    s = summary["session"]
+    cal = summary["calibration"]["label"]
+    bits = [
+        f"Session {s['id']} ({'live' if s['kind'] == 'live' else 'from a recording'}), "
+        f"{cal}. Definitions of every number are in the table above."
+    ]
+    m = summary["metrics"]
+    if m["frames_analyzed"]["value"] is not None:
+        bits.append(
+            f"Analysis: {m['frames_analyzed']['value']} frames, "
+            f"{m['frames_dropped']['value']} dropped, "
+            f"{format_value(m['ms_per_frame']['value'], 'ms')} per frame."
+        )
+    bits.append(
+        "To delete this session and everything recorded with it: "
+        f"<code>presence-coach forget {s['id']}</code>."
+    )
+    return " ".join(bits)
+
+
+def render_report(summary: Mapping[str, Any], *, history: Mapping[str, Any] | None = None) -> str:
+    """The report page (HTML, self-contained).
+
+    Args:
+        summary: :func:`~presence_coach.summary.session.session_summary` output.
+        history: :func:`~presence_coach.summary.history.history` output; the report compares
+            with the medians of the sessions before this one.
+    """
+    s = summary["session"]
+    previous = previous_medians(history, session_id=s["id"]) if history else None
+    tables, comparison_note = _tables(summary, previous)
+    items = "".join(f"<li>{escape(r)}</li>" for r in reflections(summary, previous=previous))
+    kind = "Session" if s["kind"] == "live" else "Recorded session"
+    template = Template(
+        resources.files("presence_coach.summary").joinpath("templates/report.html").read_text()
+    )
+    return template.substitute(
+        title=escape(f"Presence Coach · session {s['id']}"),
+        heading=escape(f"{kind} {s['id']}: your private summary"),
+        meta=escape(
+            f"{_when(s['started_at'])} · {_duration(s['duration_s'])} · "
+            f"{summary['calibration']['label']}"
+        ),
+        notices=_notices(summary),
+        reflections=f'<ul class="reflections">{items}</ul>',
+        timeline=timeline_svg(summary["timeline"]),
+        legend=legend_html(),
+        bars=_bars(summary),
+        comparison_note=escape(comparison_note),
+        tables=tables,
+        notes=_notes_html(summary),
+        note_command=escape(f'presence-coach note {s["id"]} "your note"'),
+        session_id=escape(str(int(s["id"]))),
+        footer=_footer(summary),
+    )
+
+
+# ---- terminal ----------------------------------------------------------------------------
+
+
+def render_terminal(summary: Mapping[str, Any], *, history: Mapping[str, Any] | None = None) -> str:
+    """A short, kind summary for the terminal after a session."""
+    s = summary["session"]
+    m = summary["metrics"]
+
+    def fv(key: str) -> str:
+        return format_value(m[key]["value"], m[key]["unit"])
+
+    lines = [
+        f"Session {s['id']} · {_duration(s['duration_s'])} · {summary['calibration']['label']}"
+    ]
+    if summary["has_voice"]:
+        lines.append(
+            f"  You spoke {fv('speaking_fraction')} of the time; speech rate "
+            f"{fv('articulation_rate_syl_per_s')} (about {fv('words_per_min_approx')}); "
+            f"longest stretch {fv('longest_speech_s')}"
+        )
+        lines.append(
+            f"  Pauses: {fv('pauses_short')} short, {fv('pauses_medium')} medium, "
+            f"{fv('pauses_long')} of 3 s or more (longest {fv('pause_longest_s')})"
+        )
+        if m["f0_median_hz"]["value"] is not None:
+            lines.append(
+                f"  Voice: pitch around {fv('f0_median_hz')}, range {fv('f0_range_st')}; "
+                f"loudness {fv('loudness_median_dbfs')}"
+            )
+    else:
+        lines.append("  No microphone data this time.")
+    if summary["has_video"]:
+        listening = m["listening_nods"]["value"]
+        extra = f" ({listening} while listening)" if listening is not None else ""
+        lines.append(
+            f"  Nods: {fv('nods')}{extra}; head shakes {fv('shakes')}; smiles {fv('smiles')}"
+        )
+        lines.append(
+            f"  Eye contact: {fv('eye_contacts')} moments; gaze camera "
+            f"{fv('gaze_camera_fraction')}, screen {fv('gaze_screen_fraction')}, away "
+            f"{fv('gaze_away_fraction')} of face-in-view time"
+        )
+    else:
+        lines.append("  No camera data this time.")
+    previous = previous_medians(history, session_id=s["id"]) if history else None
+    notes = reflections(summary, previous=previous)[:3]
+    lines.append("A few observations:")
+    lines += [f"  - {r}" for r in notes]
+    lines.append(f"Add a note: presence-coach note {s['id']} {shlex.quote('your words')}")
+    return "\n".join(lines)
