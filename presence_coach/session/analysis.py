@@ -17,6 +17,7 @@ import numpy as np
 
 from presence_coach import __version__
 from presence_coach.session.engine import FrameLoop
+from presence_coach.session.stats import StageTimes
 from presence_coach.session.store import SessionRecorder
 from presence_coach.sources.video import Frame, VideoSource
 from presence_coach.summary.exports import EventWriter, TimelineWriter
@@ -63,6 +64,8 @@ class VideoAnalysis:
         self.options = options
         self.detectors = FaceEventDetectors()
         self.voice = VoiceTrack(options.voice)
+        self._timeline: TimelineWriter | None = None
+        self._events: EventWriter | None = None
         self.loop: FrameLoop | None = None
         # float32 columns: 20 bytes a frame, about 4 MB over a 2-hour session at 30 fps
         self._columns: dict[str, array] = {k: array("f") for k in SUMMARY_COLUMNS}
@@ -75,55 +78,62 @@ class VideoAnalysis:
             # the model first: no frames pile up in a live source while it loads
             analyzer = stack.enter_context(FaceAnalyzer(self.model_path))
             stack.enter_context(self.source)
-            timeline = (
-                stack.enter_context(TimelineWriter(opts.timeline_path))
-                if opts.timeline_path
-                else None
-            )
-            events = (
-                stack.enter_context(EventWriter(opts.events_path)) if opts.events_path else None
-            )
-            voice = self.voice = VoiceTrack(opts.voice)
-            recorder = self.recorder
-            if recorder is not None and opts.voice is not None:
-                recorder.add_voice(opts.voice.timeline)
-                recorder.add_events(VoiceTrack(opts.voice).events_until(math.inf))
+            self.open_outputs(stack)
             loop = self.loop = FrameLoop(self.source, analyzer, max_fps=opts.max_fps)
             if stop is not None:
                 loop.stop = stop  # type: ignore[assignment]
-            detectors = self.detectors
             for frame, sample in loop:
-                with loop.times.time("detectors"):
-                    ended = [voice.annotate(e) for e in detectors.update(sample)]
-                    state = detectors.frame_state(sample) | voice.state_at(sample.t)
-                with loop.times.time("output"):
-                    if timeline is not None:
-                        timeline.write(sample, state)
-                    if events is not None:
-                        new = voice.events_until(frame.t) + [e.to_json() for e in ended]
-                        events.write(new, now=frame.t)
-                    for key, values in self._columns.items():
-                        values.append(getattr(sample, key))
-                if recorder is not None:
-                    with loop.times.time("store"):
-                        recorder.add_face(sample, state)
-                        if ended:
-                            recorder.add_events([e.to_json() for e in ended])
-                self.last_t = frame.t
+                self.consume(sample, loop.times)
                 if on_sample is not None:
                     on_sample(frame, sample, loop)
                 if opts.duration_s is not None and frame.t >= opts.duration_s:
                     break
-            closing = [voice.annotate(e) for e in detectors.finish(self.last_t)]
-            if events is not None:
-                events.write([e.to_json() for e in closing] + voice.events_until(math.inf))
-            if recorder is not None:
-                recorder.add_events([e.to_json() for e in closing])
+            self.finish()
         return self.summary()
+
+    def open_outputs(self, stack: contextlib.ExitStack) -> None:
+        """Open the export files (closed by ``stack``) and hand the recording's voice to the
+        store."""
+        opts = self.options
+        if opts.timeline_path:
+            self._timeline = stack.enter_context(TimelineWriter(opts.timeline_path))
+        if opts.events_path:
+            self._events = stack.enter_context(EventWriter(opts.events_path))
+        if self.recorder is not None and opts.voice is not None:
+            self.recorder.add_voice(opts.voice.timeline)
+            self.recorder.add_events(VoiceTrack(opts.voice).events_until(math.inf))
+
+    def consume(self, sample: FaceSample, times: StageTimes) -> None:
+        """Detectors, exports and store for one analysed frame."""
+        voice = self.voice
+        with times.time("detectors"):
+            ended = [voice.annotate(e) for e in self.detectors.update(sample)]
+            state = self.detectors.frame_state(sample) | voice.state_at(sample.t)
+        with times.time("output"):
+            if self._timeline is not None:
+                self._timeline.write(sample, state)
+            if self._events is not None:
+                new = voice.events_until(sample.t) + [e.to_json() for e in ended]
+                self._events.write(new, now=sample.t)
+            for key, values in self._columns.items():
+                values.append(getattr(sample, key))
+        if self.recorder is not None:
+            with times.time("store"):
+                self.recorder.add_face(sample, state)
+                if ended:
+                    self.recorder.add_events([e.to_json() for e in ended])
+        self.last_t = sample.t
+
+    def finish(self) -> None:
+        """Close the detectors' open episodes at the end of the stream."""
+        closing = [self.voice.annotate(e) for e in self.detectors.finish(self.last_t)]
+        if self._events is not None:
+            self._events.write([e.to_json() for e in closing] + self.voice.events_until(math.inf))
+        if self.recorder is not None:
+            self.recorder.add_events([e.to_json() for e in closing])
 
     def summary(self) -> dict:
         """The session summary of what has been analysed so far."""
-        assert self.loop is not None, "run() first"
         arrays = {
             k: np.frombuffer(v, dtype=np.float32).astype(np.float64)
             for k, v in self._columns.items()
@@ -147,11 +157,11 @@ class VideoAnalysis:
                 "height": source.height,
                 "realtime": source.live,
             },
-            "interrupted": self.loop.stop.is_set(),
+            "interrupted": self.loop is not None and self.loop.stop.is_set(),
             **video,
             "face_events": face_events,
             "voice": self.options.voice.summary if self.options.voice else None,
-            "performance": self.loop.performance(),
+            "performance": self.loop.performance() if self.loop is not None else None,
         }
         if source.end_reason:
             out["source"]["ended"] = source.end_reason  # type: ignore[index]
