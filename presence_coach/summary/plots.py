@@ -187,15 +187,16 @@ def bars_svg(
     title: str,
     unit_label: str,
     as_percent: bool = False,
+    integer: bool = False,
     width: int = 460,
     height: int = 170,
 ) -> str:
-    """Per-minute bars with a labelled axis; ``None`` values leave a gap ("no data")."""
+    """Per-minute bars with a labelled axis; ``None`` values leave a gap ("no data").
+    ``integer``: counts (whole-number axis)."""
     left, bottom, top, right = 44, 34, 12, 8
     plot_w, plot_h = width - left - right, height - top - bottom
     finite = [v for v in values if v is not None]
-    vmax = max(finite) if finite else 0.0
-    vmax = 1.0 if as_percent else (vmax if vmax > 0 else 1.0)
+    vmax = 1.0 if as_percent else nice_ceiling(max(finite, default=0.0), integer=integer)
     n = max(len(values), 1)
     bw = plot_w / n
     parts = [
@@ -203,6 +204,8 @@ def bars_svg(
         f'stroke="{COLOURS["axis"]}"/>'
     ]
     for frac in (0.5, 1.0):
+        if integer and not float(vmax * frac).is_integer():
+            continue
         yy = top + plot_h * (1 - frac)
         label = f"{frac:.0%}" if as_percent else _num_label(vmax * frac)
         parts.append(
@@ -230,16 +233,27 @@ def bars_svg(
         f'<text x="{left + plot_w / 2:.0f}" y="{height - 4}" text-anchor="middle" '
         f'class="small">minute of the session · {escape(unit_label)}</text>'
     )
-    if not finite:
+    if not finite or not any(finite):
+        note = "no data for this session" if not finite else "none in this session"
         parts.append(
             f'<text x="{left + plot_w / 2:.0f}" y="{top + plot_h / 2:.0f}" '
-            'text-anchor="middle" class="small">no data for this session</text>'
+            f'text-anchor="middle" class="small">{note}</text>'
         )
     shown = ", ".join(
         "no data" if v is None else (f"{v:.0%}" if as_percent else _num_label(v))
         for v in values[:60]
     )
     return _svg(width, height, title, f"{title} per minute: {shown}", parts, "bars")
+
+
+def nice_ceiling(value: float, *, integer: bool = False) -> float:
+    """A round axis maximum at or above ``value`` (1, 2, 2.5, 5 times a power of ten)."""
+    if value <= 0:
+        return 1.0
+    if integer and value <= 10:
+        return float(math.ceil(value)) + (math.ceil(value) % 2)  # even: a whole-number middle
+    base = 10.0 ** math.floor(math.log10(value))
+    return next(m * base for m in (1.0, 2.0, 2.5, 5.0, 10.0) if value <= m * base + 1e-12)
 
 
 def _num_label(v: float) -> str:

@@ -208,11 +208,12 @@ def _bars(summary: Mapping[str, Any]) -> str:
         ("gaze_camera_fraction", "Looking at the camera", "share of face-in-view time", True),
     ]
     out = []
+    counts = ("nods", "listening_nods", "eye_contacts")
     for key, title, unit, pct in specs:
         values = pm.get(key) or []
         if not any(v is not None for v in values):
             continue
-        svg = bars_svg(values, title=title, unit_label=unit, as_percent=pct)
+        svg = bars_svg(values, title=title, unit_label=unit, as_percent=pct, integer=key in counts)
         out.append(f"<figure><figcaption>{escape(title)}</figcaption>{svg}</figure>")
     return "".join(out) or "<p>No per-minute data in this session.</p>"
 
@@ -225,7 +226,9 @@ def _tables(summary: Mapping[str, Any], previous: Mapping[str, Any] | None) -> t
     show_base = bool(baseline)
     heads = ["Measure", "This session"]
     if show_prev:
-        heads.append(f"Previous sessions (median of {n_prev})")
+        heads.append(
+            "Previous session" if n_prev == 1 else f"Previous sessions (median of {n_prev})"
+        )
     if show_base:
         heads.append("Calibration baseline")
     heads.append("What it means")
@@ -238,9 +241,8 @@ def _tables(summary: Mapping[str, Any], previous: Mapping[str, Any] | None) -> t
             f'<td class="num">{escape(format_value(m["value"], m["unit"]))}</td>',
         ]
         if show_prev:
-            cells.append(
-                f'<td class="num">{escape(format_value(prev_medians.get(key), m["unit"]))}</td>'
-            )
+            prev = format_value(prev_medians[key], m["unit"]) if key in prev_medians else ""
+            cells.append(f'<td class="num">{escape(prev)}</td>')
         if show_base:
             cells.append(
                 f'<td class="num">{escape(format_value(baseline.get(key), m["unit"]))}</td>'
@@ -248,17 +250,20 @@ def _tables(summary: Mapping[str, Any], previous: Mapping[str, Any] | None) -> t
         cells.append(f'<td class="def">{escape(m["definition"])}</td>')
         groups.setdefault(m["group"], []).append(f"<tr>{''.join(cells)}</tr>")
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in heads)
+    widths = ["22%", "14%"] + ["14%"] * (len(heads) - 3)
+    colgroup = "<colgroup>" + "".join(f'<col style="width:{w}">' for w in widths) + "<col>"
+    colgroup += "</colgroup>"
     tables = "".join(
-        f"<h3>{escape(g)}</h3><table><thead><tr>{head}</tr></thead>"
+        f"<h3>{escape(g)}</h3><table>{colgroup}<thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(groups[g])}</tbody></table>"
         for g in GROUP_ORDER
         if g in groups
     )
     if show_prev:
+        which = "your previous session" if n_prev == 1 else f"your {n_prev} previous sessions"
         note = (
-            f"Beside this session: the median of your {n_prev} previous "
-            f"{'session' if n_prev == 1 else 'sessions'}, so you can compare with your own "
-            "usual, not with anyone else."
+            f"Beside this session: {'the numbers' if n_prev == 1 else 'the median'} of {which}, "
+            "so you can compare with your own usual, not with anyone else."
         )
     else:
         note = "This is your first session here; later reports compare with your own usual."
