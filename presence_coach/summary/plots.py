@@ -17,7 +17,7 @@ COLOURS = {
     "long_pause": "#D55E00",
     "listening_nod": "#CC79A7",
     "speaking_nod": "#444444",
-    "shake": "#E69F00",
+    "shake": "#000000",
     "camera": "#0072B2",
     "screen": "#56B4E9",
     "away": "#E69F00",
@@ -62,7 +62,7 @@ def _f(x: float) -> str:
 def timeline_svg(tl: Mapping[str, Any]) -> str:
     """The session timeline: speaking and long silences, nods and shakes, gaze, pitch."""
     dur = max(float(tl["duration_s"]), 1e-6)
-    plot_w = TIMELINE_W - LABEL_W - 10
+    plot_w = TIMELINE_W - LABEL_W - 28  # room for the last time label
 
     def x(t: float) -> float:
         return LABEL_W + plot_w * min(max(t, 0.0), dur) / dur

@@ -20,6 +20,7 @@ from typing import Any
 
 from presence_coach.summary.history import previous_medians
 from presence_coach.summary.plots import bars_svg, legend_html, timeline_svg
+from presence_coach.summary.session import LONG_PAUSE_MIN_S
 
 MAX_REFLECTIONS = 5
 CHANGE_NOTABLE = 0.15  # relative change vs previous sessions worth a sentence
@@ -93,10 +94,17 @@ def reflections(
     """
     out: list[str] = []
     long_pauses = _v(summary, "pauses_long")
-    if long_pauses:
+    secs = f"{_count_words(round(LONG_PAUSE_MIN_S))} seconds"
+    if long_pauses and long_pauses < len(_WORDS):
         out.append(
-            f"You held {_plural(long_pauses, 'silence')} longer than three seconds; "
+            f"You held {_plural(long_pauses, 'silence')} longer than {secs}; "
             "silence can give a client room."
+        )
+    elif long_pauses:
+        per_min = long_pauses * 60.0 / max(float(_v(summary, "duration_s") or 0.0), 1.0)
+        out.append(
+            f"You let {long_pauses} silences run longer than {secs} (about {per_min:.1f} a "
+            "minute); silence can give a client room."
         )
     nods, listening = _v(summary, "nods"), _v(summary, "listening_nods")
     if nods and listening:
