@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -165,6 +166,7 @@ def test_known_session_numbers(tmp_path: Path) -> None:
     assert cal["calibrated"] and cal["label"] == "calibrated on 2024-05-01 (laptop)"
     assert cal["baseline"] == {"f0_median_hz": 190.0, "articulation_rate_syl_per_s": 4.5}
     assert [n["text"] for n in s["notes"]] == ["Client opened up after the long silence."]
+    assert json.loads(json.dumps(s, allow_nan=False)) == s  # JSON-ready for --json
     # every metric carries its unit and definition
     for key, m in s["metrics"].items():
         assert m["unit"] and m["definition"] and m["label"] == METRICS[key].label
@@ -228,3 +230,10 @@ def test_reflections_are_specific_and_kind(tmp_path: Path) -> None:
     for r in notes:
         low = r.lower()
         assert not any(w in low for w in (" bad", "poor", "good job", "score", "grade", "fail"))
+
+
+def test_history_of_an_empty_store(tmp_path: Path) -> None:
+    with SessionStore(tmp_path) as store:
+        h = history(store)
+    assert h["sessions"] == [] and h["weeks"] == []
+    assert "No sessions yet" in render_history_text(h)
