@@ -530,10 +530,20 @@ def performance_numbers(performance: Mapping[str, Any] | None) -> dict[str, Any]
     }
 
 
+# calibration profile voice baseline (presence_coach.calibration.profile.VoiceBaseline) -> metric
+BASELINE_KEYS = {
+    "pitch_median_hz": "f0_median_hz",
+    "pitch_range_st": "f0_range_st",
+    "speech_level_dbfs": "loudness_median_dbfs",
+    "speech_rate_syl_per_s": "articulation_rate_syl_per_s",
+}
+
+
 def calibration_info(calibration: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Whether the session used a calibration profile, its name and date, and its baseline
-    numbers (any of the :data:`METRICS` keys found in the profile, at any depth)."""
-    if not calibration:
+    """Whether the session used a measured calibration profile (``CalibrationProfile.to_dict``
+    stored with the session), its device and date, and its baseline numbers as metric keys
+    (the voice baseline of the profile; any :data:`METRICS` key in the profile counts too)."""
+    if not calibration or calibration.get("kind") == "default":
         return {
             "calibrated": False,
             "label": "uncalibrated (built-in defaults)",
@@ -542,16 +552,20 @@ def calibration_info(calibration: Mapping[str, Any] | None) -> dict[str, Any]:
             "baseline": {},
         }
     flat = _flatten(calibration)
-    date = next(
-        (
-            str(flat[k])[:10]
-            for k in ("created_at", "calibrated_at", "date", "saved_at")
-            if flat.get(k)
-        ),
-        None,
+    date = next((str(flat[k])[:10] for k in ("created", "created_at", "date") if flat.get(k)), None)
+    device = calibration.get("device") or {}
+    name = flat.get("name") or (
+        f"camera {device['camera']}, mic {device['mic']}"
+        if "camera" in device and "mic" in device
+        else None
     )
-    name = flat.get("name") or flat.get("profile")
-    baseline = {k: v for k, v in flat.items() if k in METRICS and isinstance(v, int | float)}
+    baseline = {
+        BASELINE_KEYS.get(k, k): v
+        for k, v in flat.items()
+        if BASELINE_KEYS.get(k, k) in METRICS
+        and isinstance(v, int | float)
+        and not isinstance(v, bool)
+    }
     label = "calibrated" + (f" on {date}" if date else "") + (f" ({name})" if name else "")
     return {"calibrated": True, "label": label, "name": name, "date": date, "baseline": baseline}
 

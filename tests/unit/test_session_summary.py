@@ -7,22 +7,27 @@ from pathlib import Path
 
 import pytest
 
+from presence_coach.calibration.profile import CalibrationProfile, VoiceBaseline
 from presence_coach.session.store import SessionRecorder, SessionStore
 from presence_coach.summary.history import history, previous_medians, render_history_text
 from presence_coach.summary.report import reflections, render_report, render_terminal
 from presence_coach.summary.session import METRICS, summary_from_store
 from presence_coach.vision.face import FaceSample
+from presence_coach.vision.gaze_state import GazeCalibration
 from presence_coach.voice import TimelineRow
 
 # 60 s: utterances 0-20 s (80 syllables), 20.5-30 s (38), 32-40 s (32), 44-50 s (24)
 # -> pauses of 0.5 s (short), 2 s (medium), 4 s (long); 43.5 s of speech, 174 syllables.
 UTTERANCES = [(0.0, 20.0, 80), (20.5, 30.0, 38), (32.0, 40.0, 32), (44.0, 50.0, 24)]
 PAUSES = [(20.0, 20.5), (30.0, 32.0), (40.0, 44.0)]
-CALIBRATION = {
-    "name": "laptop",
-    "created_at": "2024-05-01T10:00:00+00:00",
-    "voice": {"f0_median_hz": 190.0, "articulation_rate_syl_per_s": 4.5},
-}
+# a real calibration profile, as the session stores it
+CALIBRATION = CalibrationProfile(
+    camera="0",
+    mic="default",
+    gaze=GazeCalibration(),
+    created="2024-05-01T10:00:00",
+    voice=VoiceBaseline(noise_floor_dbfs=-62.0, pitch_median_hz=190.0, speech_rate_syl_per_s=4.5),
+).to_dict()
 
 
 def _speaking(t: float) -> bool:
@@ -163,10 +168,13 @@ def test_known_session_numbers(tmp_path: Path) -> None:
     assert {g[2] for g in tl["gaze"]} == {"camera", "screen", "away", "none"}
     # calibration and notes
     cal = s["calibration"]
-    assert cal["calibrated"] and cal["label"] == "calibrated on 2024-05-01 (laptop)"
+    assert cal["calibrated"] and cal["label"] == "calibrated on 2024-05-01 (camera 0, mic default)"
     assert cal["baseline"] == {"f0_median_hz": 190.0, "articulation_rate_syl_per_s": 4.5}
     assert [n["text"] for n in s["notes"]] == ["Client opened up after the long silence."]
     assert json.loads(json.dumps(s, allow_nan=False)) == s  # JSON-ready for --json
+    page = render_report(s)
+    assert "Calibration baseline" in page and "190 Hz" in page
+    assert "Client opened up after the long silence." in page
     # every metric carries its unit and definition
     for key, m in s["metrics"].items():
         assert m["unit"] and m["definition"] and m["label"] == METRICS[key].label
