@@ -25,8 +25,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import soundfile as sf
-
 from headmotion import STILL_BASES, Base, HeadRenderer
+
 from presence_coach.vision.face import FaceAnalyzer, FaceSample
 
 FPS = 15.0  # written and analysed frame rate (keeps the runs modest on a shared machine)
@@ -143,7 +143,7 @@ def test_segments(setup: SetUp, *, seed: int, duration_s: float = 30.0) -> list[
 def render(
     renderer: HeadRenderer, segments: list[Segment], duration_s: float, *, nods: bool = False
 ) -> Iterator[tuple[float, np.ndarray]]:
-    n = int(round(duration_s * FPS))
+    n = round(duration_s * FPS)
     for i in range(n):
         t = i / FPS
         yaw, pitch = _pose_track(segments, t)
