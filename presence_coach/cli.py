@@ -7,13 +7,15 @@ non-zero (1, or 2 for a bad flag); a traceback is a bug.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from presence_coach import __version__
@@ -21,6 +23,7 @@ from presence_coach.errors import PresenceCoachError, UsageError
 from presence_coach.session.live import ECO_MAX_FPS
 
 if TYPE_CHECKING:
+    from presence_coach.session.live import LiveStatus
     from presence_coach.sources.video import VideoSource
     from presence_coach.voice import VoiceResult
 
@@ -103,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"lighter on the computer: analyse {ECO_MAX_FPS:g} frames a second (nods still count)",
     )
     p.add_argument("--duration", type=_positive_float, metavar="SECONDS", help="stop after this")
+    p.add_argument(
+        "--preview", action="store_true", help="show a small self-view window (close it to stop)"
+    )
+    p.add_argument("--no-open", action="store_true", help="do not open the report afterwards")
     p.set_defaults(func=cmd_session)
 
     p = sub.add_parser(
@@ -153,6 +160,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mp.set_defaults(func=cmd_models_check)
     p.set_defaults(func=lambda args: _missing_action(p))
+
+    p = sub.add_parser(
+        "report",
+        parents=[data_dir],
+        help="write (and open) the private report of a session",
+        description="Write the report page of a session (the newest by default) into your "
+        "data folder and open it in your browser. It works offline and fetches nothing.",
+    )
+    p.add_argument("session", type=int, nargs="?", metavar="SESSION", help="session number")
+    p.add_argument("--no-open", action="store_true", help="only write it; print its path")
+    p.add_argument("--json", metavar="FILE", help="also write the session summary as JSON")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser(
+        "history", parents=[data_dir], help="your sessions and how they trend, week by week"
+    )
+    p.add_argument("--json", metavar="FILE", help="write the history as JSON")
+    p.set_defaults(func=cmd_history)
 
     p = sub.add_parser(
         "note", parents=[data_dir], help="add your own note to a session (kept privately)"
@@ -253,7 +278,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
 def cmd_analyze(args: argparse.Namespace) -> int:
     from presence_coach.errors import SourceError
     from presence_coach.files import check_writable, write_json_private
-    from presence_coach.session.analysis import RunOptions, audio_only
+    from presence_coach.session.analysis import RunOptions, VoiceTrack, audio_only
     from presence_coach.sources.video import VideoSource
     from presence_coach.summary.terminal import format_summary
     from presence_coach.voice import analyze_audio
@@ -291,8 +316,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     paths = {flag: check_writable(p, flag=flag) if p else None for flag, p in outputs.items()}
     options = RunOptions(timeline_path=paths["--timeline"], events_path=paths["--events"])
     summary = audio_only(voice, str(args.video), options)
-    if voice_note:
-        summary["voice_note"] = voice_note
+    with _recording_store(args, str(args.video)) as recorder:
+        if recorder is not None:
+            recorder.add_voice(voice.timeline)  # type: ignore[attr-defined]
+            recorder.add_events(VoiceTrack(voice).events_until(math.inf))  # type: ignore[attr-defined]
+            recorder.summary = summary  # type: ignore[attr-defined]
     if paths["--json"]:
         write_json_private(paths["--json"], summary)
     print(format_summary(summary))
@@ -303,7 +331,7 @@ def cmd_session(args: argparse.Namespace) -> int:
     from presence_coach import models
     from presence_coach.files import check_writable, write_json_private
     from presence_coach.session.live import LiveOptions, run_live_session
-    from presence_coach.summary.terminal import format_performance, format_summary
+    from presence_coach.summary.terminal import format_performance
 
     json_path = check_writable(args.json, flag="--json") if args.json else None
     options = LiveOptions(
@@ -316,28 +344,105 @@ def cmd_session(args: argparse.Namespace) -> int:
     model_path = models.find_model(models.FACE_LANDMARKER, models_dir=args.models_dir)
     stop = threading.Event()
     status_line = _StatusLine()
+    preview = None
+    if args.preview:
+        from presence_coach.session.preview import PreviewWindow, draw_overlay
+
+        preview = PreviewWindow()
+
+    def on_status(status: LiveStatus) -> None:
+        status_line.update(status)
+        if preview is not None and not preview.show(
+            draw_overlay(status.frame.image, status.sample, status.state)
+        ):
+            stop.set()  # the window was closed
+
     with _open_store(args) as store, _stop_on_signals(stop), _stop_on_q_key(stop):
         _recover(store)
         try:
             result = run_live_session(
-                options,
-                store=store,
-                model_path=model_path,
-                stop=stop,
-                on_sample=lambda f, s, loop: status_line.update(f.t, s, loop.counters),
+                options, store=store, model_path=model_path, stop=stop, on_status=on_status
             )
         finally:
             status_line.close()
+            if preview is not None:
+                preview.close()
     summary = result.summary
     if json_path:
         write_json_private(json_path, summary)
-    print(format_summary(summary))
+    with _open_store(args) as store:
+        page = _write_report(store, result.session_id, echo=True)
     for note in summary.get("device_notes", []):
-        print(f"  note           {note}")
-    print(f"Kept as session {result.session_id} in your private history.")
+        print(f"  note: {note}")
+    print(f"Kept as session {result.session_id} in your private history. Report: {page}")
     if args.stats:
         print(format_performance(summary["performance"]))
+    if not args.no_open:
+        _open_page(page)
     return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from presence_coach.files import check_writable, write_json_private
+    from presence_coach.session.store import StoreError
+    from presence_coach.summary.session import summary_from_store
+
+    json_path = check_writable(args.json, flag="--json") if args.json else None
+    with _open_store(args) as store:
+        session_id = args.session
+        if session_id is None:
+            finished = [s.id for s in store.sessions() if s.status != "running"]
+            if not finished:
+                raise StoreError("no sessions yet: run `presence-coach session` first")
+            session_id = finished[-1]
+        page = _write_report(store, session_id, echo=False)
+        if json_path:
+            write_json_private(json_path, summary_from_store(store, session_id))
+    print(f"Report of session {session_id}: {page}")
+    if not args.no_open:
+        _open_page(page)
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from presence_coach.files import check_writable, write_json_private
+    from presence_coach.summary.history import history, render_history_text
+
+    json_path = check_writable(args.json, flag="--json") if args.json else None
+    with _open_store(args) as store:
+        h = history(store)
+    if json_path:
+        write_json_private(json_path, h)
+    print(render_history_text(h))
+    return 0
+
+
+def _write_report(store: object, session_id: int, *, echo: bool) -> Path:
+    """Write a session's report page (0600, in the private data folder); print the terminal
+    summary too when ``echo``."""
+    from presence_coach.files import open_private
+    from presence_coach.summary.history import history
+    from presence_coach.summary.report import render_report, render_terminal
+    from presence_coach.summary.session import summary_from_store
+
+    summary = summary_from_store(store, session_id)
+    h = history(store)
+    if echo:
+        print(render_terminal(summary, history=h))
+    folder = store.dir / "reports"  # type: ignore[attr-defined]
+    folder.mkdir(mode=0o700, exist_ok=True)
+    page = folder / f"session-{session_id}.html"
+    with open_private(page, encoding="utf-8") as fh:
+        fh.write(render_report(summary, history=h))
+    return page
+
+
+def _open_page(page: Path) -> None:
+    """Open a local page in the user's browser; where none can be opened, the path was shown."""
+    import webbrowser
+
+    with suppress(webbrowser.Error):
+        webbrowser.open(page.as_uri())
 
 
 def cmd_note(args: argparse.Namespace) -> int:
@@ -418,8 +523,6 @@ def _run_video(
     source: VideoSource,
     *,
     progress: bool,
-    duration_s: float | None = None,
-    status: bool = False,
     voice: VoiceResult | None = None,
     voice_note: str | None = None,
 ) -> int:
@@ -439,21 +542,17 @@ def _run_video(
     model_path = models.find_model(models.FACE_LANDMARKER, models_dir=args.models_dir)
     options = RunOptions(
         max_fps=args.max_fps,
-        duration_s=duration_s,
         timeline_path=paths["--timeline"],
         events_path=paths["--events"],
         voice=voice,
     )
     stop = threading.Event()
     bar = tqdm(unit="frame", disable=not progress or None, leave=False)
-    status_line = _StatusLine() if status else None
 
-    def on_sample(frame: object, sample: object, loop: object) -> None:
+    def on_sample(frame: object, sample: object, analysis: object) -> None:
         if bar.total is None and source.frame_count:
             bar.total = source.frame_count
         bar.update(1)
-        if status_line is not None:
-            status_line.update(frame.t, sample, loop.counters)  # type: ignore[attr-defined]
 
     with _stop_on_signals(stop), _recording_store(args, str(source.target)) as recorder:
         analysis = VideoAnalysis(source, model_path, options, recorder=recorder)
@@ -463,8 +562,6 @@ def _run_video(
                 summary["voice_note"] = voice_note
         finally:
             bar.close()
-            if status_line is not None:
-                status_line.close()
         if recorder is not None:
             recorder.summary = summary
     if paths["--json"]:
@@ -484,17 +581,19 @@ class _StatusLine:
         self._next = 0.0
         self._tty = sys.stderr.isatty()
 
-    def update(self, t: float, sample: object, counters: object) -> None:
+    def update(self, status: LiveStatus) -> None:
         now = time.monotonic()
         if now < self._next:
             return
         self._next = now + STATUS_EVERY_S
-        face = "face found" if sample.face else "no face   "  # type: ignore[attr-defined]
-        mins, secs = divmod(int(t), 60)
-        frames, dropped = counters.frames, counters.dropped  # type: ignore[attr-defined]
-        line = f"{mins:02d}:{secs:02d}  {face}  frames {frames}  dropped {dropped}"
-        end = "\r" if self._tty else "\n"
-        print(line + "  (Ctrl+C to stop)", end=end, file=sys.stderr, flush=True)
+        face = "face found" if status.sample.face else "no face   "
+        mins, secs = divmod(int(status.frame.t), 60)
+        mic = "mic off" if status.mic_dbfs is None else f"mic {status.mic_dbfs:5.0f} dBFS"
+        line = (
+            f"{mins:02d}:{secs:02d}  {face}  {mic}  frames {status.frames}  "
+            f"dropped {status.dropped}  (Ctrl+C or q to stop)"
+        )
+        print(line, end="\r" if self._tty else "\n", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self._tty:

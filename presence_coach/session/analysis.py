@@ -40,7 +40,9 @@ class RunOptions:
     voice: VoiceResult | None = None  # the voice analysis of the same recording, if any
 
 
-OnSample = Callable[[Frame, FaceSample, FrameLoop], None]
+# called after each analysed frame with the frame, its sample and the running analysis
+# (``analysis.loop.counters``, ``analysis.last_state``)
+OnSample = Callable[[Frame, FaceSample, "VideoAnalysis"], None]
 
 
 class VideoAnalysis:
@@ -65,6 +67,7 @@ class VideoAnalysis:
         self.detectors = FaceEventDetectors()
         self.voice = VoiceTrack(options.voice)
         self._timeline: TimelineWriter | None = None
+        self.last_state: dict[str, str] = {}  # gaze/head (and voice) state of the newest frame
         self._events: EventWriter | None = None
         self.loop: FrameLoop | None = None
         # float32 columns: 20 bytes a frame, about 4 MB over a 2-hour session at 30 fps
@@ -85,7 +88,7 @@ class VideoAnalysis:
             for frame, sample in loop:
                 self.consume(sample, loop.times)
                 if on_sample is not None:
-                    on_sample(frame, sample, loop)
+                    on_sample(frame, sample, self)
                 if opts.duration_s is not None and frame.t >= opts.duration_s:
                     break
             self.finish()
@@ -109,6 +112,7 @@ class VideoAnalysis:
         with times.time("detectors"):
             ended = [voice.annotate(e) for e in self.detectors.update(sample)]
             state = self.detectors.frame_state(sample) | voice.state_at(sample.t)
+        self.last_state = state
         with times.time("output"):
             if self._timeline is not None:
                 self._timeline.write(sample, state)

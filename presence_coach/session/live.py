@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from presence_coach.errors import NoDeviceError, SourceError
-from presence_coach.session.analysis import OnSample, RunOptions, VideoAnalysis
+from presence_coach.session.analysis import RunOptions, VideoAnalysis, voice_event_json
 from presence_coach.session.clock import SessionClock
 from presence_coach.session.stats import StageTimes
 from presence_coach.session.store import FLUSH_EVERY_S, SessionRecorder, SessionStore
-from presence_coach.sources.video import VideoSource
+from presence_coach.sources.video import Frame, VideoSource
+from presence_coach.vision.face import FaceSample
+from presence_coach.voice.prosody import rms_dbfs
 
 ECO_MAX_FPS = 15.0  # --eco: nods stay detectable at 15 fps (see bench/RESULTS-vision.md)
 AUDIO_READ_TIMEOUT_S = 2.0  # no audio for this long: the microphone is lost
@@ -101,13 +104,8 @@ class AudioWorker(threading.Thread):
                     events = self.analyzer.update(block)
                     rows = self.analyzer.pop_timeline()
                 self._keep(events, rows)
-                self.t_end = block.t + len(block.samples) / 16000.0
-                power = (
-                    float((block.samples.astype("float64") ** 2).mean())
-                    if len(block.samples)
-                    else 0.0
-                )
-                self.level_dbfs = 10 * math.log10(power) if power > 1e-12 else -120.0
+                self.t_end = block.t_end
+                self.level_dbfs = float(rms_dbfs(block.samples, length=len(block.samples))[0])
         finally:
             events = self.analyzer.finish(self.t_end)
             self._keep(events, self.analyzer.pop_timeline())
@@ -115,19 +113,28 @@ class AudioWorker(threading.Thread):
     def _keep(self, events: list, rows: list) -> None:
         self.recorder.add_voice(rows)
         if events:
-            flat = []
-            for e in events:
-                d = e.as_dict()
-                flat.append(
-                    {"type": d.pop("kind"), "start": d.pop("start"), "end": d.pop("end"), **d}
-                )
-            self.recorder.add_events(flat)
+            self.recorder.add_events([voice_event_json(e) for e in events])
 
     def stop(self) -> None:
         """Stop reading and analysing (safe twice); the microphone is closed by its owner."""
         self._stop_event.set()
         if self.is_alive():
             self.join(timeout=AUDIO_READ_TIMEOUT_S + 2.0)
+
+
+@dataclass(frozen=True)
+class LiveStatus:
+    """What a live display needs after each analysed frame."""
+
+    frame: Frame  # the analysed frame (BGR image and its time)
+    sample: FaceSample
+    state: dict[str, str]  # gaze / head state from the detectors
+    frames: int  # frames analysed so far
+    dropped: int  # frames the camera delivered that were not analysed (newest-frame slot)
+    mic_dbfs: float | None  # level of the newest audio block; None without a microphone
+
+
+OnStatus = Callable[[LiveStatus], None]
 
 
 @dataclass
@@ -158,7 +165,7 @@ def run_live_session(
     store: SessionStore,
     model_path: Path,
     stop: threading.Event,
-    on_sample: OnSample | None = None,
+    on_status: OnStatus | None = None,
 ) -> LiveResult:
     """Run until ``stop`` is set, ``duration_s`` passes, or both camera and microphone end."""
     clock = SessionClock()
@@ -180,6 +187,15 @@ def run_live_session(
             RunOptions(max_fps=options.max_fps, duration_s=options.duration_s),
             recorder=recorder,
         )
+
+        def on_sample(frame: Frame, sample: FaceSample, analysis: VideoAnalysis) -> None:
+            if on_status is not None:
+                c = analysis.loop.counters  # type: ignore[union-attr]
+                mic_dbfs = audio.level_dbfs if audio is not None and not audio.lost else None
+                on_status(
+                    LiveStatus(frame, sample, analysis.last_state, c.frames, c.dropped, mic_dbfs)
+                )
+
         try:
             analysis.run(on_sample, stop=stop)
             # the camera ended early: go on with the microphone until stopped
@@ -192,6 +208,14 @@ def run_live_session(
             writer.stop()
         summary = analysis.summary()
         summary["source"]["kind"] = "live"  # type: ignore[index]
+        # stopping is how a live session ends: not an interruption
+        summary["interrupted"] = False
+        if stop.is_set():
+            summary["stopped"] = "by you"
+        elif options.duration_s is not None and clock.now() >= options.duration_s:
+            summary["stopped"] = "after the set duration"
+        else:
+            summary["stopped"] = "the camera and microphone ended"
         summary["duration_s"] = round(clock.now(), 3)
         summary["voice"] = audio.analyzer.summary() if audio is not None else None
         notes = [n for n in (mic_note,) if n]
@@ -219,16 +243,25 @@ def run_live_session(
 def recover_sessions(store: SessionStore) -> list[int]:
     """Finalise sessions left ``running`` by a process that died (power loss, kill -9).
 
-    What was committed is kept (all but about the last second); the summary is rebuilt from
-    the stored rows and the session is marked ``recovered``.
+    What was committed is kept (all but about the last second); the length is taken from the
+    stored rows and the session is marked ``recovered``. Its report is built from the store
+    like any other's.
     """
+    from presence_coach.summary.session import session_duration_s
+
     recovered = []
     for session_id in store.unfinished():
-        from presence_coach.summary.session import summary_from_store
-
-        summary = summary_from_store(store, session_id)
+        duration_s = session_duration_s(
+            duration_s=None,
+            face_rows=store.face_timeline(session_id),
+            voice_rows=store.voice_timeline(session_id),
+            events=store.events(session_id),
+        )
         store.finalize(
-            session_id, summary=summary, status="recovered", duration_s=summary["duration_s"]
+            session_id,
+            summary={"recovered": True, "duration_s": round(duration_s, 3)},
+            status="recovered",
+            duration_s=duration_s,
         )
         recovered.append(session_id)
     return recovered

@@ -12,8 +12,10 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -40,7 +42,8 @@ def _stream(url: str) -> subprocess.Popen:
 
 def _start_session(url: str, data: Path, *extra: str) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [*EXE, "session", "--camera", url, "--mic", "pulse", "--data-dir", str(data), *extra],
+        [*EXE, "session", "--camera", url, "--mic", "pulse", "--data-dir", str(data), "--no-open",
+         *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert proc.stderr is not None
@@ -118,6 +121,16 @@ def test_live_session_stopped_with_ctrl_c(pulse: dict, tmp_path: Path, recorded)
         rec["voice"]["pitch"]["f0_median_hz"], rel=0.1
     )
 
+    # the report page was written privately beside the store, and shows this session
+    page = data / "reports" / f"session-{info.id}.html"
+    assert f"Report: {page}" in stdout
+    html = page.read_text()
+    assert html.count("<svg") >= 2 and "Speaking share" in html
+    report = run_cli("report", "--data-dir", data, "--no-open", "--json", tmp_path / "r.json")
+    assert report.returncode == 0, report.stderr
+    stored = json.loads((tmp_path / "r.json").read_text())
+    assert stored["session"]["id"] == info.id
+
 
 def test_kill_9_then_recover_keeps_all_but_the_last_second(pulse: dict, tmp_path: Path) -> None:
     url = f"udp://127.0.0.1:{_free_udp_port()}"
@@ -125,15 +138,20 @@ def test_kill_9_then_recover_keeps_all_but_the_last_second(pulse: dict, tmp_path
     stream = _stream(url)
     try:
         proc = _start_session(url, data)
-        started = time.monotonic()
+        status: list[str] = []  # the live status lines: "MM:SS  face found ..." once a second
+        reader = threading.Thread(target=lambda: status.extend(proc.stderr), daemon=True)
+        reader.start()
         player = subprocess.Popen(["paplay", f"--device={SINK}", str(SPEECH_WAV)], env=pulse)
         time.sleep(8.0)
         os.kill(proc.pid, signal.SIGKILL)
-        alive_s = time.monotonic() - started
         proc.wait(timeout=10)
+        reader.join(timeout=10)
         player.kill()
     finally:
         stream.kill()
+    stamps = [m for line in status if (m := re.match(r"(\d\d):(\d\d)  ", line))]
+    last_seen_s = 60 * int(stamps[-1][1]) + int(stamps[-1][2])  # time of an analysed frame
+    assert last_seen_s >= 5
 
     with SessionStore(data) as store:
         (sid,) = store.unfinished()
@@ -146,9 +164,11 @@ def test_kill_9_then_recover_keeps_all_but_the_last_second(pulse: dict, tmp_path
         assert store.unfinished() == []
         assert [r["t"] for r in store.face_timeline(sid)] == face_t  # nothing lost by recovery
         voice = store.voice_timeline(sid)
-    assert info.status == "recovered" and info.summary is not None
-    # the rows reach to within about a second of the kill (the status line came ~0.1 s in)
-    assert face_t[-1] >= face_t[0] + alive_s - 1.6
+    assert info.status == "recovered" and info.duration_s >= face_t[-1]
+    # everything analysed up to about a second before the kill was kept
+    assert face_t[-1] >= last_seen_s - 1.2
     assert voice, "the microphone rows were kept too"
+    report = run_cli("report", str(sid), "--data-dir", data, "--no-open")
+    assert report.returncode == 0, report.stderr  # a recovered session has its report too
     again = run_cli("recover", "--data-dir", data)
     assert "Nothing to recover" in again.stdout

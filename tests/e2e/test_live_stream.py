@@ -86,7 +86,7 @@ def test_live_session_matches_the_recording(
     assert proc.returncode == 0, proc.stderr
     live = json.loads(out.read_text())
     perf = live["performance"]
-    assert live["source"]["kind"] == "stream" and live["source"]["realtime"] is True
+    assert live["source"]["kind"] == "live" and live["source"]["realtime"] is True
     # about 30 fps for the seconds after the stream was joined
     assert perf["frames_analyzed"] >= 90
     assert live["face_present_fraction"] >= 0.95
@@ -105,15 +105,16 @@ def test_ctrl_c_stops_a_live_session_cleanly(live_stream: str, tmp_path: Path) -
     out = tmp_path / "live.json"
     proc = subprocess.Popen(
         [*EXE, "session", "--camera", live_stream, "--json", str(out)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
     time.sleep(6.0)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=30)
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == 0, stderr  # Ctrl+C is the normal way to end a session
     assert "Traceback" not in stderr
     data = json.loads(out.read_text())
-    assert data["interrupted"] is True and data["frames"] > 30
-    assert "Analysed" in stdout
+    assert data["stopped"] == "by you" and data["frames"] > 30
+    assert "Analysed" in stdout and "Kept as session" in stdout
+    # no microphone on this machine (no audio server): video only, and it says so
+    assert data["voice"] is None
+    assert any("microphone" in note for note in data["device_notes"])
