@@ -157,7 +157,7 @@ def run_full(path: Path, model: Path, *, realtime: bool, max_fps: float | None =
         analysis = VideoAnalysis(source, model, options)
         run = Run(media_s=media_seconds(path)[0])
 
-        def on_sample(frame: Frame, sample: object, loop: object) -> None:
+        def on_sample(frame: Frame, sample: object, analysis: object) -> None:
             if realtime:
                 run.latencies_s.append(source.clock.now() - frame.t_captured)
 
