@@ -6,6 +6,7 @@ Drawing (:func:`draw_overlay`, a pure function on arrays) is kept apart from the
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
@@ -70,9 +71,12 @@ class PreviewWindow:
     def show(self, image: np.ndarray) -> bool:
         if not self._open:
             return False
-        cv2.imshow(WINDOW_TITLE, image)
-        key = cv2.waitKey(1) & 0xFF
-        visible = cv2.getWindowProperty(WINDOW_TITLE, cv2.WND_PROP_VISIBLE) >= 1
+        try:
+            cv2.imshow(WINDOW_TITLE, image)
+            key = cv2.waitKey(1) & 0xFF
+            visible = cv2.getWindowProperty(WINDOW_TITLE, cv2.WND_PROP_VISIBLE) >= 1
+        except cv2.error:  # the user closed the window: some GUI back ends then raise
+            key, visible = 0, False
         if key in (ord("q"), ord("Q")) or not visible:
             self.close()
             return False
@@ -81,5 +85,6 @@ class PreviewWindow:
     def close(self) -> None:
         if self._open:
             self._open = False
-            cv2.destroyWindow(WINDOW_TITLE)
-            cv2.waitKey(1)
+            with contextlib.suppress(cv2.error):  # already gone if the user closed it
+                cv2.destroyWindow(WINDOW_TITLE)
+                cv2.waitKey(1)

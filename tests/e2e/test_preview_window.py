@@ -1,0 +1,105 @@
+"""``session --preview`` opens a real window (on a virtual X display, Xvfb) and closing it
+stops the session, as a user closing the self-view would."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import EXE
+from tests.e2e.test_live_stream import live_stream  # noqa: F401 - fixture
+
+WINDOW = "Presence Coach"
+
+
+@pytest.fixture
+def display() -> Iterator[str]:
+    for exe in ("Xvfb", "xdotool"):
+        assert shutil.which(exe), f"{exe} is missing: apt-get install xvfb xdotool"
+    name = ":97"
+    xvfb = subprocess.Popen(["Xvfb", name, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        time.sleep(1.0)
+        assert xvfb.poll() is None, "Xvfb did not start"
+        yield name
+    finally:
+        xvfb.terminate()
+        xvfb.wait(timeout=10)
+
+
+def _window_ids(env: dict[str, str]) -> list[str]:
+    found = subprocess.run(["xdotool", "search", "--name", WINDOW], env=env,
+                           capture_output=True, text=True)  # fmt: skip
+    return found.stdout.split()
+
+
+def _close_like_a_window_manager(display: str, window_id: str) -> None:
+    """Send WM_DELETE_WINDOW, what a window manager sends when the user clicks the x."""
+    from Xlib import X, protocol
+    from Xlib import display as xdisplay
+
+    d = xdisplay.Display(display)
+    window = d.create_resource_object("window", int(window_id))
+    message = protocol.event.ClientMessage(
+        window=window,
+        client_type=d.intern_atom("WM_PROTOCOLS"),
+        data=(32, [d.intern_atom("WM_DELETE_WINDOW"), X.CurrentTime, 0, 0, 0]),
+    )
+    window.send_event(message, event_mask=X.NoEventMask)
+    d.flush()
+    d.close()
+
+
+def _press_q(env: dict[str, str], window_id: str) -> None:
+    subprocess.run(["xdotool", "windowfocus", window_id], env=env, check=True)
+    subprocess.run(["xdotool", "key", "q"], env=env, check=True)
+
+
+@pytest.mark.parametrize("how", ["close the window", "press q in it"])
+def test_the_preview_window_stops_the_session(
+    display: str,
+    live_stream: str,  # noqa: F811 - the fixture imported above
+    tmp_path: Path,
+    how: str,
+) -> None:
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
+    out = tmp_path / "s.json"
+    proc = subprocess.Popen(
+        [*EXE, "session", "--camera", live_stream, "--preview", "--no-mic", "--no-open",
+         "--json", str(out), "--data-dir", str(tmp_path / "data")],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not (ids := _window_ids(env)):
+        assert proc.poll() is None, proc.communicate()[1]
+        assert time.monotonic() < deadline, "no preview window appeared"
+        time.sleep(0.5)
+    time.sleep(2.0)  # let it show a few frames
+    if how == "close the window":
+        _close_like_a_window_manager(display, ids[-1])
+    else:
+        _press_q(env, ids[-1])
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    data = json.loads(out.read_text())
+    assert data["stopped"] == "by you" and data["frames"] > 10
+    assert _window_ids(env) == []  # the window is gone
+
+
+def test_preview_without_a_display_is_one_clear_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    proc = subprocess.run([*EXE, "session", "--preview", "--no-mic"], env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert proc.returncode != 0
+    assert proc.stderr.strip() == (
+        "presence-coach: error: --preview needs a desktop display; run without --preview"
+    )
