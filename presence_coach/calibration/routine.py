@@ -639,20 +639,22 @@ def _collect_video(source: Iterable[Any], analyzer: FaceAnalyzer, steps: list[St
     for frame in source:
         if frame.t > last_end:
             break
-        step = next((s for s in steps if s.start_s <= frame.t < s.end_s), None)
-        if step is None:
-            continue
-        _add_frame(step, analyzer, frame.image, frame.t)
+        inside = [s for s in steps if s.start_s <= frame.t < s.end_s]  # steps may overlap
+        if inside:
+            _add_frame(inside, analyzer, frame.image, frame.t)
 
 
-def _add_frame(step: StepInput, analyzer: FaceAnalyzer, bgr: np.ndarray, t: float) -> FaceSample:
+def _add_frame(
+    steps: list[StepInput], analyzer: FaceAnalyzer, bgr: np.ndarray, t: float
+) -> FaceSample:
     rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
     h, w = bgr.shape[:2]
     sample = analyzer.sample(analyzer.detect(rgb, t), t, (w, h))
-    step.frames_seen += 1
-    step.samples.append(sample)
-    if step.step == "camera" and sample.face and step.frames_seen % _LUMA_EVERY == 1:
-        step.luma.append(face_luma(bgr, sample.box))
+    for step in steps:
+        step.frames_seen += 1
+        step.samples.append(sample)
+        if step.step == "camera" and sample.face and step.frames_seen % _LUMA_EVERY == 1:
+            step.luma.append(face_luma(bgr, sample.box))
     return sample
 
 
@@ -822,7 +824,7 @@ def _live_step(
                 raise CalibrationError(name, "calibration stopped by the user")
             continue
         if frame.t > last_t and frame.t >= step.start_s and name not in ("silence", "read"):
-            _add_frame(step, analyzer, frame.image, frame.t)
+            _add_frame([step], analyzer, frame.image, frame.t)
             last_t = frame.t
         if not _show(frame.image, lines, show=show):
             raise CalibrationError(name, "calibration stopped by the user")
