@@ -162,6 +162,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=lambda args: _missing_action(p))
 
     p = sub.add_parser(
+        "calibrate",
+        parents=[models_dir],
+        help="a one-minute guided calibration for this camera and microphone",
+        description="Fit Presence Coach to your camera, screen, room and voice: look at the "
+        "lens, at the call window, away; stay silent; read a sentence; nod. Saved per "
+        "camera/microphone pair and used by every later session.",
+    )
+    p.add_argument("--camera", default="0", metavar="INDEX|URL", help="camera; default 0")
+    p.add_argument("--mic", metavar="INDEX|NAME", help="microphone; default: the system's")
+    p.add_argument("--show", action="store_true", help="print the profile in use and stop")
+    p.add_argument(
+        "--from-video", metavar="FILE", help="calibrate from a recording instead (with --script)"
+    )
+    p.add_argument(
+        "--script", metavar="FILE", help="JSON with each step's start_s/end_s in the recording"
+    )
+    p.add_argument("--audio", metavar="FILE", help="the recording's sound, if not in the video")
+    p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser(
         "report",
         parents=[data_dir],
         help="write (and open) the private report of a session",
@@ -329,6 +349,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 def cmd_session(args: argparse.Namespace) -> int:
     from presence_coach import models
+    from presence_coach.calibration.profile import active_profile
     from presence_coach.files import check_writable, write_json_private
     from presence_coach.session.live import LiveOptions, run_live_session
     from presence_coach.summary.terminal import format_performance
@@ -357,11 +378,17 @@ def cmd_session(args: argparse.Namespace) -> int:
         ):
             stop.set()  # the window was closed
 
+    profile = active_profile(*_device_pair(args))
     with _open_store(args) as store, _stop_on_signals(stop), _stop_on_q_key(stop):
         _recover(store)
         try:
             result = run_live_session(
-                options, store=store, model_path=model_path, stop=stop, on_status=on_status
+                options,
+                store=store,
+                model_path=model_path,
+                stop=stop,
+                profile=profile,
+                on_status=on_status,
             )
         finally:
             status_line.close()
@@ -443,6 +470,48 @@ def _open_page(page: Path) -> None:
 
     with suppress(webbrowser.Error):
         webbrowser.open(page.as_uri())
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from presence_coach import models
+    from presence_coach.calibration.profile import active_profile, describe_profile, save_profile
+
+    camera, mic = _device_pair(args)
+    if args.show:
+        print(describe_profile(active_profile(camera, mic)))
+        return 0
+    if bool(args.from_video) != bool(args.script):
+        raise UsageError("--from-video and --script go together (see `calibrate --help`)")
+    model_path = models.find_model(models.FACE_LANDMARKER, models_dir=args.models_dir)
+    if args.from_video:
+        from presence_coach.calibration.routine import calibrate_from_recording
+
+        result = calibrate_from_recording(
+            args.from_video,
+            args.script,
+            audio_path=args.audio,
+            model_path=model_path,
+            camera=camera,
+            mic=mic,
+        )
+        profile = result.profile
+    else:
+        from presence_coach.calibration.routine import run_live_calibration
+        from presence_coach.session.preview import has_display
+
+        cam = int(args.camera) if args.camera.isdigit() else args.camera
+        profile = run_live_calibration(
+            cam, args.mic, model_path=model_path, show_window=has_display()
+        )
+    path = save_profile(profile)
+    print(describe_profile(profile))
+    print(f"Saved for camera {camera} and microphone {mic}: {path}")
+    return 0
+
+
+def _device_pair(args: argparse.Namespace) -> tuple[str, str]:
+    """The camera/microphone pair a calibration profile belongs to."""
+    return str(args.camera), str(args.mic) if args.mic else "default"
 
 
 def cmd_note(args: argparse.Namespace) -> int:

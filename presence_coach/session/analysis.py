@@ -24,6 +24,7 @@ from presence_coach.summary.exports import EventWriter, TimelineWriter
 from presence_coach.summary.metrics import video_summary
 from presence_coach.vision.events import Event, FaceEventDetectors
 from presence_coach.vision.face import FaceAnalyzer, FaceSample
+from presence_coach.vision.gaze_state import GazeCalibration
 from presence_coach.voice import VoiceEvent, VoiceResult
 
 SUMMARY_COLUMNS = ("t", "face", "yaw", "pitch", "roll")  # kept per frame for the summary
@@ -38,6 +39,7 @@ class RunOptions:
     timeline_path: Path | None = None  # per-frame CSV
     events_path: Path | None = None  # events as JSON lines
     voice: VoiceResult | None = None  # the voice analysis of the same recording, if any
+    gaze_calibration: GazeCalibration | None = None  # the user's camera/screen/away mapping
 
 
 # called after each analysed frame with the frame, its sample and the running analysis
@@ -64,7 +66,7 @@ class VideoAnalysis:
         self.recorder = recorder
         self.model_path = model_path
         self.options = options
-        self.detectors = FaceEventDetectors()
+        self.detectors = FaceEventDetectors(calibration=options.gaze_calibration)
         self.voice = VoiceTrack(options.voice)
         self._timeline: TimelineWriter | None = None
         self.last_state: dict[str, str] = {}  # gaze/head (and voice) state of the newest frame

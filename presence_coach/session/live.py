@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from presence_coach.calibration.profile import CalibrationProfile, default_profile
 from presence_coach.errors import NoDeviceError, SourceError
 from presence_coach.session.analysis import RunOptions, VideoAnalysis, voice_event_json
 from presence_coach.session.clock import SessionClock
@@ -28,6 +29,7 @@ from presence_coach.session.stats import StageTimes
 from presence_coach.session.store import FLUSH_EVERY_S, SessionRecorder, SessionStore
 from presence_coach.sources.video import Frame, VideoSource
 from presence_coach.vision.face import FaceSample
+from presence_coach.voice import VoiceOptions
 from presence_coach.voice.prosody import rms_dbfs
 
 ECO_MAX_FPS = 15.0  # --eco: nods stay detectable at 15 fps (see bench/RESULTS-vision.md)
@@ -76,13 +78,13 @@ class StoreWriter(threading.Thread):
 class AudioWorker(threading.Thread):
     """Reads the microphone and runs the streaming voice analysis into the recorder."""
 
-    def __init__(self, mic: Any, recorder: SessionRecorder) -> None:
+    def __init__(self, mic: Any, recorder: SessionRecorder, options: VoiceOptions) -> None:
         from presence_coach.voice import VoiceAnalyzer
 
         super().__init__(name="audio-analysis", daemon=True)
         self.mic = mic
         self.recorder = recorder
-        self.analyzer = VoiceAnalyzer()
+        self.analyzer = VoiceAnalyzer(options)
         self.times = StageTimes()
         self.lost: str | None = None  # why the microphone stopped, if it did
         self.lost_at_s: float | None = None
@@ -165,26 +167,38 @@ def run_live_session(
     store: SessionStore,
     model_path: Path,
     stop: threading.Event,
+    profile: CalibrationProfile | None = None,
     on_status: OnStatus | None = None,
 ) -> LiveResult:
-    """Run until ``stop`` is set, ``duration_s`` passes, or both camera and microphone end."""
+    """Run until ``stop`` is set, ``duration_s`` passes, or both camera and microphone end.
+
+    ``profile`` is the calibration of this camera/microphone pair (None: the built-in
+    default); the session records which one it used.
+    """
+    profile = profile or default_profile()
     clock = SessionClock()
     source = VideoSource(options.camera, clock=clock)
     source.start()  # fails here, before a session exists, when there is no camera
     mic, mic_note = None, None
     try:
         mic, mic_note = open_microphone(options, clock)
-        session_id = store.begin_session(kind="live", source=str(options.camera))
+        session_id = store.begin_session(
+            kind="live", source=str(options.camera), calibration=profile.to_dict()
+        )
         recorder = SessionRecorder(store, session_id)
         writer = StoreWriter(recorder)
-        audio = AudioWorker(mic, recorder) if mic is not None else None
+        audio = AudioWorker(mic, recorder, profile.voice_options()) if mic is not None else None
         writer.start()
         if audio is not None:
             audio.start()
         analysis = VideoAnalysis(
             source,
             model_path,
-            RunOptions(max_fps=options.max_fps, duration_s=options.duration_s),
+            RunOptions(
+                max_fps=options.max_fps,
+                duration_s=options.duration_s,
+                gaze_calibration=profile.gaze_calibration(),
+            ),
             recorder=recorder,
         )
 

@@ -12,7 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import calibrationgen as cg
-from conftest import SHARED_MODELS
+from tests.conftest import SHARED_MODELS
 
 from presence_coach.calibration.profile import default_profile, load_profile, save_profile
 from presence_coach.calibration.routine import STEPS, CalibrationError, calibrate_from_recording

@@ -12,7 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import headmotion
-from conftest import SHARED_MODELS
+from tests.conftest import SHARED_MODELS
 
 from presence_coach.vision.face import FaceAnalyzer
 from presence_coach.vision.nods import HeadGestureDetector
