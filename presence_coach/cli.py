@@ -398,7 +398,7 @@ def cmd_session(args: argparse.Namespace) -> int:
     if json_path:
         write_json_private(json_path, summary)
     with _open_store(args) as store:
-        page = _write_report(store, result.session_id, echo=True)
+        page, _ = _write_report(store, result.session_id, echo=True)
     for note in summary.get("device_notes", []):
         print(f"  note: {note}")
     print(f"Kept as session {result.session_id} in your private history. Report: {page}")
@@ -412,7 +412,6 @@ def cmd_session(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from presence_coach.files import check_writable, write_json_private
     from presence_coach.session.store import StoreError
-    from presence_coach.summary.session import summary_from_store
 
     json_path = check_writable(args.json, flag="--json") if args.json else None
     with _open_store(args) as store:
@@ -422,9 +421,9 @@ def cmd_report(args: argparse.Namespace) -> int:
             if not finished:
                 raise StoreError("no sessions yet: run `presence-coach session` first")
             session_id = finished[-1]
-        page = _write_report(store, session_id, echo=False)
-        if json_path:
-            write_json_private(json_path, summary_from_store(store, session_id))
+        page, summary = _write_report(store, session_id, echo=False)
+    if json_path:
+        write_json_private(json_path, summary)
     print(f"Report of session {session_id}: {page}")
     if not args.no_open:
         _open_page(page)
@@ -444,9 +443,9 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_report(store: object, session_id: int, *, echo: bool) -> Path:
+def _write_report(store: object, session_id: int, *, echo: bool) -> tuple[Path, dict]:
     """Write a session's report page (0600, in the private data folder); print the terminal
-    summary too when ``echo``."""
+    summary too when ``echo``. Returns the page and the session summary."""
     from presence_coach.files import open_private
     from presence_coach.summary.history import history
     from presence_coach.summary.report import render_report, render_terminal
@@ -461,7 +460,7 @@ def _write_report(store: object, session_id: int, *, echo: bool) -> Path:
     page = folder / f"session-{session_id}.html"
     with open_private(page, encoding="utf-8") as fh:
         fh.write(render_report(summary, history=h))
-    return page
+    return page, summary
 
 
 def _open_page(page: Path) -> None:
