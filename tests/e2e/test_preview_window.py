@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,15 +21,20 @@ WINDOW = "Presence Coach"
 
 @pytest.fixture
 def display() -> Iterator[str]:
+    """A virtual X display on a free number (Xvfb picks it and reports it)."""
     for exe in ("Xvfb", "xdotool"):
         assert shutil.which(exe), f"{exe} is missing: apt-get install xvfb xdotool"
-    name = ":97"
-    xvfb = subprocess.Popen(["Xvfb", name, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    read_fd, write_fd = os.pipe()
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    os.close(write_fd)
     try:
-        time.sleep(1.0)
-        assert xvfb.poll() is None, "Xvfb did not start"
-        yield name
+        with os.fdopen(read_fd) as reported:
+            number = reported.readline().strip()
+        assert number.isdigit(), "Xvfb did not start"
+        yield f":{number}"
     finally:
         xvfb.terminate()
         xvfb.wait(timeout=10)
@@ -74,20 +79,23 @@ def test_the_preview_window_stops_the_session(
     out = tmp_path / "s.json"
     proc = subprocess.Popen(
         [*EXE, "session", "--camera", live_stream, "--preview", "--no-mic", "--no-open",
+         "--duration", "60",
          "--json", str(out), "--data-dir", str(tmp_path / "data")],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while not (ids := _window_ids(env)):
-        assert proc.poll() is None, proc.communicate()[1]
-        assert time.monotonic() < deadline, "no preview window appeared"
-        time.sleep(0.5)
-    time.sleep(2.0)  # let it show a few frames
+    assert proc.stderr is not None
+    for line in proc.stderr:  # the status line: wait until it has shown some frames
+        if (m := re.search(r"frames (\d+)", line)) and int(m[1]) >= 15:
+            break
+    else:
+        raise AssertionError(f"the session ended early: {proc.wait()}")
+    ids = _window_ids(env)
+    assert ids, "no preview window"
     if how == "close the window":
         _close_like_a_window_manager(display, ids[-1])
     else:
         _press_q(env, ids[-1])
-    _, stderr = proc.communicate(timeout=30)
+    _, stderr = proc.communicate(timeout=30)  # the rest of stderr
     assert proc.returncode == 0, stderr
     assert "Traceback" not in stderr
     data = json.loads(out.read_text())
