@@ -12,13 +12,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import calibrationgen as cg
-from tests.conftest import SHARED_MODELS
 
 from presence_coach.calibration.profile import default_profile, load_profile, save_profile
 from presence_coach.calibration.routine import STEPS, CalibrationError, calibrate_from_recording
 from presence_coach.errors import PresenceCoachError, UsageError
 from presence_coach.vision.events import FaceEventDetectors
 from presence_coach.vision.gaze_state import gaze_state
+from tests.conftest import SHARED_MODELS
 
 MODEL = SHARED_MODELS / "face_landmarker.task"
 

@@ -12,10 +12,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import headmotion
-from tests.conftest import SHARED_MODELS
 
 from presence_coach.vision.face import FaceAnalyzer
 from presence_coach.vision.nods import HeadGestureDetector
+from tests.conftest import SHARED_MODELS
 
 MODEL = SHARED_MODELS / "face_landmarker.task"
 
