@@ -661,6 +661,7 @@ def _add_frame(
 # ---- live -----------------------------------------------------------------------------------
 
 WINDOW = "Presence Coach calibration"
+MIC_STALL_S = 2.0  # no audio for this long: the microphone is lost
 
 
 class _MicBuffer:
@@ -669,6 +670,7 @@ class _MicBuffer:
     def __init__(self, mic: Any) -> None:
         self.mic = mic
         self.blocks: list[tuple[float, np.ndarray]] = []
+        self.lost: str | None = None  # why the microphone stopped delivering, if it did
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -676,7 +678,11 @@ class _MicBuffer:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            block = self.mic.read(timeout_s=0.5)
+            try:
+                block = self.mic.read(timeout_s=MIC_STALL_S)
+            except SourceError as exc:  # the microphone stopped: the audio steps will say so
+                self.lost = str(exc)
+                return
             if block is None:
                 if getattr(self.mic, "_stopped", False):
                     return
