@@ -470,7 +470,10 @@ class MicrophoneSource:
                 channels=self.channels,
                 samplerate=self.device_rate_hz,
                 dtype="float32",
-                blocksize=0,
+                # one callback per analysis block: with blocksize=0 some host APIs (ALSA's
+                # pulse plugin) call back every few milliseconds, which costs far more CPU in
+                # the Python callback than the analysis itself
+                blocksize=round(self.device_rate_hz * self.block_len / ANALYSIS_RATE_HZ),
                 latency="low",
                 callback=self._callback,
             )
