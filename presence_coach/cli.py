@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from presence_coach.session.live import ECO_MAX_FPS
 
 if TYPE_CHECKING:
     from presence_coach.session.live import LiveStatus
+    from presence_coach.session.store import SessionRecorder
     from presence_coach.sources.video import VideoSource
     from presence_coach.voice import VoiceResult
 
@@ -336,11 +338,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     paths = {flag: check_writable(p, flag=flag) if p else None for flag, p in outputs.items()}
     options = RunOptions(timeline_path=paths["--timeline"], events_path=paths["--events"])
     summary = audio_only(voice, str(args.video), options)
-    with _recording_store(args, str(args.video)) as recorder:
-        if recorder is not None:
-            recorder.add_voice(voice.timeline)  # type: ignore[attr-defined]
-            recorder.add_events(VoiceTrack(voice).events_until(math.inf))  # type: ignore[attr-defined]
-            recorder.summary = summary  # type: ignore[attr-defined]
+    with _recording_store(args, str(args.video)) as recording:
+        if recording.recorder is not None:
+            recording.recorder.add_voice(voice.timeline)
+            recording.recorder.add_events(VoiceTrack(voice).events_until(math.inf))
+        recording.summary = summary
     if paths["--json"]:
         write_json_private(paths["--json"], summary)
     print(format_summary(summary))
@@ -558,27 +560,33 @@ def _recover(store: object) -> list[int]:
     return ids
 
 
+@dataclass
+class _Recording:
+    """A recording's session while it is analysed; kept with ``summary`` once that is set."""
+
+    recorder: SessionRecorder | None  # None with --no-store
+    summary: dict | None = None
+
+
 @contextmanager
-def _recording_store(args: argparse.Namespace, name: str) -> Iterator[object]:
-    """A recorder for a recording's session (None with --no-store); finalised on exit with
-    the summary the caller leaves in ``recorder.summary``."""
+def _recording_store(args: argparse.Namespace, name: str) -> Iterator[_Recording]:
+    """The session a recording is kept as; finalised on exit if the caller set a summary."""
     if getattr(args, "no_store", True):
-        yield None
+        yield _Recording(None)
         return
     from presence_coach.session.live import StoreWriter
     from presence_coach.session.store import SessionRecorder
 
     with _open_store(args) as store:
         session_id = store.begin_session(kind="recording", source=name)
-        recorder = SessionRecorder(store, session_id)
-        recorder.summary = None  # type: ignore[attr-defined]
-        writer = StoreWriter(recorder)
+        recording = _Recording(SessionRecorder(store, session_id))
+        writer = StoreWriter(recording.recorder)
         writer.start()
         try:
-            yield recorder
+            yield recording
         finally:
             writer.stop()
-            summary = recorder.summary  # type: ignore[attr-defined]
+            summary = recording.summary
             if summary is not None:
                 store.finalize(
                     session_id, summary=summary, status="complete", duration_s=summary["duration_s"]
@@ -622,16 +630,15 @@ def _run_video(
             bar.total = source.frame_count
         bar.update(1)
 
-    with _stop_on_signals(stop), _recording_store(args, str(source.target)) as recorder:
-        analysis = VideoAnalysis(source, model_path, options, recorder=recorder)
+    with _stop_on_signals(stop), _recording_store(args, str(source.target)) as recording:
+        analysis = VideoAnalysis(source, model_path, options, recorder=recording.recorder)
         try:
             summary = analysis.run(on_sample, stop=stop)
             if voice_note:
                 summary["voice_note"] = voice_note
         finally:
             bar.close()
-        if recorder is not None:
-            recorder.summary = summary
+        recording.summary = summary
     if paths["--json"]:
         write_json_private(paths["--json"], summary)
     print(format_summary(summary))
