@@ -32,6 +32,7 @@ from presence_coach.session.clock import SessionClock
 
 ANALYSIS_RATE_HZ = 16_000  # every voice analyzer works on mono audio at this rate
 DEFAULT_BLOCK_S = 0.02  # length of one AudioBlock handed to the analyzers (20 ms)
+ANCHOR_JITTER_S = 0.005  # capture-time anchors wobble by a few ms from callback to callback
 DEFAULT_RING_S = 4.0  # live capture: seconds of audio the ring buffer holds before dropping
 MIN_FILE_RATE_HZ = 8_000  # below this a recording cannot carry speech for our analysis
 MAX_FILE_RATE_HZ = 384_000  # above this the file's rate is certainly not a real audio rate
@@ -426,6 +427,7 @@ class MicrophoneSource:
         self._out_n = 0  # 16 kHz samples produced since the stream (re)anchored
         self._out_base_in = 0  # device frame index that output sample 0 corresponds to
         self._blocker = _Blocker(self.block_len)
+        self._next_t: float | None = None  # where the next block starts if audio is contiguous
         self._stream: Any = None
         self._stopped = False
         self._started = False
@@ -529,7 +531,13 @@ class MicrophoneSource:
             if block is not None:
                 m = self._out_n - self._blocker._n_pending - len(block)
                 n_in = self._out_base_in + m * self.device_rate_hz / ANALYSIS_RATE_HZ
-                return AudioBlock(self._time_of_frame(round(n_in)), block)
+                t = self._time_of_frame(round(n_in))
+                # contiguous audio: a block starts where the last one ended, give or take the
+                # jitter of the capture-time anchor; never earlier than that (time only advances)
+                if self._next_t is not None and t < self._next_t + ANCHOR_JITTER_S:
+                    t = self._next_t
+                self._next_t = t + len(block) / ANALYSIS_RATE_HZ
+                return AudioBlock(t, block)
             if not self._pull():
                 self._data.clear()
                 if self._pull():
