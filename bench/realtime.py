@@ -32,6 +32,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from machine import cpu_name  # noqa: E402 - bench/machine.py
+
 from presence_coach.models import find_model  # noqa: E402
 from presence_coach.session.analysis import RunOptions, VideoAnalysis  # noqa: E402
 from presence_coach.sources.video import Frame, VideoSource  # noqa: E402
@@ -171,14 +173,7 @@ def run_full(path: Path, model: Path, *, realtime: bool, max_fps: float | None =
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name()
     return (
         f"{platform.node()} - {cpu}, {os.cpu_count()} cores, {platform.system()} "
         f"{platform.release()}, Python {platform.python_version()}, mediapipe {mp.__version__}, "

@@ -31,6 +31,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from machine import cpu_name  # noqa: E402 - bench/machine.py
+
 from presence_coach.models import find_model  # noqa: E402
 from presence_coach.session.analysis import RunOptions, VideoAnalysis, voice_event_json  # noqa: E402
 from presence_coach.session.engine import FrameLoop  # noqa: E402
@@ -157,8 +159,7 @@ def mark(ok: bool) -> str:
 
 
 def machine() -> str:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), "unknown CPU")  # fmt: skip
+    cpu = cpu_name()
     return f"{platform.node()} - {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 

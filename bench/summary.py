@@ -26,6 +26,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from machine import cpu_name
+
 from presence_coach.session.store import SessionRecorder, SessionStore
 from presence_coach.summary.history import history
 from presence_coach.summary.report import render_report, render_terminal
@@ -162,14 +164,7 @@ def fill_session(store: SessionStore, *, minutes: float, seed: int) -> int:
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name(platform.processor() or platform.machine())
     return (
         f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}"
