@@ -59,7 +59,9 @@ def _close_like_a_window_manager(display: str, window_id: str) -> None:
         data=(32, [d.intern_atom("WM_DELETE_WINDOW"), X.CurrentTime, 0, 0, 0]),
     )
     window.send_event(message, event_mask=X.NoEventMask)
-    d.flush()
+    # a round trip, not just a flush: a connection closed right after a flush can lose the
+    # request (the server may see the hang-up first), which made this test flaky under load
+    d.sync()
     d.close()
 
 
@@ -92,7 +94,7 @@ def test_the_preview_window_stops_the_session(
     ids = _window_ids(env)
     assert ids, "no preview window"
     if how == "close the window":
-        for window_id in ids:  # Qt's top-level is one of the windows with the title
+        for window_id in ids:
             _close_like_a_window_manager(display, window_id)
     else:
         _press_q(env, ids[-1])
