@@ -22,7 +22,7 @@ from presence_coach.errors import ModelError
 
 MODELS_ENV = "PRESENCE_COACH_MODELS"
 REPO_MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
-MANIFEST_PATH = REPO_MODELS_DIR / "manifest.json"
+MANIFEST_PATH = Path(__file__).with_name("model_manifest.json")  # models/manifest.json, shipped
 FACE_LANDMARKER = "face_landmarker"
 DOWNLOAD_TIMEOUT_S = 30.0
 CHUNK_BYTES = 1 << 16  # 64 KiB per read while hashing or downloading

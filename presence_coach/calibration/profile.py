@@ -38,7 +38,8 @@ from presence_coach.voice import DEFAULT_VOICE, VoiceOptions
 PROFILE_VERSION = 1  # bump when the JSON layout changes; older files are refused, not guessed
 CONFIG_ENV = "PRESENCE_COACH_CONFIG"
 PRIVATE_DIR_MODE = 0o700
-DEFAULT_PROFILE_PATH = Path(__file__).resolve().parents[2] / "calibration" / "laptop-default.toml"
+# calibration/laptop-default.toml, linked into the package so that a wheel carries it
+DEFAULT_PROFILE_PATH = Path(__file__).with_name("laptop-default.toml")
 GAZE_STATES = ("camera", "screen", "away")  # the looks the routine records
 
 # Voice options from a measured baseline (see CalibrationProfile.voice_options)
