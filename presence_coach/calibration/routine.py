@@ -726,6 +726,10 @@ def _wrap(text: str, width: int) -> list[str]:
     return [*lines, line] if line else lines
 
 
+def _say(message: str) -> None:
+    print(message, flush=True)  # at once, also when stdout is a pipe
+
+
 def run_live_calibration(
     camera: int | str,
     mic: int | str | None,
@@ -733,9 +737,12 @@ def run_live_calibration(
     model_path: str | Path,
     options: RoutineOptions = DEFAULT_ROUTINE,
     show_window: bool = True,
-    on_message: Callable[[str], None] = print,
+    on_message: Callable[[str], None] = _say,
 ) -> CalibrationProfile:
     """The guided routine on a camera and microphone; repeats a step whose input is unusable.
+
+    Each step's prompt goes to ``on_message`` as it starts (the terminal, beside the window:
+    without a display it is the only place the prompts appear).
 
     Returns the profile (not yet saved: call ``save_profile``). Raises
     :class:`CalibrationError` when a step fails ``max_attempts`` times or the user quits
@@ -765,6 +772,7 @@ def run_live_calibration(
             for number, name in enumerate(STEPS, start=1):
                 prompt = STEP_PROMPTS[name].format(sentence=READ_SENTENCE)
                 for attempt in range(1, options.max_attempts + 1):
+                    on_message(f"Step {number} of {len(STEPS)}: {prompt}")
                     step = _live_step(
                         name,
                         number,
