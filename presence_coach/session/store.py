@@ -77,6 +77,14 @@ MIGRATIONS: tuple[str, ...] = (
         text       TEXT NOT NULL
     );
     """,
+    # 2: each finished session's trend numbers, so history does not re-read every session
+    """
+    CREATE TABLE trend_cache (
+        session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+        computed_by TEXT NOT NULL,   -- what computed it (app version and keys): else stale
+        numbers     TEXT NOT NULL    -- JSON object
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -231,6 +239,24 @@ class SessionStore:
                 n = self.db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount
         self.db.execute("VACUUM")  # deleted rows must not linger in free pages
         return n
+
+    def cached_trend(self, session_id: int, computed_by: str) -> dict[str, Any] | None:
+        """The trend numbers cached for a session by the same ``computed_by``, else None."""
+        row = self.db.execute(
+            "SELECT numbers FROM trend_cache WHERE session_id = ? AND computed_by = ?",
+            (session_id, computed_by),
+        ).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def cache_trend(self, session_id: int, computed_by: str, numbers: Mapping[str, Any]) -> None:
+        """Keep a finished session's trend numbers (best effort: a busy or read-only
+        database just means they are computed again next time)."""
+        with contextlib.suppress(sqlite3.OperationalError), self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO trend_cache (session_id, computed_by, numbers) "
+                "VALUES (?, ?, ?)",
+                (session_id, computed_by, _json(numbers)),
+            )
 
     def add_note(self, session_id: int, text: str) -> None:
         self.session(session_id)

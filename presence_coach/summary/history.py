@@ -2,8 +2,9 @@
 the report sets beside a session (medians of the previous sessions).
 
 Each session's numbers are :func:`presence_coach.summary.session.trend_numbers` of its events
-and row aggregates (SQL counts, never the whole timeline), so history stays fast with many
-sessions and agrees with each session's own report.
+and row aggregates (SQL counts, never the whole timeline), computed once per finished session
+and kept in the store, so history stays fast with many sessions and agrees with each
+session's own report.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from presence_coach import __version__
 from presence_coach.summary.session import METRICS, TREND_KEYS, trend_numbers
 
 # columns of the history table: (key, short heading, format)
@@ -35,8 +37,37 @@ def _speaking_share(db: Any, session_id: int, start_s: float, end_s: float) -> f
     return float(row[0]) if row[1] else None
 
 
+# who computed a cached trend: another version or other keys make the cache stale
+TREND_COMPUTED_BY = f"{__version__}:{','.join(TREND_KEYS)}"
+
+
 def session_trend(store: Any, info: Any) -> dict[str, Any]:
-    """The comparable numbers of one stored session (read-only SQL aggregates + events)."""
+    """The comparable numbers of one stored session.
+
+    A finished session's numbers are computed once and kept in the store; a running one's
+    are computed each time.
+    """
+    finished = info.status != "running"
+    numbers = store.cached_trend(info.id, TREND_COMPUTED_BY) if finished else None
+    if numbers is None:
+        numbers = _compute_trend(store, info)
+        if finished:
+            store.cache_trend(info.id, TREND_COMPUTED_BY, numbers)
+    started = _local(info.started_at)
+    iso = started.isocalendar()
+    return {
+        "id": info.id,
+        "started_at": info.started_at,
+        "date": started.date().isoformat(),
+        "week": f"{iso.year}-W{iso.week:02d}",
+        "kind": info.kind,
+        "status": info.status,
+        **numbers,
+    }
+
+
+def _compute_trend(store: Any, info: Any) -> dict[str, Any]:
+    """Duration and trend numbers from SQL aggregates and the events (never the timeline)."""
     db = store.db
     sid = info.id
     voice_rows, voice_end = db.execute(
@@ -66,18 +97,7 @@ def session_trend(store: Any, info: Any) -> dict[str, Any]:
         gaze_counts=gaze_counts,
         speaking_share=lambda a, b: _speaking_share(db, sid, a, b),
     )
-    started = _local(info.started_at)
-    iso = started.isocalendar()
-    return {
-        "id": sid,
-        "started_at": info.started_at,
-        "date": started.date().isoformat(),
-        "week": f"{iso.year}-W{iso.week:02d}",
-        "kind": info.kind,
-        "status": info.status,
-        "duration_s": round(duration_s, 1),
-        **{k: numbers[k] for k in TREND_KEYS},
-    }
+    return {"duration_s": round(duration_s, 1), **{k: numbers[k] for k in TREND_KEYS}}
 
 
 def _local(iso_utc: str) -> dt.datetime:

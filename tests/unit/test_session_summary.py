@@ -9,7 +9,12 @@ import pytest
 
 from presence_coach.calibration.profile import CalibrationProfile, VoiceBaseline
 from presence_coach.session.store import SessionRecorder, SessionStore
-from presence_coach.summary.history import history, previous_medians, render_history_text
+from presence_coach.summary.history import (
+    TREND_COMPUTED_BY,
+    history,
+    previous_medians,
+    render_history_text,
+)
 from presence_coach.summary.report import reflections, render_report, render_terminal
 from presence_coach.summary.session import METRICS, summary_from_store
 from presence_coach.vision.face import FaceSample
@@ -245,3 +250,23 @@ def test_history_of_an_empty_store(tmp_path: Path) -> None:
         h = history(store)
     assert h["sessions"] == [] and h["weeks"] == []
     assert "No sessions yet" in render_history_text(h)
+
+
+def test_history_keeps_each_finished_sessions_numbers_once(tmp_path: Path) -> None:
+    with SessionStore(tmp_path) as store:
+        first = _fill(store, nods_at=(42.0,))
+        second = _fill(store, nods_at=(42.0, 43.0))
+        running = store.begin_session(kind="live", source="0")
+        SessionRecorder(store, running).add_events([{"type": "nod", "start": 1, "end": 2}])
+        before = history(store)
+        cached = dict(store.db.execute("SELECT session_id, computed_by FROM trend_cache"))
+        assert cached == {first: TREND_COMPUTED_BY, second: TREND_COMPUTED_BY}
+        # the second call reads the kept numbers: the rows are not read again
+        store.db.execute("DELETE FROM events WHERE session_id = ? AND type = 'nod'", (first,))
+        assert history(store) == before
+        # numbers kept by another version are computed afresh
+        store.db.execute("UPDATE trend_cache SET computed_by = 'an older version'")
+        after = history(store)
+        assert [r["nods_per_min"] for r in after["sessions"]] == [0.0, 2.0]
+        assert store.forget(first) == 1
+        assert [r[0] for r in store.db.execute("SELECT session_id FROM trend_cache")] == [second]

@@ -19,6 +19,7 @@ import pytest
 from presence_coach.session.store import (
     FACE_ROW_HZ,
     FLUSH_EVERY_S,
+    MIGRATIONS,
     SCHEMA_VERSION,
     SessionRecorder,
     SessionStore,
@@ -152,3 +153,20 @@ def test_kill_9_loses_at_most_about_a_second(tmp_path: Path) -> None:
     assert 0 <= lost_s <= FLUSH_EVERY_S + 0.2, lost_s
     assert len(ticks) >= len([t for t in produced if t <= max(stored)])
     assert all(not math.isnan(t) for t in stored)
+
+
+def test_a_first_version_database_is_migrated_and_keeps_its_sessions(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "presence-coach.sqlite3")
+    db.executescript(f"BEGIN; {MIGRATIONS[0]} PRAGMA user_version = 1; COMMIT;")
+    db.execute(
+        "INSERT INTO sessions (started_at, kind, source, status, app_version) "
+        "VALUES ('2026-11-01T10:00:00+00:00', 'live', '0', 'complete', '0.1.0')"
+    )
+    db.commit()
+    db.close()
+    with SessionStore(tmp_path) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert [s.source for s in store.sessions()] == ["0"]
+        store.cache_trend(1, "test", {"nods_per_min": 1.5})
+        assert store.cached_trend(1, "test") == {"nods_per_min": 1.5}
+        assert store.cached_trend(1, "another") is None
