@@ -207,8 +207,14 @@ def main() -> None:
                 times[key].append(v)
     if args.html:
         args.html.write_text(page, encoding="utf-8")
+    # history computes each finished session's numbers once and keeps them in the store:
+    # the first call pays for every session, later calls read the kept numbers
+    times["history_later"] = times["history"][1:] or times["history"]
+    times["history"] = times["history"][:1]
+    times["total_first"] = times["total"][:1]
     med = {k: statistics.median(v) for k, v in times.items()}
-    verdict = "met" if med["total"] < TARGET_S else "missed"
+    worst = max(times["total"])
+    verdict = "met" if worst < TARGET_S else "missed"
     lines = [
         "# Summary and report of a simulated 60-minute session",
         "",
@@ -219,15 +225,17 @@ def main() -> None:
         f"{args.previous} earlier sessions of the same shape for the history "
         f"(filling took {fill_s:.1f} s, not counted).",
         "",
-        f"Median of {args.repeats} runs (cold first run included in the spread):",
+        f"Median of {args.repeats} runs (the first run is cold):",
         "",
         "| step | median s | min s | max s |",
         "|---|---|---|---|",
     ]
     for key, label in (
         ("summary", "summary_from_store (read rows + numbers)"),
-        ("history", f"history ({args.previous + 1} sessions, SQL aggregates)"),
+        ("history", f"history, first call ({args.previous + 1} sessions computed and kept)"),
+        ("history_later", "history, later calls (kept numbers)"),
         ("report", "render_report + render_terminal"),
+        ("total_first", "summary + history + report, first run"),
         ("total", "**summary + history + report**"),
     ):
         v = times[key]
@@ -235,7 +243,8 @@ def main() -> None:
     lines += [
         "",
         f"Target: under {TARGET_S:g} s for summary and report: **{verdict}** "
-        f"({med['total']:.2f} s). Report page size: {len(page) / 1024:.0f} KiB.",
+        f"(worst run {worst:.2f} s, median {med['total']:.2f} s). "
+        f"Report page size: {len(page) / 1024:.0f} KiB.",
         "",
     ]
     text = "\n".join(lines)
