@@ -51,6 +51,16 @@ SPEECH = SHARED / "media" / "speech" / "conversation_sample.wav"  # 30 s, 16 kHz
 TARGET_CPU_PCT = {"full": 50.0, "eco": 25.0}
 TARGET_RSS_GROWTH_MB = 30.0
 TARGET_PAUSE_DELAY_MS = 300.0
+# the session's threads by name, as the CPU table shows them
+THREAD_ROLES = {
+    "drishti": "MediaPipe graph (drishti)",
+    "MainThread": "analysis loop (main)",
+    "audio-analysis": "voice analysis",
+    "video-capture": "camera capture",
+    "av:h264:df0": "H.264 decode 0",
+    "av:h264:df1": "H.264 decode 1",
+    "store-writer": "store writer",
+}
 
 
 def rss_mb() -> float:
@@ -107,6 +117,7 @@ def live_run(seconds: float, eco: bool, env: dict[str, str], work: Path) -> dict
         "n_delays": len(delays),
         "audio_overflows": perf.get("audio_overflows"),
         "stages": perf["stages"],
+        "threads": perf.get("cpu_by_thread_pct", {}),
     }
 
 
@@ -199,6 +210,12 @@ def main() -> int:
     for mode, r in runs.items():
         for name, s in r["stages"].items():
             stage_lines.append(f"| {mode} | {name} | {s['median_ms']} | {s['p95_ms']} |")
+    thread_lines = []
+    for mode, r in runs.items():
+        known = {name: pct for name, pct in r["threads"].items() if name in THREAD_ROLES}
+        rest = sum(r["threads"].values()) - sum(known.values())
+        cells = [f"{known.get(name, 0.0):.1f}" for name in THREAD_ROLES]
+        thread_lines.append(f"| {mode} | {' | '.join(cells)} | {rest:.1f} |")
     curve = ", ".join(f"{m} min: {mb:.0f} MB" for m, mb in points if m in (1, 5, 30, 60, 90, 120))
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     args.out.write_text(f"""# Live session benchmark
@@ -225,6 +242,12 @@ Dropped frames include the burst a stream delivers while it is being joined.
 | mode | stage | median ms | p95 ms |
 |---|---|---|---|
 {chr(10).join(stage_lines)}
+
+## CPU by thread (% of one core, while the camera ran; read from /proc by the session)
+
+| mode | {" | ".join(THREAD_ROLES.values())} | other threads |
+|---|{"---|" * (len(THREAD_ROLES) + 1)}
+{chr(10).join(thread_lines)}
 
 ## Memory over a simulated {args.hours:g}-hour session
 

@@ -25,7 +25,7 @@ from presence_coach.calibration.profile import CalibrationProfile, default_profi
 from presence_coach.errors import NoDeviceError, SourceError
 from presence_coach.session.analysis import RunOptions, VideoAnalysis, voice_event_json
 from presence_coach.session.clock import SessionClock
-from presence_coach.session.stats import StageTimes
+from presence_coach.session.stats import StageTimes, ThreadCpuMeter
 from presence_coach.session.store import FLUSH_EVERY_S, SessionRecorder, SessionStore
 from presence_coach.sources.video import Frame, VideoSource
 from presence_coach.vision.face import FaceSample
@@ -202,7 +202,10 @@ def run_live_session(
             recorder=recorder,
         )
 
+        cpu_meter = ThreadCpuMeter()
+
         def on_sample(frame: Frame, sample: FaceSample, analysis: VideoAnalysis) -> None:
+            cpu_meter.sample(clock.now())
             if on_status is not None:
                 c = analysis.loop.counters  # type: ignore[union-attr]
                 mic_dbfs = audio.level_dbfs if audio is not None and not audio.lost else None
@@ -244,6 +247,8 @@ def run_live_session(
                 perf["stages"].update(worker.times.summary_ms())  # type: ignore[index]
         if mic is not None:
             perf["audio_overflows"] = mic.overflows  # type: ignore[index]
+        # while the camera ran: the analysis loop, capture, audio, store and native threads
+        perf["cpu_by_thread_pct"] = cpu_meter.shares_pct()  # type: ignore[index]
         store.finalize(
             session_id, summary=summary, status="complete", duration_s=summary["duration_s"]
         )

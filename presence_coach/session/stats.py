@@ -1,4 +1,4 @@
-"""Running statistics in bounded memory: per-stage timings, latencies, counters.
+"""Running statistics in bounded memory: per-stage timings, latencies, counters; CPU by thread.
 
 A 2-hour session must not grow memory, so quantiles come from a fixed log-spaced histogram
 (:data:`BINS_PER_DECADE` bins per factor of ten: about 2.3% relative resolution).
@@ -7,9 +7,12 @@ A 2-hour session must not grow memory, so quantiles come from a fixed log-spaced
 from __future__ import annotations
 
 import math
+import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 
@@ -91,3 +94,65 @@ class StageTimes:
 
     def summary_ms(self) -> dict[str, dict[str, float | int]]:
         return {name: stats.summary_ms() for name, stats in self.stages.items()}
+
+
+_PROC_TASKS = Path("/proc/self/task")
+_CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def thread_cpu_s() -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each live thread of this process, by name.
+
+    Python threads go by their ``threading`` name; native threads by their OS name (MediaPipe's
+    ``drishti``, FFmpeg's ``av:h264:*``, ...). Threads of one name are summed. Linux only
+    (``/proc``); elsewhere the result is empty.
+    """
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    out: dict[str, float] = {}
+    try:
+        tasks = list(_PROC_TASKS.iterdir())
+    except OSError:
+        return out
+    for task in tasks:
+        try:
+            stat = (task / "stat").read_text()
+            comm = (task / "comm").read_text().strip()
+        except OSError:  # the thread ended meanwhile
+            continue
+        fields = stat.rpartition(")")[2].split()  # after "pid (comm)": state is field 3
+        cpu = (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS_PER_S  # utime + stime
+        name = names.get(int(task.name), comm)
+        out[name] = out.get(name, 0.0) + cpu
+    return out
+
+
+class ThreadCpuMeter:
+    """Each thread's share of one core between the first and the latest :meth:`sample`.
+
+    ``sample(now)`` is cheap to call per frame: it reads ``/proc`` at most every ``every_s``.
+    """
+
+    def __init__(self, every_s: float = 1.0) -> None:
+        self.every_s = every_s
+        self._first: tuple[float, dict[str, float]] | None = None
+        self._last: tuple[float, dict[str, float]] | None = None
+
+    def sample(self, now: float) -> None:
+        if self._last is not None and now - self._last[0] < self.every_s:
+            return
+        snapshot = (now, thread_cpu_s())
+        if self._first is None:
+            self._first = snapshot
+        self._last = snapshot
+
+    def shares_pct(self) -> dict[str, float]:
+        """``{thread name: % of one core}``, largest first; empty before two samples."""
+        if self._first is None or self._last is None or self._last[0] <= self._first[0]:
+            return {}
+        wall_s = self._last[0] - self._first[0]
+        first = self._first[1]
+        shares = {
+            name: round(100.0 * (cpu - first.get(name, 0.0)) / wall_s, 1)
+            for name, cpu in self._last[1].items()
+        }
+        return dict(sorted(shares.items(), key=lambda kv: -kv[1]))

@@ -106,6 +106,10 @@ def format_performance(perf: Mapping[str, object]) -> str:
             f"capture->sample latency: median {lat['median_ms']:.1f} ms, p95 {lat['p95_ms']:.1f} ms"
         )
     lines.append(f"CPU {perf['cpu_s']} s over {perf['wall_s']} s wall")
+    by_thread = perf.get("cpu_by_thread_pct")
+    if isinstance(by_thread, Mapping) and by_thread:
+        shown = [f"{name} {pct:.1f}%" for name, pct in by_thread.items() if pct >= 0.5]
+        lines.append("CPU by thread (% of one core): " + ", ".join(shown))
     return "\n".join(lines)
 
 

@@ -1,11 +1,13 @@
 """Running statistics against numpy on known data."""
 
 import math
+import threading
+import time
 
 import numpy as np
 import pytest
 
-from presence_coach.session.stats import RunningStats, StageTimes
+from presence_coach.session.stats import RunningStats, StageTimes, ThreadCpuMeter, thread_cpu_s
 
 
 def test_quantiles_match_numpy_within_bin_resolution() -> None:
@@ -52,3 +54,30 @@ def test_stage_times_in_first_use_order() -> None:
     assert list(summary) == ["inference", "convert", "features"]
     assert summary["inference"]["median_ms"] == pytest.approx(12.0, rel=0.03)
     assert summary["features"]["count"] == 1
+
+
+def test_cpu_is_counted_per_named_thread() -> None:
+    """A thread that burns 0.3 s of CPU and then waits shows 0.3 s, under its own name."""
+    spun, done = threading.Event(), threading.Event()
+
+    def spin() -> None:
+        while time.thread_time() < 0.3:
+            pass
+        spun.set()
+        done.wait()
+
+    meter = ThreadCpuMeter(every_s=0.0)
+    thread = threading.Thread(target=spin, name="spinner")
+    meter.sample(0.0)  # time is passed in: 1 s of "wall" between the two samples below
+    thread.start()
+    try:
+        assert spun.wait(60)
+        cpu = thread_cpu_s()
+        meter.sample(1.0)
+    finally:
+        done.set()
+        thread.join()
+    assert cpu["spinner"] == pytest.approx(0.3, abs=0.03)  # /proc counts 10 ms ticks
+    shares = meter.shares_pct()
+    assert shares["spinner"] == pytest.approx(30.0, abs=3.0)
+    assert list(shares.values()) == sorted(shares.values(), reverse=True)  # largest first
