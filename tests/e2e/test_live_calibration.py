@@ -68,6 +68,7 @@ class _Person:
 
     def __init__(self, renderer: HeadRenderer, setup: cg.SetUp, url: str, speech: Path) -> None:
         self.speech = speech
+        self.reading: subprocess.Popen | None = None
         looks = {
             "camera": (0.0, 0.0),
             "screen": (setup.screen_yaw_deg, setup.screen_pitch_deg),
@@ -78,7 +79,8 @@ class _Person:
             look: [renderer.render(i / cg.FPS, yaw, pitch, 0.0) for i in range(n)]
             for look, (yaw, pitch) in looks.items()
         }
-        # nodding at the lens: an 8-degree nod every 1.6 s (as calibrationgen.nod_offset)
+        # nodding at the lens: an 8-degree raised-cosine nod (calibrationgen.nod_offset's
+        # shape) every 1.6 s
         cycle = round(1.6 * cg.FPS)
         self.frames["nod"] = [
             renderer.render(i / cg.FPS, 0.0, -4.0 * (1 - np.cos(2 * np.pi * i / cycle)), 0.0)
@@ -120,8 +122,9 @@ class _Person:
         elif "Read aloud" in prompt:
             self.look = "camera"
             # reads the prompt first, then the sentence (a real speaker's turn)
-            subprocess.Popen(["sh", "-c", f"sleep 2.5; paplay --device={SINK} {self.speech}"],
-                             env=env)  # fmt: skip
+            self.reading = subprocess.Popen(
+                ["sh", "-c", f"sleep 2.5; paplay --device={SINK} {self.speech}"], env=env
+            )
         elif "Nod" in prompt:
             self.look = "nod"
 
@@ -131,6 +134,9 @@ class _Person:
         if self.ffmpeg.stdin is not None:
             self.ffmpeg.stdin.close()
         self.ffmpeg.wait(timeout=10)
+        if self.reading is not None:
+            self.reading.kill()
+            self.reading.wait()
 
 
 def test_live_routine_calibrates_a_person_who_follows_the_prompts(
@@ -144,9 +150,8 @@ def test_live_routine_calibrates_a_person_who_follows_the_prompts(
     room = tmp_path / "room.wav"
     noise = pink_noise(10 * sr, np.random.default_rng(3)) * 10 ** (cg.ROOM_NOISE_DBFS / 20)
     sf.write(room, noise.astype(np.float32), sr)
-    person = _Person(HeadRenderer(faces, STILL_BASES["d6"], MODEL), setup,
-                     f"udp://127.0.0.1:{_free_udp_port()}", sentence)  # fmt: skip
-    url = person.ffmpeg.args[-1].split("?")[0]
+    url = f"udp://127.0.0.1:{_free_udp_port()}"
+    person = _Person(HeadRenderer(faces, STILL_BASES["d6"], MODEL), setup, url, sentence)
     config = tmp_path / "config"
     player = subprocess.Popen(
         ["sh", "-c", f"while true; do paplay --device={SINK} {room}; done"], env=pulse
