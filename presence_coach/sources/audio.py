@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import math
 import shutil
+import statistics
 import subprocess
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +34,8 @@ from presence_coach.session.clock import SessionClock
 
 ANALYSIS_RATE_HZ = 16_000  # every voice analyzer works on mono audio at this rate
 DEFAULT_BLOCK_S = 0.02  # length of one AudioBlock handed to the analyzers (20 ms)
-ANCHOR_JITTER_S = 0.005  # capture-time anchors wobble by a few ms from callback to callback
+CAPTURE_MEDIAN_OF = 5  # capture times: the median of what this many recent callbacks imply
+BLOCK_BACK_S = 0.0005  # a block may start at most this much before the last one ended
 DEFAULT_RING_S = 4.0  # live capture: seconds of audio the ring buffer holds before dropping
 MIN_FILE_RATE_HZ = 8_000  # below this a recording cannot carry speech for our analysis
 MAX_FILE_RATE_HZ = 384_000  # above this the file's rate is certainly not a real audio rate
@@ -61,6 +64,39 @@ class AudioBlock:
     def t_end(self) -> float:
         """Session time just after the last sample."""
         return self.t + self.duration_s
+
+
+class CaptureClock:
+    """When each device frame was captured, from the callbacks' timestamps.
+
+    Each callback implies a capture time for device frame 0 (its buffer's ADC time less the
+    frames before it). One callback's word is unreliable: a callback delayed by the
+    scheduler or the GIL implies a time tens of ms late, and some host APIs (ALSA's pulse
+    plugin) report ADC times far off for a stream's first callbacks. The estimate is the
+    median of the last ``median_of`` callbacks, so one bad callback changes nothing.
+    """
+
+    def __init__(self, rate_hz: float, *, median_of: int = CAPTURE_MEDIAN_OF) -> None:
+        self.rate_hz = rate_hz
+        self._implied: deque[float] = deque(maxlen=median_of)
+        # the estimate, published in one assignment: read from another thread than update's
+        self._frame0_t = math.nan
+
+    def update(self, frame: int, captured_t: float) -> None:
+        """A callback whose first frame (index ``frame``) was captured at ``captured_t``."""
+        self._implied.append(captured_t - frame / self.rate_hz)
+        self._frame0_t = statistics.median(self._implied)
+
+    def time_of(self, frame: int) -> float:
+        """Monotonic capture time of device frame ``frame`` (NaN before the first update)."""
+        return self._frame0_t + frame / self.rate_hz
+
+
+def block_start(captured_t: float, last_end_t: float | None) -> float:
+    """Session time a block starts: its capture time, but never more than ``BLOCK_BACK_S``
+    before the previous block ended (time goes forward; a slow drift of the device clock
+    against the monotonic clock is still followed)."""
+    return captured_t if last_end_t is None else max(captured_t, last_end_t - BLOCK_BACK_S)
 
 
 class _Blocker:
@@ -418,7 +454,7 @@ class MicrophoneSource:
         self._cap = cap
         self._written = 0  # device frames written by the callback (only it writes this)
         self._read = 0  # device frames consumed by the reader (only it writes this)
-        self._anchor: tuple[int, float] = (0, math.nan)  # (frame index, monotonic capture time)
+        self._capture = CaptureClock(self.device_rate_hz)  # updated by the callback only
         self._ring_overruns = 0  # callbacks that overwrote unread samples
         self._pa_overflows = 0  # callbacks whose status said PortAudio itself overflowed
         self._dropped_frames = 0  # device frames lost to ring overruns
@@ -508,14 +544,13 @@ class MicrophoneSource:
         lag = time_info.currentTime - time_info.inputBufferAdcTime
         if not (0.0 <= lag < 1.0):  # host API gave no usable ADC time
             lag = frames / self.device_rate_hz
-        self._anchor = (w, now - lag)
+        self._capture.update(w, now - lag)
         self._written = w + frames
         self._data.set()
 
     # -- reading ------------------------------------------------------------------
     def _time_of_frame(self, n: int) -> float:
-        a_n, a_t = self._anchor
-        return self.clock.to_session(a_t + (n - a_n) / self.device_rate_hz)
+        return self.clock.to_session(self._capture.time_of(n))
 
     def read(self, timeout_s: float = 2.0) -> AudioBlock | None:
         """The next block, or ``None`` once stopped.
@@ -531,11 +566,7 @@ class MicrophoneSource:
             if block is not None:
                 m = self._out_n - self._blocker._n_pending - len(block)
                 n_in = self._out_base_in + m * self.device_rate_hz / ANALYSIS_RATE_HZ
-                t = self._time_of_frame(round(n_in))
-                # contiguous audio: a block starts where the last one ended, give or take the
-                # jitter of the capture-time anchor; never earlier than that (time only advances)
-                if self._next_t is not None and t < self._next_t + ANCHOR_JITTER_S:
-                    t = self._next_t
+                t = block_start(self._time_of_frame(round(n_in)), self._next_t)
                 self._next_t = t + len(block) / ANALYSIS_RATE_HZ
                 return AudioBlock(t, block)
             if not self._pull():
