@@ -273,11 +273,16 @@ def fit_gaze_calibration(
     )
 
 
+LEVEL_FRAME_N = 400  # 25 ms at 16 kHz
+LEVEL_HOP_N = 160  # 10 ms at 16 kHz
+
+
 def _frame_levels(audio: np.ndarray) -> np.ndarray:
-    """25 ms frame levels (dBFS) every 10 ms."""
-    if len(audio) < 400:
+    """25 ms frame levels (dBFS) every 10 ms; frame i is centred on (i * 160 + 200) / SR s."""
+    if len(audio) < LEVEL_FRAME_N:
         return np.zeros(0)
-    frames = np.lib.stride_tricks.sliding_window_view(audio.astype(np.float64), 400)[::160]
+    x = audio.astype(np.float64)
+    frames = np.lib.stride_tricks.sliding_window_view(x, LEVEL_FRAME_N)[::LEVEL_HOP_N]
     return rms_dbfs(frames)
 
 
@@ -306,10 +311,21 @@ def reading_baseline(
     # the silence first lets the speech detector learn the room before the sentence starts
     offset_s = len(silence.audio) / SR
     result = analyze_audio(np.concatenate([silence.audio, audio]).astype(np.float32))
-    utterances = [e for e in result.events if e.kind == "utterance" and e.end > offset_s + 0.05]
+    # an utterance without a voiced frame is the room changing (a fan starting), not speech
+    utterances = [
+        e
+        for e in result.events
+        if e.kind == "utterance" and e.end > offset_s + 0.05 and e.f0_median_hz is not None
+    ]
     speech_s = sum(e.end - max(e.start, offset_s) for e in utterances)
-    levels = [e.rms_median_dbfs for e in utterances if e.rms_median_dbfs is not None]
-    level = float(np.median(levels)) if levels else float(np.median(_frame_levels(audio)))
+    # the median over all speech frames, as a session's loudness is: a short utterance
+    # counts for its length, not as much as the whole sentence
+    frame_levels = _frame_levels(audio)
+    frame_t = offset_s + (np.arange(len(frame_levels)) * LEVEL_HOP_N + LEVEL_FRAME_N / 2) / SR
+    in_speech = np.zeros(len(frame_levels), bool)
+    for e in utterances:
+        in_speech |= (frame_t >= e.start) & (frame_t < e.end)
+    level = float(np.median(frame_levels[in_speech] if in_speech.any() else frame_levels))
     if speech_s < options.min_speech_s or level < noise + options.min_speech_above_noise_db:
         raise CalibrationError(
             "read",

@@ -14,7 +14,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import calibrationgen as cg
 
 from presence_coach.calibration.profile import default_profile, load_profile, save_profile
-from presence_coach.calibration.routine import STEPS, CalibrationError, calibrate_from_recording
+from presence_coach.calibration.routine import (
+    STEPS,
+    CalibrationError,
+    StepInput,
+    calibrate_from_recording,
+    reading_baseline,
+)
 from presence_coach.errors import PresenceCoachError, UsageError
 from presence_coach.vision.events import FaceEventDetectors
 from presence_coach.vision.gaze_state import gaze_state
@@ -80,6 +86,26 @@ def test_no_face_in_a_gaze_step_is_refused(tmp_path, dirs):
     with pytest.raises(CalibrationError, match=r"step 2 \(screen\).*face") as err:
         calibrate_from_recording(video, script, audio_path=wav, model_path=MODEL)
     assert isinstance(err.value, PresenceCoachError) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("room_rise_db", [0.0, 6.0, 15.0])
+def test_speech_level_is_the_sentence_when_the_room_gets_louder(dirs, room_rise_db):
+    # a real speaker's sentence in room noise; after it the room gets louder (a fan starts),
+    # which the speech detector can take for a quiet utterance: the baseline is still the
+    # sentence's level and rate (a median over utterances gave the mean of speech and room)
+    _, speech_dir = dirs
+    audio = cg.room_audio(30.0, speech_dir, seed=4)
+    silence, reading = audio[: 8 * cg.SR], audio[12 * cg.SR : 24 * cg.SR]
+    reading[int(7.9 * cg.SR) :] *= 10 ** (room_rise_db / 20)  # the sentence ends at 7.13 s
+    voice, clipped = reading_baseline(
+        StepInput("silence", 0.0, 8.0, audio=silence), StepInput("read", 12.0, 24.0, audio=reading)
+    )
+    assert clipped == 0.0
+    assert voice.noise_floor_dbfs is not None and voice.speech_level_dbfs is not None
+    assert abs(voice.noise_floor_dbfs - cg.ROOM_NOISE_DBFS) < 3, voice
+    # the sentence alone: its speech frames' median level
+    assert -39.0 < voice.speech_level_dbfs < -35.0, voice
+    assert voice.speech_rate_syl_per_s is not None and 4.3 < voice.speech_rate_syl_per_s < 5.5
 
 
 @pytest.mark.slow
