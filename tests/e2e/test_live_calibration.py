@@ -121,9 +121,10 @@ class _Person:
             self.look = "away"
         elif "Read aloud" in prompt:
             self.look = "camera"
-            # reads the prompt first, then the sentence (a real speaker's turn)
+            # reads the prompt first, then the sentence (a real speaker's turn, 4.1 s): the
+            # step records from 2.6 s to 12 s after its prompt
             self.reading = subprocess.Popen(
-                ["sh", "-c", f"sleep 2.5; paplay --device={SINK} {self.speech}"], env=env
+                ["sh", "-c", f"sleep 3.5; paplay --device={SINK} {self.speech}"], env=env
             )
         elif "Nod" in prompt:
             self.look = "nod"
