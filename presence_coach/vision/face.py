@@ -1,20 +1,29 @@
 """Face analysis: MediaPipe Face Landmarker in VIDEO mode, one face, one FaceSample per frame.
 
 :class:`FaceAnalyzer` owns the landmarker (open it with ``with``; ``close()`` is safe twice).
-Inference (:meth:`FaceAnalyzer.detect`) and feature extraction (:func:`face_sample`) are
-separate steps so the frame loop can time them apart. A frame without a face is data: a
-``FaceSample`` with ``face=False`` and NaN features, never an exception.
+Inference (:meth:`FaceAnalyzer.detect`, giving :class:`FaceOutputs` arrays) and feature
+extraction (:func:`face_sample`) are separate steps so the frame loop can time them apart. A
+frame without a face is data: a ``FaceSample`` with ``face=False`` and NaN features, never an
+exception.
+
+MediaPipe's Python wrapper turns every result into 478 landmark and 52 category objects, which
+costs about 2 ms of CPU a frame on the main thread (6 % of a core at 30 fps). Where the wrapper
+is the ctypes one (mediapipe 0.10.2x and later), :class:`FaceAnalyzer` makes the same C call
+and reads the result struct straight into arrays; otherwise it uses the public
+``detect_for_video``. Both give identical numbers (tests/integration/test_face_analysis.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import math
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -86,6 +95,95 @@ class FaceSample:
 def blendshape_scores(categories: Sequence[object]) -> dict[str, float]:
     """Blendshape name -> score from one face's category list."""
     return {c.category_name: float(c.score) for c in categories}  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class FaceOutputs:
+    """The landmarker's outputs for the first face of one frame, as arrays."""
+
+    landmarks: np.ndarray | None = None  # (478, 3) float32 normalised x, y and z; None: no face
+    matrix: np.ndarray | None = None  # (4, 4) facial transformation matrix
+    blendshapes: dict[str, float] | None = None  # name -> score
+
+
+NO_FACE = FaceOutputs()
+
+
+def outputs_of(result: Any) -> FaceOutputs:
+    """:class:`FaceOutputs` from MediaPipe's public ``FaceLandmarkerResult``."""
+    faces = result.face_landmarks
+    if not faces:
+        return NO_FACE
+    matrices, shapes = result.facial_transformation_matrixes, result.face_blendshapes
+    return FaceOutputs(
+        landmarks=np.array([(p.x, p.y, p.z) for p in faces[0]], dtype=np.float32),
+        matrix=np.asarray(matrices[0]) if matrices else None,
+        blendshapes=blendshape_scores(shapes[0]) if shapes else None,
+    )
+
+
+def _float_fields(pointer: Any, count: int, first_field: Any, n_fields: int) -> np.ndarray:
+    """(count, n_fields) float32 copy of consecutive float fields of a C struct array."""
+    struct = type(pointer.contents)
+    stride = ctypes.sizeof(struct) // 4  # the structs hold 4-byte fields and pointers
+    flat = np.ctypeslib.as_array(ctypes.cast(pointer, ctypes.POINTER(ctypes.c_float)),
+                                 shape=(count * stride,))  # fmt: skip
+    start = first_field.offset // 4
+    return flat.reshape(count, stride)[:, start : start + n_fields].copy()
+
+
+class _CResults:
+    """Runs the landmarker's C detect call and reads its result struct into arrays."""
+
+    def __init__(self, landmarker: Any) -> None:
+        from mediapipe.tasks.python.vision import face_landmarker as fl
+
+        self._lib, self._handle = landmarker._lib, landmarker._handle
+        self._result_type = fl.MpFaceLandmarkerResultC
+        self._names: list[str] = []  # blendshape names by index (fixed by the model)
+
+    @staticmethod
+    def available(landmarker: Any) -> bool:
+        try:
+            from mediapipe.tasks.python.vision import face_landmarker as fl
+        except ImportError:
+            return False
+        lib = getattr(landmarker, "_lib", None)
+        return (
+            hasattr(fl, "MpFaceLandmarkerResultC")
+            and getattr(landmarker, "_handle", None) is not None
+            and hasattr(lib, "MpFaceLandmarkerDetectForVideo")
+            and hasattr(lib, "MpFaceLandmarkerCloseResult")
+        )
+
+    def detect_for_video(self, image: Any, timestamp_ms: int) -> FaceOutputs:
+        result = self._result_type()
+        self._lib.MpFaceLandmarkerDetectForVideo(
+            self._handle, image._image_ptr, None, timestamp_ms, ctypes.byref(result)
+        )
+        try:
+            return self._read(result)
+        finally:
+            self._lib.MpFaceLandmarkerCloseResult(ctypes.byref(result))
+
+    def _read(self, result: Any) -> FaceOutputs:
+        if result.face_landmarks_count == 0:
+            return NO_FACE
+        face = result.face_landmarks[0]
+        n = face.landmarks_count
+        landmarks = _float_fields(face.landmarks, n, type(face.landmarks.contents).x, 3)
+        matrix = None
+        if result.facial_transformation_matrixes_count:
+            matrix = result.facial_transformation_matrixes[0].to_numpy()
+        shapes = None
+        if result.face_blendshapes_count:
+            cats = result.face_blendshapes[0]
+            k = cats.categories_count
+            if len(self._names) != k:
+                self._names = [cats.categories[j].category_name.decode() for j in range(k)]
+            scores = _float_fields(cats.categories, k, type(cats.categories.contents).score, 1)
+            shapes = dict(zip(self._names, scores[:, 0].astype(np.float64).tolist(), strict=True))
+        return FaceOutputs(landmarks=landmarks, matrix=matrix, blendshapes=shapes)
 
 
 def face_sample(
@@ -193,8 +291,16 @@ class FaceAnalyzer:
                     f"cannot load {path} as a Face Landmarker model ({exc}); "
                     "run `presence-coach models fetch` to get the official file"
                 ) from None
+        self._c_results = (
+            _CResults(self._landmarker) if _CResults.available(self._landmarker) else None
+        )
         self._last_ms = -1
         self._closed = False
+
+    @property
+    def reads_c_results(self) -> bool:
+        """True when results are read straight from MediaPipe's C struct (the fast path)."""
+        return self._c_results is not None
 
     def __enter__(self) -> FaceAnalyzer:
         return self
@@ -208,28 +314,24 @@ class FaceAnalyzer:
             self._closed = True
             self._landmarker.close()
 
-    def detect(self, rgb: np.ndarray, t: float) -> object:
+    def detect(self, rgb: np.ndarray, t: float) -> FaceOutputs:
         """Run the landmarker on an RGB uint8 image (H, W, 3) at session time ``t`` seconds."""
         import mediapipe as mp
 
         ms = max(math.floor(t * 1000.0 + 0.5), self._last_ms + 1)
         self._last_ms = ms
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        return self._landmarker.detect_for_video(image, ms)
+        if self._c_results is not None:
+            return self._c_results.detect_for_video(image, ms)
+        return outputs_of(self._landmarker.detect_for_video(image, ms))
 
     @staticmethod
-    def sample(result: object, t: float, image_size: tuple[int, int]) -> FaceSample:
-        """Turn a landmarker result into a :class:`FaceSample`."""
-        faces = result.face_landmarks  # type: ignore[attr-defined]
-        if not faces:
-            return FaceSample(t=t, face=False)
-        landmarks = np.array([(p.x, p.y, p.z) for p in faces[0]], dtype=np.float32)
-        matrices = result.facial_transformation_matrixes  # type: ignore[attr-defined]
-        shapes = result.face_blendshapes  # type: ignore[attr-defined]
+    def sample(outputs: FaceOutputs, t: float, image_size: tuple[int, int]) -> FaceSample:
+        """Turn one frame's :class:`FaceOutputs` into a :class:`FaceSample`."""
         return face_sample(
             t,
-            landmarks=landmarks,
-            matrix=np.asarray(matrices[0]) if matrices else None,
-            blendshapes=blendshape_scores(shapes[0]) if shapes else None,
+            landmarks=outputs.landmarks,
+            matrix=outputs.matrix,
+            blendshapes=outputs.blendshapes,
             image_size=image_size,
         )

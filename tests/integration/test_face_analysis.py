@@ -12,7 +12,7 @@ import pytest
 from presence_coach.models import find_model
 from presence_coach.session.engine import FrameLoop
 from presence_coach.sources.video import VideoSource
-from presence_coach.vision.face import FaceAnalyzer, FaceSample
+from presence_coach.vision.face import FaceAnalyzer, FaceSample, outputs_of
 from tests.conftest import FACE_CLIPS, FACE_LABELS
 
 CLIPS = {p.stem: p for p in FACE_CLIPS}
@@ -144,6 +144,33 @@ def test_frame_without_a_face_is_data_not_an_error(d14_frames: list[np.ndarray])
     assert [s.face for s in samples] == [True, False, False, True]
     assert np.isnan(samples[1].yaw) and np.isnan(samples[1].gaze_h) and np.isnan(samples[1].smile)
     assert samples[1].t == pytest.approx(1 / 30)
+
+
+def test_c_results_equal_the_public_api(d14_frames: list[np.ndarray]) -> None:
+    # the fast path reads MediaPipe's C result struct; the public detect_for_video on a second
+    # landmarker, fed the same frames (faces, and blank frames with none), must agree exactly
+    import mediapipe as mp
+
+    blank = np.full_like(d14_frames[0], 127)
+    frames = [*d14_frames[:40], blank, blank, *d14_frames[40:60]]
+    with FaceAnalyzer(find_model()) as fast, FaceAnalyzer(find_model()) as public:
+        # the installed MediaPipe has the ctypes wrapper this reads (else this fails, and a
+        # session quietly uses the public API: update _CResults for the new wrapper)
+        assert fast.reads_c_results
+        landmarker = public._landmarker
+        for i, image in enumerate(frames):
+            rgb = np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+            got = fast.detect(rgb, i / 30)
+            image_mp = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+            want = outputs_of(landmarker.detect_for_video(image_mp, round(i * 1000 / 30)))
+            assert (got.landmarks is None) == (want.landmarks is None) == (40 <= i < 42), i
+            if want.landmarks is None:
+                assert got == want
+                continue
+            assert got.landmarks is not None and got.landmarks.shape == (478, 3)
+            assert np.array_equal(got.landmarks, want.landmarks), i
+            assert np.array_equal(got.matrix, want.matrix), i
+            assert got.blendshapes == want.blendshapes and len(want.blendshapes or {}) == 52, i
 
 
 def test_analyzer_closes_twice_and_rejects_a_wrong_model(tmp_path: Path) -> None:
