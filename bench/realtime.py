@@ -276,7 +276,9 @@ Written by `bench/realtime.py` (run: `make bench`). Do not edit by hand.
 
 Bare = decode + BGR->RGB + `detect_for_video`. Full = the product's pipeline (source,
 conversion, inference, pose/gaze/blendshape features, nod/shake/gaze/smile detectors, timeline
-and event files). Best of {args.reps} runs per clip.
+and event files). Best of {args.reps} runs per clip. `detect_for_video` builds a Python object
+for each of the 478 landmarks and 52 blendshapes; the product reads MediaPipe's C result
+into arrays instead (vision/face.py), so full can come out below bare.
 
 | size | frames | bare ms/frame | full ms/frame | full/bare | full fps |
 |---|---|---|---|---|---|
