@@ -43,7 +43,7 @@ from presence_coach.vision.gaze_state import (
     gaze_direction,
 )
 from presence_coach.vision.nods import HeadGestureDetector
-from presence_coach.voice import analyze_audio
+from presence_coach.voice import DEFAULT_VOICE, analyze_audio
 from presence_coach.voice.prosody import hz_to_semitones, rms_dbfs
 
 SR = 16_000  # analysis sample rate of presence_coach.sources.audio
@@ -273,16 +273,11 @@ def fit_gaze_calibration(
     )
 
 
-LEVEL_FRAME_N = 400  # 25 ms at 16 kHz
-LEVEL_HOP_N = 160  # 10 ms at 16 kHz
-
-
 def _frame_levels(audio: np.ndarray) -> np.ndarray:
-    """25 ms frame levels (dBFS) every 10 ms; frame i is centred on (i * 160 + 200) / SR s."""
-    if len(audio) < LEVEL_FRAME_N:
+    """25 ms frame levels (dBFS) every 10 ms."""
+    if len(audio) < 400:
         return np.zeros(0)
-    x = audio.astype(np.float64)
-    frames = np.lib.stride_tricks.sliding_window_view(x, LEVEL_FRAME_N)[::LEVEL_HOP_N]
+    frames = np.lib.stride_tricks.sliding_window_view(audio.astype(np.float64), 400)[::160]
     return rms_dbfs(frames)
 
 
@@ -318,14 +313,15 @@ def reading_baseline(
         if e.kind == "utterance" and e.end > offset_s + 0.05 and e.f0_median_hz is not None
     ]
     speech_s = sum(e.end - max(e.start, offset_s) for e in utterances)
-    # the median over all speech frames, as a session's loudness is: a short utterance
-    # counts for its length, not as much as the whole sentence
-    frame_levels = _frame_levels(audio)
-    frame_t = offset_s + (np.arange(len(frame_levels)) * LEVEL_HOP_N + LEVEL_FRAME_N / 2) / SR
-    in_speech = np.zeros(len(frame_levels), bool)
-    for e in utterances:
-        in_speech |= (frame_t >= e.start) & (frame_t < e.end)
-    level = float(np.median(frame_levels[in_speech] if in_speech.any() else frame_levels))
+    # the median over the speech's timeline rows, as a session's typical loudness is: a short
+    # utterance counts for its length, not as much as the whole sentence
+    half_row_s = 0.5 / DEFAULT_VOICE.timeline_hz
+    levels = [
+        r.rms_dbfs
+        for r in result.timeline
+        if r.t >= offset_s and any(e.start <= r.t + half_row_s < e.end for e in utterances)
+    ]
+    level = float(np.median(levels)) if levels else float(np.median(_frame_levels(audio)))
     if speech_s < options.min_speech_s or level < noise + options.min_speech_above_noise_db:
         raise CalibrationError(
             "read",
