@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, redirect_stdout, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -722,6 +722,15 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(s, h)
 
 
+def _stdout_output(args: argparse.Namespace) -> bool:
+    """Whether an output flag is ``-`` (standard output); at most one may be."""
+    flags = [f"--{k}" for k in ("json", "timeline", "events") if getattr(args, k, None) == "-"]
+    if len(flags) > 1:
+        both = " and ".join(flags)
+        raise UsageError(f"only one output can go to standard output (-), not {both}")
+    return bool(flags)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -730,7 +739,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if func is None:
             parser.print_help()
             return 2
-        return func(args)
+        if not _stdout_output(args):
+            return func(args)
+        with redirect_stdout(sys.stderr):  # standard output carries the data alone
+            return func(args)
     except PresenceCoachError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return exc.exit_code
