@@ -167,19 +167,6 @@ class CalibrationProfile:
             )
         return out
 
-    def session_record(self) -> dict[str, Any]:
-        """What a session stores about the profile it used (JSON-able, small)."""
-        return {
-            "calibrated": self.is_calibrated,
-            "date": self.date or None,
-            "camera": self.camera,
-            "mic": self.mic,
-            "version": self.version,
-            "gaze": _gaze_dict(self.gaze),
-            "voice": asdict(self.voice),
-            "nod_amplitude_deg": self.nod_amplitude_deg,
-        }
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": self.version,

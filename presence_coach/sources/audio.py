@@ -30,6 +30,7 @@ import numpy as np
 import soxr
 
 from presence_coach.errors import NoDeviceError, SourceError, UsageError
+from presence_coach.files import check_readable
 from presence_coach.session.clock import SessionClock
 
 ANALYSIS_RATE_HZ = 16_000  # every voice analyzer works on mono audio at this rate
@@ -171,6 +172,7 @@ class AudioFileSource:
             raise SourceError(f"audio file not found: {self.path}; check the path")
         if not self.path.is_file():
             raise SourceError(f"not a file: {self.path}; pass an audio or video file")
+        check_readable(self.path)
         self._chunks = self._open()
 
     # -- decoding ---------------------------------------------------------------------
@@ -650,18 +652,3 @@ class MicrophoneSource:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def open_audio(
-    spec: str | Path | int | None,
-    *,
-    clock: SessionClock | None = None,
-    block_s: float = DEFAULT_BLOCK_S,
-    realtime: bool = False,
-) -> AudioFileSource | MicrophoneSource:
-    """A file source when ``spec`` is an existing path, otherwise a microphone by name/index."""
-    if isinstance(spec, Path) or (isinstance(spec, str) and Path(spec).exists()):
-        return AudioFileSource(spec, block_s=block_s, realtime=realtime)
-    if isinstance(spec, str) and ("/" in spec or "." in Path(spec).name[-5:]):
-        raise SourceError(f"audio file not found: {spec}; check the path")
-    return MicrophoneSource(spec, clock=clock, block_s=block_s)

@@ -1,6 +1,6 @@
 """Session summary numbers: pure functions over per-frame values.
 
-Every number has a unit in its key and a one-line definition in :data:`DEFINITIONS`.
+Every number has a unit in its key.
 """
 
 from __future__ import annotations
@@ -9,14 +9,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-
-DEFINITIONS: dict[str, str] = {
-    "duration_s": "time from the first to the last analysed frame, in seconds",
-    "face_present_fraction": "share of analysed frames in which a face was found (0..1)",
-    "yaw_deg": "head turn; > 0 when the nose points to the viewer's right, degrees",
-    "pitch_deg": "head lift; > 0 when the chin is up, degrees",
-    "roll_deg": "head tilt; > 0 when the head tips toward the viewer's right, degrees",
-}
 
 
 def describe(values: Sequence[float] | np.ndarray) -> dict[str, float | int | None]:

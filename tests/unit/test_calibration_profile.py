@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import stat
 import tomllib
-from dataclasses import asdict, replace
+from dataclasses import replace
 
 import pytest
 
@@ -127,11 +127,3 @@ def test_voice_options_from_the_baseline():
     assert opts.vad.on_db == DEFAULT_VOICE.vad.on_db
     low = replace(measured(), voice=VoiceBaseline(pitch_median_hz=80.0)).voice_options()
     assert low.pitch.f0_min_hz == 50.0
-
-
-def test_session_record_is_small_json():
-    rec = measured().session_record()
-    assert rec["calibrated"] is True and rec["date"] == "2026-01-02"
-    json.dumps(rec)
-    assert default_profile().session_record()["date"] is None
-    assert asdict(measured().voice) == rec["voice"]
