@@ -15,7 +15,7 @@ import stat
 from pathlib import Path
 from typing import IO
 
-from presence_coach.errors import PresenceCoachError, UsageError
+from presence_coach.errors import PresenceCoachError, SourceError, UsageError
 
 PRIVATE_FILE_MODE = 0o600  # owner read/write only
 STDOUT = "-"  # an output path that means standard output
@@ -36,6 +36,22 @@ def output_error(path: str | Path, exc: OSError) -> OutputError:
 
 def is_stdout(path: str | Path | None) -> bool:
     return path is not None and str(path) == STDOUT
+
+
+def check_readable(path: Path) -> None:
+    """Raise a one-line :class:`SourceError` if ``path`` exists but cannot be opened for
+    reading (so that a permission problem is never reported as a corrupt file)."""
+    try:
+        with open(path, "rb"):
+            pass
+    except PermissionError:
+        raise SourceError(
+            f"cannot read {path}: permission denied; check the file's permissions "
+            "(it must be readable by you)"
+        ) from None
+    except OSError as exc:
+        if not isinstance(exc, FileNotFoundError | IsADirectoryError):
+            raise SourceError(f"cannot read {path}: {_reason(exc)}") from None
 
 
 def check_writable(path: str | Path, *, flag: str) -> Path:

@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from presence_coach.errors import NoDeviceError, SourceError
+from presence_coach.files import check_readable
 from presence_coach.session.clock import SessionClock
 
 if hasattr(cv2, "utils") and hasattr(cv2.utils, "logging"):  # also if cv2 was imported first
@@ -201,6 +202,7 @@ class VideoSource:
             raise SourceError(f"video file not found: {path}")
         if not path.is_file():
             raise SourceError(f"not a video file: {path} is a directory or device")
+        check_readable(path)
         cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
         ok = cap.isOpened() and cap.grab()
         if not ok:
