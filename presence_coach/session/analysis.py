@@ -17,6 +17,7 @@ import numpy as np
 
 from presence_coach import __version__
 from presence_coach.session.engine import FrameLoop
+from presence_coach.session.source_checks import PictureLight, truncation_note
 from presence_coach.session.stats import StageTimes
 from presence_coach.session.store import SessionRecorder
 from presence_coach.sources.video import Frame, VideoSource
@@ -75,6 +76,8 @@ class VideoAnalysis:
         # float32 columns: 20 bytes a frame, about 4 MB over a 2-hour session at 30 fps
         self._columns: dict[str, array] = {k: array("f") for k in SUMMARY_COLUMNS}
         self.last_t = 0.0
+        self.light = PictureLight()
+        self.frames_read = 0  # index of the newest frame + 1 (analysed or skipped)
 
     def run(self, on_sample: OnSample | None = None, stop: object | None = None) -> dict:
         """Analyse until the source ends, ``duration_s`` passes or ``stop`` is set."""
@@ -88,6 +91,8 @@ class VideoAnalysis:
             if stop is not None:
                 loop.stop = stop  # type: ignore[assignment]
             for frame, sample in loop:
+                self.light.update(frame.t, frame.image)
+                self.frames_read = frame.index + 1
                 self.consume(sample, loop.times)
                 if on_sample is not None:
                     on_sample(frame, sample, self)
@@ -171,7 +176,29 @@ class VideoAnalysis:
         }
         if source.end_reason:
             out["source"]["ended"] = source.end_reason  # type: ignore[index]
+        out["device_notes"] = self.source_notes()
         return out
+
+    def source_notes(self) -> list[str]:
+        """Sentences about what the source delivered (too dark; a file cut short)."""
+        notes = [self.light.note()]
+        run_whole = not out_early(self)
+        if self.source.kind == "file" and run_whole:
+            notes.append(
+                truncation_note(
+                    frames_read=self.frames_read,
+                    frames_declared=self.source.frame_count,
+                    fps=self.source.fps,
+                )
+            )
+        return [n for n in notes if n]
+
+
+def out_early(analysis: VideoAnalysis) -> bool:
+    """Whether the run was stopped before its source ended (Ctrl+C, a set duration)."""
+    stopped = analysis.loop is not None and analysis.loop.stop.is_set()
+    duration_s = analysis.options.duration_s
+    return stopped or (duration_s is not None and analysis.last_t >= duration_s)
 
 
 class VoiceTrack:

@@ -235,7 +235,7 @@ def run_live_session(
             summary["stopped"] = "the camera and microphone ended"
         summary["duration_s"] = round(clock.now(), 3)
         summary["voice"] = audio.analyzer.summary() if audio is not None else None
-        notes = [n for n in (mic_note,) if n]
+        notes = [n for n in (mic_note, analysis.light.note()) if n]
         if source.end_reason:
             notes.append(f"camera lost after {analysis.last_t:.0f} s ({source.end_reason})")
         if audio is not None and audio.lost:

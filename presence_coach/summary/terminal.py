@@ -25,6 +25,7 @@ def format_summary(summary: Mapping[str, Any]) -> str:
             f"  performance    {perf['analysis_fps']} frames/s analysed, "
             f"{perf['frames_dropped']} dropped, {perf['frames_skipped']} skipped by --max-fps"
         )
+    lines += [f"  note: {note}" for note in summary.get("device_notes") or ()]
     return "\n".join(lines)
 
 
