@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from presence_coach import __version__
 from presence_coach.errors import PresenceCoachError, UsageError
+from presence_coach.models import DOWNLOAD_DEADLINE_S
 from presence_coach.session.live import ECO_MAX_FPS
 
 if TYPE_CHECKING:
@@ -156,6 +157,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mp.add_argument("--from", dest="url", metavar="URL", help="download from a mirror URL")
     mp.add_argument("--force", action="store_true", help="download even if a valid file exists")
+    mp.add_argument(
+        "--timeout",
+        type=_positive_float,
+        metavar="SECONDS",
+        default=DOWNLOAD_DEADLINE_S,
+        help="give up when a download has taken this long in all (default %(default)g)",
+    )
     mp.set_defaults(func=cmd_models_fetch)
     mp = msub.add_parser(
         "check", parents=[models_dir], help="verify the model files that are present"
@@ -249,8 +257,13 @@ def cmd_models_fetch(args: argparse.Namespace) -> int:
             else:
                 print(f"{spec.name}: already present and verified at {path}")
                 continue
-        with tqdm(total=spec.size, unit="B", unit_scale=True, desc=spec.file, leave=False) as bar:
-            path = models.fetch(spec, dest, url=args.url, progress=_bar_progress(bar))
+        # the bar only on a terminal: in a log it would be a pile of carriage returns
+        with tqdm(
+            total=spec.size, unit="B", unit_scale=True, desc=spec.file, leave=False, disable=None
+        ) as bar:
+            path = models.fetch(
+                spec, dest, url=args.url, progress=_bar_progress(bar), deadline_s=args.timeout
+            )
         print(f"{spec.name}: downloaded and verified -> {path}")
     return 0
 

@@ -8,7 +8,7 @@ exception.
 
 MediaPipe's Python wrapper turns every result into 478 landmark and 52 category objects: 1.8 ms
 of Python a frame in a profile, on the analysis thread (5 % of a core at 30 fps). Where the
-wrapper is the ctypes one (as in mediapipe 1.2), :class:`FaceAnalyzer` makes the same C call
+wrapper is the ctypes one (mediapipe 0.10.30 and later), :class:`FaceAnalyzer` makes the same C call
 and reads the result struct straight into arrays; otherwise it uses the public
 ``detect_for_video``. Both give identical numbers (tests/integration/test_face_analysis.py).
 """
@@ -132,25 +132,31 @@ def _float_fields(pointer: Any, count: int, first_field: Any, n_fields: int) -> 
     return flat.reshape(count, stride)[:, start : start + n_fields].copy()
 
 
+def _c_result_type() -> Any:
+    """The wrapper's ctypes result struct: ``FaceLandmarkerResultC`` in mediapipe 0.10.3x,
+    renamed ``MpFaceLandmarkerResultC`` in 1.x (same fields); None for other wrappers."""
+    try:
+        from mediapipe.tasks.python.vision import face_landmarker as fl
+    except ImportError:
+        return None
+    return getattr(fl, "MpFaceLandmarkerResultC", None) or getattr(
+        fl, "FaceLandmarkerResultC", None
+    )
+
+
 class _CResults:
     """Runs the landmarker's C detect call and reads its result struct into arrays."""
 
     def __init__(self, landmarker: Any) -> None:
-        from mediapipe.tasks.python.vision import face_landmarker as fl
-
         self._lib, self._handle = landmarker._lib, landmarker._handle
-        self._result_type = fl.MpFaceLandmarkerResultC
+        self._result_type = _c_result_type()
         self._names: list[str] = []  # blendshape names by index (fixed by the model)
 
     @staticmethod
     def available(landmarker: Any) -> bool:
-        try:
-            from mediapipe.tasks.python.vision import face_landmarker as fl
-        except ImportError:
-            return False
         lib = getattr(landmarker, "_lib", None)
         return (
-            hasattr(fl, "MpFaceLandmarkerResultC")
+            _c_result_type() is not None
             and getattr(landmarker, "_handle", None) is not None
             and hasattr(lib, "MpFaceLandmarkerDetectForVideo")
             and hasattr(lib, "MpFaceLandmarkerCloseResult")

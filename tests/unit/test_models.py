@@ -147,3 +147,16 @@ def test_default_fetch_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     assert os.fspath(models.user_cache_models_dir()).endswith(
         os.path.join("presence-coach", "models")
     )
+
+
+def test_fetch_stops_a_server_sending_more_than_the_model(
+    http_dir: tuple[str, Path], tmp_path: Path
+) -> None:
+    # the official file, against a manifest entry one byte shorter: cut off, nothing kept
+    base, root = http_dir
+    shutil.copy(OFFICIAL, root / OFFICIAL.name)
+    spec = models.load_manifest()[models.FACE_LANDMARKER]
+    short = models.ModelSpec(**{**spec.__dict__, "size": spec.size - 1})
+    with pytest.raises(ModelError, match=f"sends more than the {spec.size - 1} bytes"):
+        models.fetch(short, tmp_path / "dest", url=f"{base}/{OFFICIAL.name}")
+    assert list((tmp_path / "dest").iterdir()) == []
