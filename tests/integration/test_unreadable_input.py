@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import EXE, assert_one_line_error
+from tests import normal_user
+from tests.cli_helpers import assert_one_line_error
 from tests.conftest import FACE_CLIPS, SPEECH
-from tests.privileges import as_user
 
 CLIP = next(p for p in FACE_CLIPS if p.stem == "d18")
 SPEECH_WAV = SPEECH / "north_wind_title.wav"
@@ -23,8 +23,17 @@ def _blocked_copy(source: Path, folder: Path) -> Path:
     return blocked
 
 
+@pytest.fixture()
+def user_dir() -> Iterator[Path]:
+    """A folder the ordinary user can work in (pytest's own is root's alone)."""
+    path = normal_user.workdir()
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.mark.parametrize("kind", ["video", "audio", "audio-beside-video"])
-def test_unreadable_input_says_permission_denied(tmp_path: Path, kind: str) -> None:
+def test_unreadable_input_says_permission_denied(kind: str, user_dir: Path) -> None:
+    tmp_path = user_dir
     if kind == "video":
         blocked = _blocked_copy(CLIP, tmp_path)
         args = ["analyze", str(blocked)]
@@ -34,12 +43,6 @@ def test_unreadable_input_says_permission_denied(tmp_path: Path, kind: str) -> N
     else:
         blocked = _blocked_copy(SPEECH_WAV, tmp_path)
         args = ["analyze", str(CLIP), "--audio", str(blocked)]
-    proc = subprocess.run(
-        as_user([*EXE, *args, "--no-store"]),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
+    proc = normal_user.run(*args, "--no-store", home=tmp_path)
     assert_one_line_error(proc, f"cannot read {blocked}", "permission denied")
     assert "corrupt" not in proc.stderr
