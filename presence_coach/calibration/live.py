@@ -33,7 +33,8 @@ from presence_coach.calibration.steps import (
 from presence_coach.session.clock import SessionClock
 from presence_coach.session.engine import FrameLoop
 from presence_coach.session.live import AudioWorker
-from presence_coach.sources.audio import AudioBlock, MicrophoneSource
+from presence_coach.sources.base import AudioBlock
+from presence_coach.sources.microphone import MicrophoneSource
 from presence_coach.sources.video import VideoSource
 from presence_coach.vision.face import FaceAnalyzer
 from presence_coach.voice import DEFAULT_VOICE

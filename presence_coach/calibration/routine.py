@@ -154,7 +154,7 @@ def calibrate_from_recording(
     Audio comes from ``audio_path``, else from the video's own audio track (needed only when
     the script has the silence / read steps).
     """
-    from presence_coach.sources.audio import read_audio_file
+    from presence_coach.sources.audio_file import read_audio_file
 
     script = read_script(script_path)
     steps = {name: StepInput(name, start + options.settle_s, end) for name, start, end in script}

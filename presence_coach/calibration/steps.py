@@ -20,13 +20,14 @@ import numpy as np
 
 from presence_coach.calibration.profile import GazeStats, VoiceBaseline
 from presence_coach.errors import PresenceCoachError
+from presence_coach.sources.base import ANALYSIS_RATE_HZ
 from presence_coach.vision.face import FaceSample
 from presence_coach.vision.gaze_state import GazeOptions, gaze_direction
 from presence_coach.vision.nods import HeadGestureDetector
 from presence_coach.voice import DEFAULT_VOICE, analyze_audio
 from presence_coach.voice.prosody import hz_to_semitones, rms_dbfs
 
-SR = 16_000  # analysis sample rate of presence_coach.sources.audio
+SR = ANALYSIS_RATE_HZ  # sample rate of every step's audio
 STEPS = ("camera", "screen", "away", "silence", "read", "nod")
 GAZE_STEPS = ("camera", "screen", "away")
 STEP_PROMPTS = {

@@ -160,7 +160,7 @@ def open_microphone(options: LiveOptions, clock: SessionClock) -> tuple[Any | No
     """The microphone, or ``(None, why)`` when there is none and none was asked for."""
     if not options.use_mic:
         return None, "microphone not used (--no-mic)"
-    from presence_coach.sources.audio import MicrophoneSource
+    from presence_coach.sources.microphone import MicrophoneSource
 
     try:
         mic = MicrophoneSource(options.mic, clock=clock)
