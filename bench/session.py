@@ -39,7 +39,7 @@ from presence_coach.session.engine import FrameLoop  # noqa: E402
 from presence_coach.session.live import StoreWriter  # noqa: E402
 from presence_coach.session.stats import StageTimes  # noqa: E402
 from presence_coach.session.store import SessionRecorder, SessionStore  # noqa: E402
-from presence_coach.sources.audio import read_audio_file  # noqa: E402
+from presence_coach.sources.audio_file import read_audio_file  # noqa: E402
 from presence_coach.sources.video import VideoSource  # noqa: E402
 from presence_coach.vision.face import FaceAnalyzer  # noqa: E402
 from presence_coach.voice import VoiceAnalyzer  # noqa: E402

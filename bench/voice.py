@@ -28,7 +28,8 @@ sys.path.insert(0, str(REPO))
 import voicegen as g  # noqa: E402
 import voicescore as vs  # noqa: E402
 
-from presence_coach.sources.audio import AudioBlock, read_audio_file  # noqa: E402
+from presence_coach.sources.audio_file import read_audio_file  # noqa: E402
+from presence_coach.sources.base import AudioBlock  # noqa: E402
 from presence_coach.voice import DEFAULT_VOICE, VoiceAnalyzer, analyze_audio  # noqa: E402
 from presence_coach.voice.frames import FRAME_LEN, SR  # noqa: E402
 from presence_coach.voice.vad import detect_speech  # noqa: E402

@@ -510,7 +510,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         )
         profile = result.profile
     else:
-        from presence_coach.calibration.routine import run_live_calibration
+        from presence_coach.calibration.live import run_live_calibration
         from presence_coach.session.preview import has_display
 
         cam = int(args.camera) if args.camera.isdigit() else args.camera

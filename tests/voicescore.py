@@ -83,7 +83,7 @@ def run_voice(x: np.ndarray, *, block: int = 320) -> dict:
         return out
 
     an.syllables.update = spy  # type: ignore[method-assign]
-    from presence_coach.sources.audio import AudioBlock
+    from presence_coach.sources.base import AudioBlock
 
     for i in range(0, len(x), block):
         events += an.update(AudioBlock(i / 16000, x[i : i + block]))

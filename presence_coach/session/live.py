@@ -78,13 +78,22 @@ class StoreWriter(threading.Thread):
 class AudioWorker(threading.Thread):
     """Reads the microphone and runs the streaming voice analysis into the recorder."""
 
-    def __init__(self, mic: Any, recorder: SessionRecorder, options: VoiceOptions) -> None:
+    def __init__(
+        self,
+        mic: Any,
+        recorder: SessionRecorder | None,
+        options: VoiceOptions,
+        *,
+        analyzer: Any = None,
+    ) -> None:
         from presence_coach.voice import VoiceAnalyzer
 
         super().__init__(name="audio-analysis", daemon=True)
         self.mic = mic
         self.recorder = recorder
-        self.analyzer = VoiceAnalyzer(options)
+        # what the blocks go through (update / pop_timeline / finish, like VoiceAnalyzer); the
+        # calibration passes its own, which keeps the raw samples, and no recorder
+        self.analyzer = VoiceAnalyzer(options) if analyzer is None else analyzer
         self.times = StageTimes()
         self.lost: str | None = None  # why the microphone stopped, if it did
         self.lost_at_s: float | None = None
@@ -113,6 +122,8 @@ class AudioWorker(threading.Thread):
             self._keep(events, self.analyzer.pop_timeline())
 
     def _keep(self, events: list, rows: list) -> None:
+        if self.recorder is None:
+            return
         self.recorder.add_voice(rows)
         if events:
             self.recorder.add_events([voice_event_json(e) for e in events])
@@ -149,7 +160,7 @@ def open_microphone(options: LiveOptions, clock: SessionClock) -> tuple[Any | No
     """The microphone, or ``(None, why)`` when there is none and none was asked for."""
     if not options.use_mic:
         return None, "microphone not used (--no-mic)"
-    from presence_coach.sources.audio import MicrophoneSource
+    from presence_coach.sources.microphone import MicrophoneSource
 
     try:
         mic = MicrophoneSource(options.mic, clock=clock)

@@ -33,7 +33,8 @@ from typing import Literal
 
 import numpy as np
 
-from presence_coach.sources.audio import AudioBlock, AudioFileSource
+from presence_coach.sources.audio_file import AudioFileSource
+from presence_coach.sources.base import AudioBlock
 from presence_coach.voice.frames import SR, Framer
 from presence_coach.voice.prosody import (
     DEFAULT_PITCH,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from presence_coach.sources.audio import ANALYSIS_RATE_HZ
+from presence_coach.sources.base import ANALYSIS_RATE_HZ
 
 SR = ANALYSIS_RATE_HZ  # samples per second of every voice analysis
 HOP = 160  # samples between frame starts (10 ms): frame rate 100 Hz

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/voicegen.p
 import voicegen as g
 import voicescore as vs
 
-from presence_coach.sources.audio import read_audio_file
+from presence_coach.sources.audio_file import read_audio_file
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from headmotion import STILL_BASES, HeadRenderer
 from voicegen import pink_noise
 
 from presence_coach.calibration.profile import load_profile
-from presence_coach.calibration.routine import STEPS
+from presence_coach.calibration.steps import STEPS
 from presence_coach.vision.gaze_state import gaze_state
 from tests.cli_helpers import EXE, assert_one_line_error, run_cli
 from tests.conftest import SHARED_MODELS, SPEECH

@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/voicegen.p
 import voicegen
 
 from presence_coach.session.clock import SessionClock
-from presence_coach.sources.audio import MicrophoneSource, resolve_input_device
+from presence_coach.sources.devices import resolve_input_device
+from presence_coach.sources.microphone import MicrophoneSource
 from presence_coach.voice import VoiceAnalyzer, analyze_audio
 from tests.e2e.conftest import SINK
 

@@ -14,11 +14,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import calibrationgen as cg
 
 from presence_coach.calibration.profile import default_profile, load_profile, save_profile
-from presence_coach.calibration.routine import (
+from presence_coach.calibration.routine import calibrate_from_recording
+from presence_coach.calibration.steps import (
     STEPS,
     CalibrationError,
     StepInput,
-    calibrate_from_recording,
     reading_baseline,
 )
 from presence_coach.errors import PresenceCoachError, UsageError

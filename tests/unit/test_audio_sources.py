@@ -10,14 +10,10 @@ import pytest
 import soundfile as sf
 
 from presence_coach.errors import NoDeviceError, PresenceCoachError, SourceError
-from presence_coach.sources.audio import (
-    ANALYSIS_RATE_HZ,
-    AudioFileSource,
-    CaptureClock,
-    block_start,
-    read_audio_file,
-    resolve_input_device,
-)
+from presence_coach.sources.audio_file import AudioFileSource, read_audio_file
+from presence_coach.sources.base import ANALYSIS_RATE_HZ
+from presence_coach.sources.devices import resolve_input_device
+from presence_coach.sources.microphone import CaptureClock, block_start
 from presence_coach.voice.frames import Framer
 from presence_coach.voice.prosody import yin_f0
 
@@ -26,6 +22,7 @@ def test_wav_blocks_are_contiguous_and_end_explicitly(speech_dir: Path) -> None:
     src = AudioFileSource(speech_dir / "conversation_sample.wav", block_s=0.02)
     blocks = list(src)
     assert src.eof and src.read() is None
+    assert src.read(timeout_s=2.0) is None  # the microphone's read contract; a file never waits
     assert all(len(b.samples) == 320 for b in blocks[:-1])
     assert blocks[0].t == 0.0
     assert np.allclose(np.diff([b.t for b in blocks]), 0.02)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from presence_coach.sources.audio import AudioBlock, read_audio_file
+from presence_coach.sources.audio_file import read_audio_file
+from presence_coach.sources.base import AudioBlock
 from presence_coach.voice import VoiceAnalyzer, analyze_audio
 
 
