@@ -53,7 +53,7 @@ TARGET_RSS_GROWTH_MB = 30.0
 TARGET_PAUSE_DELAY_MS = 300.0
 # the session's threads by name, as the CPU table shows them
 THREAD_ROLES = {
-    "drishti": "MediaPipe graph (drishti)",
+    "mediapipe": "MediaPipe graph",
     "MainThread": "analysis loop (main)",
     "audio-analysis": "voice analysis",
     "video-capture": "camera capture",

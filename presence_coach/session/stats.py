@@ -100,12 +100,20 @@ _PROC_TASKS = Path("/proc/self/task")
 _CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
+def native_thread_role(comm: str) -> str:
+    """The name a native thread is reported under: its OS name, MediaPipe's as ``mediapipe``."""
+    if comm == "drishti" or comm.startswith("mediapipe/"):
+        return "mediapipe"
+    return comm
+
+
 def thread_cpu_s() -> dict[str, float]:
     """CPU seconds (user + system) used so far by each live thread of this process, by name.
 
-    Python threads go by their ``threading`` name; native threads by their OS name (MediaPipe's
-    ``drishti``, FFmpeg's ``av:h264:*``, ...). Threads of one name are summed. Linux only
-    (``/proc``); elsewhere the result is empty.
+    Python threads go by their ``threading`` name; native threads by their OS name (FFmpeg's
+    ``av:h264:*``, ...), MediaPipe's graph threads as ``mediapipe`` (their OS names are
+    ``drishti`` in mediapipe 1.x and ``mediapipe/<id>`` in 0.10). Threads of one name are
+    summed. Linux only (``/proc``); elsewhere the result is empty.
     """
     names = {t.native_id: t.name for t in threading.enumerate()}
     out: dict[str, float] = {}
@@ -121,7 +129,7 @@ def thread_cpu_s() -> dict[str, float]:
             continue
         fields = stat.rpartition(")")[2].split()  # after "pid (comm)": state is field 3
         cpu = (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS_PER_S  # utime + stime
-        name = names.get(int(task.name), comm)
+        name = names.get(int(task.name)) or native_thread_role(comm)
         out[name] = out.get(name, 0.0) + cpu
     return out
 

@@ -18,6 +18,7 @@ import numpy as np
 import soxr
 
 from presence_coach.errors import SourceError
+from presence_coach.files import check_readable
 from presence_coach.session.clock import SessionClock
 from presence_coach.sources.base import (
     ANALYSIS_RATE_HZ,
@@ -65,6 +66,7 @@ class AudioFileSource:
             raise SourceError(f"audio file not found: {self.path}; check the path")
         if not self.path.is_file():
             raise SourceError(f"not a file: {self.path}; pass an audio or video file")
+        check_readable(self.path)
         self._chunks = self._open()
 
     # -- decoding ---------------------------------------------------------------------

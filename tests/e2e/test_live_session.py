@@ -104,8 +104,8 @@ def test_live_session_stopped_with_ctrl_c(pulse: dict, tmp_path: Path, recorded)
     assert live["performance"]["frames_analyzed"] >= 20 * 25
     # CPU is broken down by thread: the loop, the capture, the voice and MediaPipe's own
     by_thread = live["performance"]["cpu_by_thread_pct"]
-    assert {"MainThread", "video-capture", "audio-analysis", "drishti"} <= set(by_thread)
-    assert by_thread["drishti"] > 1.0 and all(v >= 0 for v in by_thread.values())
+    assert {"MainThread", "video-capture", "audio-analysis", "mediapipe"} <= set(by_thread)
+    assert by_thread["mediapipe"] > 1.0 and all(v >= 0 for v in by_thread.values())
     assert sum(by_thread.values()) < 100.0 * (os.cpu_count() or 1)
     for key in ("yaw_deg", "pitch_deg", "roll_deg"):
         assert live["pose"][key]["median"] == pytest.approx(rec["pose"][key]["median"], abs=2.5), (

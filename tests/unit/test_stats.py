@@ -7,7 +7,13 @@ import time
 import numpy as np
 import pytest
 
-from presence_coach.session.stats import RunningStats, StageTimes, ThreadCpuMeter, thread_cpu_s
+from presence_coach.session.stats import (
+    RunningStats,
+    StageTimes,
+    ThreadCpuMeter,
+    native_thread_role,
+    thread_cpu_s,
+)
 
 
 def test_quantiles_match_numpy_within_bin_resolution() -> None:
@@ -81,3 +87,23 @@ def test_cpu_is_counted_per_named_thread() -> None:
     shares = meter.shares_pct()
     assert shares["spinner"] == pytest.approx(30.0, abs=3.0)
     assert list(shares.values()) == sorted(shares.values(), reverse=True)  # largest first
+
+
+def test_mediapipe_graph_threads_are_reported_together() -> None:
+    """The real landmarker's native threads, whatever this mediapipe version names them."""
+    import cv2
+
+    from presence_coach.vision.face import FaceAnalyzer
+    from tests.conftest import FACE_CLIPS, SHARED_MODELS
+
+    cap = cv2.VideoCapture(str(FACE_CLIPS[0]))
+    with FaceAnalyzer(SHARED_MODELS / "face_landmarker.task") as analyzer:
+        for i in range(20):
+            ok, image = cap.read()
+            assert ok
+            analyzer.detect(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), i / 30)
+        cpu = thread_cpu_s()
+    cap.release()
+    assert cpu.get("mediapipe", 0.0) > 0.0, sorted(cpu)
+    assert not any(n == "drishti" or n.startswith("mediapipe/") for n in cpu)
+    assert native_thread_role("av:h264:df0") == "av:h264:df0"
