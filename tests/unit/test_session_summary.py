@@ -10,10 +10,10 @@ import pytest
 from presence_coach.calibration.profile import CalibrationProfile, VoiceBaseline
 from presence_coach.session.store import SessionRecorder, SessionStore
 from presence_coach.summary.history import (
-    TREND_COMPUTED_BY,
     history,
     previous_medians,
     render_history_text,
+    trend_cache_key,
 )
 from presence_coach.summary.report import reflections, render_report, render_terminal
 from presence_coach.summary.session import METRICS, summary_from_store
@@ -260,7 +260,8 @@ def test_history_keeps_each_finished_sessions_numbers_once(tmp_path: Path) -> No
         SessionRecorder(store, running).add_events([{"type": "nod", "start": 1, "end": 2}])
         before = history(store)
         cached = dict(store.db.execute("SELECT session_id, computed_by FROM trend_cache"))
-        assert cached == {first: TREND_COMPUTED_BY, second: TREND_COMPUTED_BY}
+        keys = {sid: trend_cache_key(store.session(sid)) for sid in (first, second)}
+        assert cached == keys
         # the second call reads the kept numbers: the rows are not read again
         store.db.execute("DELETE FROM events WHERE session_id = ? AND type = 'nod'", (first,))
         assert history(store) == before
@@ -270,3 +271,31 @@ def test_history_keeps_each_finished_sessions_numbers_once(tmp_path: Path) -> No
         assert [r["nods_per_min"] for r in after["sessions"]] == [0.0, 2.0]
         assert store.forget(first) == 1
         assert [r[0] for r in store.db.execute("SELECT session_id FROM trend_cache")] == [second]
+
+
+def test_cached_trend_numbers_follow_the_session_state(tmp_path: Path) -> None:
+    """Numbers cached while a session was 'recovered' are computed again once its process
+    finishes it (issue 9, item 6: they were kept for ever)."""
+    with SessionStore(tmp_path) as store:
+        sid = _fill(store, duration_s=120.0, nods_at=(42.0, 43.0))
+        store.finalize(sid, summary={"recovered": True}, status="recovered", duration_s=60.0)
+        recovered_key = trend_cache_key(store.session(sid))
+        early = history(store)["sessions"][0]
+        assert (early["status"], early["duration_s"], early["nods_per_min"]) == (
+            "recovered",
+            60.0,
+            2.0,
+        )
+        assert store.cached_trend(sid, recovered_key) is not None
+        # its process was alive after all: it finishes the session, 120 s long
+        store.finalize(sid, summary={"duration_s": 120.0}, status="complete", duration_s=120.0)
+        assert store.db.execute("SELECT COUNT(*) FROM trend_cache").fetchone()[0] == 0
+        late = history(store)["sessions"][0]
+        assert (late["status"], late["duration_s"], late["nods_per_min"]) == (
+            "complete",
+            120.0,
+            1.0,
+        )
+        # numbers a history run computed in the old state and wrote after the change: unused
+        store.cache_trend(sid, recovered_key, early)
+        assert history(store)["sessions"][0]["duration_s"] == 120.0

@@ -66,16 +66,46 @@ def test_round_trip_with_thinning_and_events(tmp_path: Path) -> None:
         assert info.ended_at is not None and info.duration_s == 3.0
 
 
+def _modes(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): stat.S_IMODE(p.stat().st_mode) for p in folder.rglob("*")}
+
+
 def test_files_are_private(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with SessionStore(data) as store:
         sid = store.begin_session(kind="live", source="0")
         SessionRecorder(store, sid).flush()
         assert stat.S_IMODE(data.stat().st_mode) == 0o700
-        files = list(data.iterdir())
-        assert any(f.name.endswith("-wal") for f in files)
-        for f in files:
-            assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
+        modes = _modes(data)
+        assert {"presence-coach.sqlite3-wal", "presence-coach.sqlite3-shm"} <= set(modes)
+        assert f"locks/session-{sid}.lock" in modes
+        for name, mode in modes.items():
+            assert mode == (0o700 if (data / name).is_dir() else 0o600), name
+
+
+def test_side_files_left_at_the_wrong_mode_are_made_private(tmp_path: Path) -> None:
+    """-wal/-shm left 0644 or read-only (a copy, a read-only database earlier) are set back
+    to 0600 when the store opens; so are the database and the folder."""
+    with SessionStore(tmp_path) as store:
+        store.begin_session(kind="live", source="0")
+    other = sqlite3.connect(tmp_path / "presence-coach.sqlite3")  # keeps -wal/-shm in place
+    other.execute("PRAGMA journal_mode=WAL")
+    other.execute("UPDATE sessions SET source = 'x'")
+    other.commit()
+    for name, mode in [("", 0o444), ("-wal", 0o644), ("-shm", 0o444)]:
+        os.chmod(tmp_path / f"presence-coach.sqlite3{name}", mode)
+    os.chmod(tmp_path, 0o755)
+    with SessionStore(tmp_path) as store:
+        store.add_note(1, "written through the repaired files")
+    other.close()
+    modes = _modes(tmp_path)
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o700
+    for name in (
+        "presence-coach.sqlite3",
+        "presence-coach.sqlite3-wal",
+        "presence-coach.sqlite3-shm",
+    ):
+        assert modes.get(name, 0o600) == 0o600, name
 
 
 def test_notes_forget_and_unknown_session(tmp_path: Path) -> None:
