@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from presence_coach import __version__
 from presence_coach.errors import PresenceCoachError, UsageError
 from presence_coach.session.live import ECO_MAX_FPS
+from presence_coach.session.store import MAX_SESSION_ID
 
 if TYPE_CHECKING:
     from presence_coach.session.live import LiveStatus
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from presence_coach.voice import VoiceResult
 
 PROG = "presence-coach"
-MAX_SESSION_ID = 2**63 - 1  # SQLite's largest integer
 STATUS_EVERY_S = 1.0  # live status line refresh
 INTERRUPTED_EXIT = 130  # 128 + SIGINT, the shell convention
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from presence_coach.errors import StoreDamagedError, UnknownSessionError
+from presence_coach.session.damage import is_corruption
 from presence_coach.session.datadir import DB_NAME, PRIVATE_FILE_MODE, db_files, exclusive_store
-from presence_coach.session.store import MIGRATIONS, is_corruption
+from presence_coach.session.store import MIGRATIONS
 
 ROW_TABLES = ("face_timeline", "voice_timeline", "events", "notes")  # trend_cache: recomputed
 

@@ -39,25 +39,20 @@ from presence_coach.errors import (
     StoreError,
     UnknownSessionError,
 )
+from presence_coach.session import damage
+from presence_coach.session.damage import is_corruption
+from presence_coach.session.datadir import DATA_ENV as DATA_ENV  # re-exported
 from presence_coach.session.datadir import (
-    DATA_ENV,
     DB_NAME,
     LOCKS_DIR,
-    PRIVATE_DIR_MODE,
-    REPORTS_DIR,
     STORE_LOCK,
     data_dir_path,
-    default_data_dir,
     lock_file,
     prepare_folder,
     session_lock_path,
 )
+from presence_coach.session.datadir import default_data_dir as default_data_dir  # re-exported
 from presence_coach.session.locks import FileLock
-
-__all__ = [  # re-exported: callers import the store's names from here
-    "DATA_ENV", "DB_NAME", "PRIVATE_DIR_MODE", "REPORTS_DIR", "StoreBusyError",
-    "StoreDamagedError", "StoreError", "UnknownSessionError", "default_data_dir",
-]  # fmt: skip
 
 MAX_SESSION_ID = 2**63 - 1  # SQLite's largest INTEGER
 FLUSH_EVERY_S = 1.0  # a crash loses at most about this much
@@ -120,14 +115,6 @@ FACE_COLUMNS = (
     "gaze", "head",
 )  # fmt: skip
 VOICE_COLUMNS = ("t", "speaking", "rms_dbfs", "f0_hz")
-
-
-def is_corruption(exc: BaseException) -> bool:
-    """Whether an sqlite3 error says the file is damaged (not busy, not read-only)."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
-    return type(exc) is sqlite3.DatabaseError
 
 
 def utc_now() -> str:
@@ -236,77 +223,19 @@ class SessionStore:
             with self.db:
                 self.db.executescript(f"BEGIN; {MIGRATIONS[i]} PRAGMA user_version = {i + 1};")
 
-    # ---- problems ----------------------------------------------------------------------
+    # ---- problems (presence_coach.session.damage) ---------------------------------------
 
     def explain(self, exc: sqlite3.Error) -> StoreError:
         """A one-line error for an sqlite3 error on this database, naming the fix."""
-        text = str(exc)
-        if is_corruption(exc):
-            return StoreDamagedError(self._damage_message(text))
-        if "readonly" in text or "unable to open" in text:
-            return StoreError(
-                f"cannot write the session database {self.path} ({text}); make the folder and "
-                f"its files yours and writable (`chmod 700 {self.dir}`, `chmod 600 "
-                f"{self.path}*`) or choose another folder with --data-dir"
-            )
-        if "locked" in text:
-            return StoreBusyError(
-                f"the session database {self.path} is busy ({text}): another presence-coach "
-                "is writing to it; try again"
-            )
-        return StoreError(f"the session database {self.path}: {text}")
-
-    def _damage_message(self, detail: str) -> str:
-        msg = f"the session database {self.path} is damaged ({detail})"
-        fix_all = "`presence-coach forget --all` deletes everything"
-        try:
-            readable, damaged = self.damage_report()
-        except sqlite3.DatabaseError:
-            return f"{msg} and its list of sessions cannot be read; {fix_all}"
-        if not damaged:
-            return (
-                f"{msg}, though every session can still be read; `presence-coach forget "
-                f"SESSION` rebuilds the file without that session, {fix_all}"
-            )
-        msg += f": {_sessions(damaged)} cannot be read"
-        if readable:
-            msg += f", {_sessions(readable)} can"
-        return (
-            f"{msg}; `presence-coach forget {damaged[0]}` deletes a damaged session and keeps "
-            f"the rest, {fix_all}"
-        )
+        return damage.explain(self, exc)
 
     def quick_check(self) -> list[str]:
-        """SQLite's ``PRAGMA quick_check`` (reads the whole file): ``["ok"]``, else up to
-        about five problems, one a line."""
-        try:
-            rows = [r[0] for r in self.db.execute("PRAGMA quick_check(5)")]
-        except sqlite3.DatabaseError as exc:
-            if not is_corruption(exc):
-                raise
-            return [str(exc)]
-        lines = [line for r in rows for line in r.splitlines()]  # one row may hold several
-        return [line for line in lines if not line.startswith("*** in database")]
+        """``PRAGMA quick_check`` (reads the whole file): ``["ok"]``, else the problems."""
+        return damage.quick_check(self.db)
 
     def damage_report(self) -> tuple[list[int], list[int]]:
-        """``(readable, damaged)`` session ids, reading every row of every session once.
-
-        Raises:
-            sqlite3.DatabaseError: the list of sessions itself cannot be read.
-        """
-        ids = [r[0] for r in self.db.execute("SELECT id FROM sessions ORDER BY id")]
-        readable, damaged = [], []
-        for sid in ids:
-            try:
-                self.session(sid), self.notes(sid), self.events(sid)
-                self.face_timeline(sid), self.voice_timeline(sid)
-            except sqlite3.DatabaseError as exc:
-                if not is_corruption(exc):
-                    raise
-                damaged.append(sid)
-            else:
-                readable.append(sid)
-        return readable, damaged
+        """``(readable, damaged)`` session ids (reads every row once)."""
+        return damage.damage_report(self)
 
     # ---- who is recording --------------------------------------------------------------
 
@@ -620,7 +549,3 @@ def _info(row: Sequence[Any]) -> SessionInfo:
         calibration=json.loads(row[7]) if row[7] else None,
         summary=json.loads(row[8]) if row[8] else None,
     )
-
-
-def _sessions(ids: Sequence[int]) -> str:
-    return f"session{'s' if len(ids) > 1 else ''} {', '.join(map(str, ids))}"

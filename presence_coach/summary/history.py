@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from presence_coach import __version__
-from presence_coach.session.store import is_corruption
+from presence_coach.session.damage import is_corruption
 from presence_coach.summary.session import METRICS, TREND_KEYS, trend_numbers
 
 # columns of the history table: (key, short heading, format)
