@@ -181,8 +181,9 @@ def render_history_text(h: Mapping[str, Any]) -> str:
     sessions = h.get("sessions", [])
     damaged = h.get("damaged") or []
     warning = (
-        f"Sessions {', '.join(map(str, damaged))} cannot be read: the session database is "
-        f"damaged. `presence-coach forget {damaged[0]}` deletes one and keeps the others."
+        f"Session{'s' if len(damaged) > 1 else ''} {', '.join(map(str, damaged))} cannot be "
+        f"read: the session database is damaged. `presence-coach forget {damaged[0]}` deletes "
+        "a damaged session and keeps the others."
         if damaged
         else ""
     )

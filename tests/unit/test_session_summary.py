@@ -20,6 +20,7 @@ from presence_coach.summary.session import METRICS, summary_from_store
 from presence_coach.vision.face import FaceSample
 from presence_coach.vision.gaze_state import GazeCalibration
 from presence_coach.voice import TimelineRow
+from tests.damage import corrupt_rows_of
 
 # 60 s: utterances 0-20 s (80 syllables), 20.5-30 s (38), 32-40 s (32), 44-50 s (24)
 # -> pauses of 0.5 s (short), 2 s (medium), 4 s (long); 43.5 s of speech, 174 syllables.
@@ -299,3 +300,24 @@ def test_cached_trend_numbers_follow_the_session_state(tmp_path: Path) -> None:
         # numbers a history run computed in the old state and wrote after the change: unused
         store.cache_trend(sid, recovered_key, early)
         assert history(store)["sessions"][0]["duration_s"] == 120.0
+
+
+def test_history_leaves_out_a_damaged_session_and_says_so(tmp_path: Path) -> None:
+    with SessionStore(tmp_path) as store:
+        ids = []
+        for _ in range(3):
+            sid = store.begin_session(kind="live", source="0")
+            rec = SessionRecorder(store, sid)
+            rec.add_voice([TimelineRow(t=0.0, speaking=0, rms_dbfs=-60.0, f0_hz=float("nan"))])
+            rec.add_events([{"type": "pause", "start": 2.0 * i, "end": 2.0 * i + 3.5,
+                             "duration_s": 3.5} for i in range(300)])  # fmt: skip
+            rec.flush()
+            store.finalize(sid, summary={}, status="complete", duration_s=600.0)
+            ids.append(sid)
+    corrupt_rows_of(tmp_path / "presence-coach.sqlite3", "events", ids[1])
+    with SessionStore(tmp_path) as store:
+        h = history(store)
+    assert [r["id"] for r in h["sessions"]] == [ids[0], ids[2]] and h["damaged"] == [ids[1]]
+    assert h["sessions"][0]["pauses_long"] == 300  # the readable ones are whole
+    text = render_history_text(h)
+    assert f"Session {ids[1]} cannot be read" in text and f"forget {ids[1]}" in text
