@@ -89,6 +89,8 @@ def damage_report(store: Any) -> tuple[list[int], list[int]]:
         try:
             store.session(sid), store.notes(sid), store.events(sid)
             store.face_timeline(sid), store.voice_timeline(sid)
+        except ValueError:  # a stored JSON text garbled by the damage
+            damaged.append(sid)
         except sqlite3.DatabaseError as exc:
             if not is_corruption(exc):
                 raise

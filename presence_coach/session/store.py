@@ -174,22 +174,29 @@ class SessionStore:
         with _private_umask():
             try:
                 db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+            except sqlite3.Error as exc:
+                raise self._open_error(exc) from None
+            try:
                 db.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA foreign_keys=ON")
                 self.db = db
                 self._migrate()
-            except sqlite3.Error as exc:
-                with contextlib.suppress(NameError):
-                    db.close()
-                if is_corruption(exc):
-                    raise StoreDamagedError(
-                        f"cannot open the session database {self.path} ({exc}); it is damaged "
-                        "or not Presence Coach's: move the file aside to keep it, or "
-                        "`presence-coach forget --all` deletes it"
-                    ) from None
-                raise self.explain(exc) from None
+            except BaseException as exc:
+                db.close()
+                if isinstance(exc, sqlite3.Error):
+                    raise self._open_error(exc) from None
+                raise
         return db
+
+    def _open_error(self, exc: sqlite3.Error) -> StoreError:
+        if is_corruption(exc):
+            return StoreDamagedError(
+                f"cannot open the session database {self.path} ({exc}); it is damaged or not "
+                "Presence Coach's: move the file aside to keep it, or `presence-coach forget "
+                "--all` deletes it"
+            )
+        return damage.explain(self, exc)  # read-only, busy: no rows are read
 
     def __enter__(self) -> SessionStore:
         return self
@@ -287,17 +294,23 @@ class SessionStore:
     ) -> int:
         """A new ``running`` session. This store holds its lock (taken before other
         processes can see the session) until :meth:`finalize`, :meth:`close` or death."""
-        with self.db:
-            cur = self.db.execute(
-                "INSERT INTO sessions (started_at, kind, source, status, calibration, "
-                "app_version) VALUES (?, ?, ?, 'running', ?, ?)",
-                (utc_now(), kind, source, _json(calibration), __version__),
-            )
-            session_id = int(cur.lastrowid or 0)
-            lock = lock_file(session_lock_path(self.dir, session_id))
-            if lock is None:
-                raise StoreBusyError(f"session {session_id} is locked by another process")
-            self._session_locks[session_id] = lock
+        lock = None
+        try:
+            with self.db:  # the row is seen by others only once committed: locked by then
+                cur = self.db.execute(
+                    "INSERT INTO sessions (started_at, kind, source, status, calibration, "
+                    "app_version) VALUES (?, ?, ?, 'running', ?, ?)",
+                    (utc_now(), kind, source, _json(calibration), __version__),
+                )
+                session_id = int(cur.lastrowid or 0)
+                lock = lock_file(session_lock_path(self.dir, session_id))
+                if lock is None:
+                    raise StoreBusyError(f"session {session_id} is locked by another process")
+        except BaseException:
+            if lock is not None:
+                lock.release(unlink=True)
+            raise
+        self._session_locks[session_id] = lock
         return session_id
 
     def finalize(
