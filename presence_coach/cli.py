@@ -475,6 +475,7 @@ def _write_report(store: object, session_id: int, *, echo: bool) -> tuple[Path, 
     """Write a session's report page (0600, in the private data folder); print the terminal
     summary too when ``echo``. Returns the page and the session summary."""
     from presence_coach.files import open_private
+    from presence_coach.session.datadir import REPORTS_DIR
     from presence_coach.summary.history import history
     from presence_coach.summary.report import render_report, render_terminal
     from presence_coach.summary.session import summary_from_store
@@ -483,8 +484,6 @@ def _write_report(store: object, session_id: int, *, echo: bool) -> tuple[Path, 
     h = history(store)
     if echo:
         print(render_terminal(summary, history=h))
-    from presence_coach.session.datadir import REPORTS_DIR
-
     folder = store.dir / REPORTS_DIR  # type: ignore[attr-defined]
     folder.mkdir(mode=0o700, exist_ok=True)
     page = folder / f"session-{session_id}.html"
@@ -575,27 +574,33 @@ def _forget_all(folder: Path, *, yes: bool) -> int:
     from presence_coach.session.forget import forget_all, session_count
 
     count = session_count(folder)
+    if count == 0:
+        forget_all(folder)  # leftover report pages, if any
+        print("No sessions to delete.")
+        return 0
     what = (
-        "the damaged session database and everything in it"
+        "the damaged session database (every session in it)"
         if count is None
         else f"all {count} session{'s' if count != 1 else ''}"
     )
-    if count != 0 and not yes:
+    if not yes:
         if not sys.stdin.isatty():
             raise UsageError(
                 f"forget --all deletes {what} for good: run it in a terminal to confirm, or "
                 "add --yes"
             )
-        question = f"Delete {what} and everything recorded with them (notes, report pages)?"
         try:
-            answer = input(f"{question} This cannot be undone. [y/N] ")
+            answer = input(
+                f"Delete {what} and everything recorded with them (notes, report pages)? "
+                "This cannot be undone. [y/N] "
+            )
         except EOFError:
             answer = ""
         if answer.strip().lower() not in ("y", "yes"):
             print("Nothing deleted.")
             return 1
     forget_all(folder)
-    print("No sessions to delete." if count == 0 else f"Deleted {what} and everything in them.")
+    print(f"Deleted {what} and everything recorded with them.")
     return 0
 
 
