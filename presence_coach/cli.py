@@ -10,6 +10,7 @@ import argparse
 import math
 import os
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -23,6 +24,7 @@ from presence_coach import __version__
 from presence_coach.errors import PresenceCoachError, UsageError
 from presence_coach.models import DOWNLOAD_DEADLINE_S
 from presence_coach.session.live import ECO_MAX_FPS
+from presence_coach.session.store import MAX_SESSION_ID
 
 if TYPE_CHECKING:
     from presence_coach.session.live import LiveStatus
@@ -49,6 +51,19 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+def _session_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a session number") from None
+    if not 0 < value <= MAX_SESSION_ID:
+        raise argparse.ArgumentTypeError(
+            f"there is no session {text} (session numbers go from 1 to {MAX_SESSION_ID}; "
+            "`presence-coach history` lists them)"
+        )
     return value
 
 
@@ -198,7 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write the report page of a session (the newest by default) into your "
         "data folder and open it in your browser. It works offline and fetches nothing.",
     )
-    p.add_argument("session", type=int, nargs="?", metavar="SESSION", help="session number")
+    p.add_argument(
+        "session", type=_session_number, nargs="?", metavar="SESSION", help="session number"
+    )
     p.add_argument("--no-open", action="store_true", help="only write it; print its path")
     p.add_argument("--json", metavar="FILE", help="also write the session summary as JSON")
     p.set_defaults(func=cmd_report)
@@ -212,13 +229,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "note", parents=[data_dir], help="add your own note to a session (kept privately)"
     )
-    p.add_argument("session", type=int, metavar="SESSION", help="session number")
+    p.add_argument("session", type=_session_number, metavar="SESSION", help="session number")
     p.add_argument("text", nargs="+", help="the note")
     p.set_defaults(func=cmd_note)
 
-    p = sub.add_parser("forget", parents=[data_dir], help="delete a session, or all of them")
-    p.add_argument("session", type=int, nargs="?", metavar="SESSION", help="session number")
-    p.add_argument("--all", action="store_true", help="delete every session")
+    p = sub.add_parser(
+        "forget",
+        parents=[data_dir],
+        help="delete a session, or all of them, with every trace (rows, notes, report pages)",
+    )
+    p.add_argument(
+        "session", type=_session_number, nargs="?", metavar="SESSION", help="session number"
+    )
+    p.add_argument("--all", action="store_true", help="delete every session (asks first)")
+    p.add_argument(
+        "--yes", action="store_true", help="with --all: do not ask (needed without a terminal)"
+    )
     p.set_defaults(func=cmd_forget)
 
     p = sub.add_parser(
@@ -462,6 +488,7 @@ def _write_report(store: object, session_id: int, *, echo: bool) -> tuple[Path, 
     """Write a session's report page (0600, in the private data folder); print the terminal
     summary too when ``echo``. Returns the page and the session summary."""
     from presence_coach.files import open_private
+    from presence_coach.session.datadir import REPORTS_DIR
     from presence_coach.summary.history import history
     from presence_coach.summary.report import render_report, render_terminal
     from presence_coach.summary.session import summary_from_store
@@ -470,7 +497,7 @@ def _write_report(store: object, session_id: int, *, echo: bool) -> tuple[Path, 
     h = history(store)
     if echo:
         print(render_terminal(summary, history=h))
-    folder = store.dir / "reports"  # type: ignore[attr-defined]
+    folder = store.dir / REPORTS_DIR  # type: ignore[attr-defined]
     folder.mkdir(mode=0o700, exist_ok=True)
     page = folder / f"session-{session_id}.html"
     with open_private(page, encoding="utf-8") as fh:
@@ -536,12 +563,94 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
+    from presence_coach.session.datadir import data_dir_path
+    from presence_coach.session.forget import forget_session
+
     if args.all == (args.session is not None):
         raise UsageError("give a SESSION number or --all (see `presence-coach forget --help`)")
-    with _open_store(args) as store:
-        n = store.forget(None if args.all else args.session)
-    print(f"Deleted {n} session{'s' if n != 1 else ''} and everything recorded with it.")
+    folder = data_dir_path(args.data_dir)
+    if args.all:
+        return _forget_all(folder, yes=args.yes)
+    done = forget_session(folder, args.session)
+    sid = args.session
+    if not done.deleted:
+        print(f"Session {sid} was already deleted; removed the report pages it had left.")
+        return 0
+    print(f"Deleted session {sid} and everything recorded with it (notes and report pages too).")
+    if done.rebuilt is not None:
+        print(_rebuilt_note(done.rebuilt, sid))
+    _refresh_reports(args, after=sid)
     return 0
+
+
+def _forget_all(folder: Path, *, yes: bool) -> int:
+    from presence_coach.session.forget import forget_all, session_count
+
+    count = session_count(folder)
+    if count == 0:
+        forget_all(folder)  # leftover report pages, if any
+        print("No sessions to delete.")
+        return 0
+    what = (
+        "the damaged session database (every session in it)"
+        if count is None
+        else f"all {count} session{'s' if count != 1 else ''}"
+    )
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                f"forget --all deletes {what} for good: run it in a terminal to confirm, or "
+                "add --yes"
+            )
+        try:
+            answer = input(
+                f"Delete {what} and everything recorded with them (notes, report pages)? "
+                "This cannot be undone. [y/N] "
+            )
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing deleted.")
+            return 1
+    forget_all(folder)
+    print(f"Deleted {what} and everything recorded with them.")
+    return 0
+
+
+def _rebuilt_note(rebuilt: object, sid: int) -> str:
+    partly, lost = rebuilt.partly, rebuilt.lost  # type: ignore[attr-defined]
+    note = f"The session database was damaged; it was rebuilt without session {sid}"
+    if not partly and not lost:
+        return note + " and every other session was kept whole."
+    if partly:
+        note += f"; {_ids(partly)} {'keep' if len(partly) > 1 else 'keeps'} what could be read"
+    if lost:
+        note += (
+            f"; {_ids(lost)} could not be read at all and {'are' if len(lost) > 1 else 'is'} gone"
+        )
+    return note + "."
+
+
+def _ids(ids: Sequence[int]) -> str:
+    return f"session{'s' if len(ids) > 1 else ''} {', '.join(map(str, ids))}"
+
+
+def _refresh_reports(args: argparse.Namespace, *, after: int) -> None:
+    """Report pages of later sessions compare with the sessions before them: write them again
+    without the forgotten one (a page that cannot be written again is removed)."""
+    from presence_coach.session.datadir import data_dir_path
+    from presence_coach.session.forget import page_ids, remove_pages
+
+    folder = data_dir_path(args.data_dir)
+    later = [sid for sid in page_ids(folder) if sid > after]
+    if not later:
+        return
+    with _open_store(args) as store:
+        for sid in later:
+            try:
+                _write_report(store, sid, echo=False)
+            except (PresenceCoachError, sqlite3.DatabaseError):
+                remove_pages(folder, [sid])
 
 
 def cmd_recover(args: argparse.Namespace) -> int:

@@ -29,3 +29,20 @@ class SourceError(PresenceCoachError):
 
 class NoDeviceError(SourceError):
     """No camera or microphone is present where one was asked for."""
+
+
+class StoreError(PresenceCoachError):
+    """The session database cannot be opened or written, is from a newer version, or a
+    session is unknown."""
+
+
+class StoreBusyError(StoreError):
+    """A session is still running, or another process uses files that are to be removed."""
+
+
+class StoreDamagedError(StoreError):
+    """SQLite reports the session database as damaged (a corrupt page)."""
+
+
+class UnknownSessionError(StoreError):
+    """No session has that number."""

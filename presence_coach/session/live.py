@@ -273,25 +273,33 @@ def run_live_session(
 def recover_sessions(store: SessionStore) -> list[int]:
     """Finalise sessions left ``running`` by a process that died (power loss, kill -9).
 
+    A session whose recording process is alive (it holds the session's lock) is left alone.
     What was committed is kept (all but about the last second); the length is taken from the
     stored rows and the session is marked ``recovered``. Its report is built from the store
     like any other's.
     """
+    from presence_coach.errors import StoreBusyError
     from presence_coach.summary.session import session_duration_s
 
     recovered = []
     for session_id in store.unfinished():
-        duration_s = session_duration_s(
-            duration_s=None,
-            face_rows=store.face_timeline(session_id),
-            voice_rows=store.voice_timeline(session_id),
-            events=store.events(session_id),
-        )
-        store.finalize(
-            session_id,
-            summary={"recovered": True, "duration_s": round(duration_s, 3)},
-            status="recovered",
-            duration_s=duration_s,
-        )
+        try:
+            with store.hold_session_lock(session_id):
+                if store.session(session_id).status != "running":
+                    continue  # another recovery was first
+                duration_s = session_duration_s(
+                    duration_s=None,
+                    face_rows=store.face_timeline(session_id),
+                    voice_rows=store.voice_timeline(session_id),
+                    events=store.events(session_id),
+                )
+                store.finalize(
+                    session_id,
+                    summary={"recovered": True, "duration_s": round(duration_s, 3)},
+                    status="recovered",
+                    duration_s=duration_s,
+                )
+        except StoreBusyError:
+            continue  # its process is alive after all, or another recovery holds it
         recovered.append(session_id)
     return recovered

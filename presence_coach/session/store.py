@@ -5,9 +5,16 @@ timeline, events, the calibration used, and the user's own notes. Never frames o
 
 Writes are batched: :class:`SessionRecorder` keeps rows in memory and commits them about once
 a second, so a crash or ``kill -9`` loses at most about a second. A session that was running
-when the process died stays ``running`` until :meth:`SessionStore.recover` finalises it.
+when the process died stays ``running`` until ``recover`` finalises it.
 
-Privacy: the data directory is created 0700 and the database files 0600.
+Who is running: the process that begins a session holds an OS lock on
+``locks/session-N.lock`` until it finalises the session or dies (the OS releases it even on
+``kill -9``), so recovery never takes a session that is still being recorded
+(:meth:`SessionStore.is_running`, :meth:`SessionStore.hold_session_lock`). Every open store
+also holds ``locks/store.lock`` shared; deleting or rebuilding the files takes it exclusive.
+
+Privacy: the data folder is 0700 and its files 0600 (fixed at each open when they are ours);
+deleting a session overwrites its rows (``secure_delete``, ``VACUUM``, WAL truncated).
 """
 
 from __future__ import annotations
@@ -25,14 +32,29 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from presence_coach import __version__
-from presence_coach.errors import PresenceCoachError
+from presence_coach.errors import (
+    StoreBusyError,
+    StoreDamagedError,
+    StoreError,
+    UnknownSessionError,
+)
+from presence_coach.session import damage
+from presence_coach.session.damage import is_corruption
+from presence_coach.session.datadir import DATA_ENV as DATA_ENV  # re-exported
+from presence_coach.session.datadir import (
+    DB_NAME,
+    LOCKS_DIR,
+    STORE_LOCK,
+    data_dir_path,
+    lock_file,
+    prepare_folder,
+    session_lock_path,
+)
+from presence_coach.session.datadir import default_data_dir as default_data_dir  # re-exported
+from presence_coach.session.locks import FileLock
 
-DATA_ENV = "PRESENCE_COACH_DATA"
-DB_NAME = "presence-coach.sqlite3"
-PRIVATE_DIR_MODE = 0o700
+MAX_SESSION_ID = 2**63 - 1  # SQLite's largest INTEGER
 FLUSH_EVERY_S = 1.0  # a crash loses at most about this much
 FACE_ROW_HZ = 10.0  # face timeline rows per second (frames are 15-30 a second)
 BUSY_TIMEOUT_S = 5.0
@@ -95,16 +117,6 @@ FACE_COLUMNS = (
 VOICE_COLUMNS = ("t", "speaking", "rms_dbfs", "f0_hz")
 
 
-class StoreError(PresenceCoachError):
-    """The database cannot be opened, is from a newer version, or a session is unknown."""
-
-
-def default_data_dir() -> Path:
-    """``$PRESENCE_COACH_DATA`` if set, else the per-user data dir."""
-    env = os.environ.get(DATA_ENV)
-    return Path(env).expanduser() if env else Path(platformdirs.user_data_dir("presence-coach"))
-
-
 def utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -132,45 +144,80 @@ def _private_umask() -> Iterator[None]:
 
 
 class SessionStore:
-    """The user's database. Use as a context manager; ``close()`` is safe twice."""
+    """The user's database. Use as a context manager; ``close()`` is safe twice.
+
+    An sqlite3 error leaving the ``with`` block becomes a one-line :class:`StoreError`
+    (:meth:`explain`: damaged, read-only, busy).
+    """
 
     def __init__(self, data_dir: str | Path | None = None) -> None:
-        self.dir = Path(data_dir).expanduser() if data_dir else default_data_dir()
-        try:
-            self.dir.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
-            os.chmod(self.dir, PRIVATE_DIR_MODE)
-        except OSError as exc:
-            raise StoreError(
-                f"cannot use data folder {self.dir} ({exc.strerror}); "
-                "choose another with --data-dir"
-            ) from None
+        self.dir = data_dir_path(data_dir)
         self.path = self.dir / DB_NAME
+        self._session_locks: dict[int, FileLock] = {}  # sessions this store is recording
+        self._closed = True
+        prepare_folder(self.dir)
+        store_lock = lock_file(self.dir / LOCKS_DIR / STORE_LOCK, shared=True)
+        if store_lock is None:
+            raise StoreBusyError(
+                f"the sessions in {self.dir} are being deleted or rebuilt by another "
+                "presence-coach; try again when it has finished"
+            )
+        self._store_lock = store_lock
+        try:
+            self.db = self._connect()
+        except BaseException:
+            store_lock.release()
+            raise
+        self._closed = False
+
+    def _connect(self) -> sqlite3.Connection:
         with _private_umask():
             try:
-                self.db = sqlite3.connect(
-                    self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False
-                )
-                self.db.execute("PRAGMA journal_mode=WAL")
-                self.db.execute("PRAGMA foreign_keys=ON")
+                db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+            except sqlite3.Error as exc:
+                raise self._open_error(exc) from None
+            try:
+                db.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA foreign_keys=ON")
+                self.db = db
                 self._migrate()
-            except sqlite3.DatabaseError as exc:
-                raise StoreError(
-                    f"cannot open the session database {self.path} ({exc}); move the file "
-                    "aside to start a new one"
-                ) from None
-        os.chmod(self.path, 0o600)
-        self._closed = False
+            except BaseException as exc:
+                db.close()
+                if isinstance(exc, sqlite3.Error):
+                    raise self._open_error(exc) from None
+                raise
+        return db
+
+    def _open_error(self, exc: sqlite3.Error) -> StoreError:
+        if is_corruption(exc):
+            return StoreDamagedError(
+                f"cannot open the session database {self.path} ({exc}); it is damaged or not "
+                "Presence Coach's: move the file aside to keep it, or `presence-coach forget "
+                "--all` deletes it"
+            )
+        return damage.explain(self, exc)  # read-only, busy: no rows are read
 
     def __enter__(self) -> SessionStore:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        try:
+            if isinstance(exc, sqlite3.Error) and not self._closed:
+                raise self.explain(exc) from exc
+        finally:
+            self.close()
 
     def close(self) -> None:
+        """Close the database and give back every lock (a session still ``running`` in this
+        store is then recoverable, as after a crash)."""
         if not self._closed:
             self._closed = True
             self.db.close()
+            for lock in self._session_locks.values():
+                lock.release(unlink=True)
+            self._session_locks.clear()
+            self._store_lock.release()
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -183,28 +230,102 @@ class SessionStore:
             with self.db:
                 self.db.executescript(f"BEGIN; {MIGRATIONS[i]} PRAGMA user_version = {i + 1};")
 
+    # ---- problems (presence_coach.session.damage) ---------------------------------------
+
+    def explain(self, exc: sqlite3.Error) -> StoreError:
+        """A one-line error for an sqlite3 error on this database, naming the fix."""
+        return damage.explain(self, exc)
+
+    def quick_check(self) -> list[str]:
+        """``PRAGMA quick_check`` (reads the whole file): ``["ok"]``, else the problems."""
+        return damage.quick_check(self.db)
+
+    def damage_report(self) -> tuple[list[int], list[int]]:
+        """``(readable, damaged)`` session ids (reads every row once)."""
+        return damage.damage_report(self)
+
+    # ---- who is recording --------------------------------------------------------------
+
+    def is_running(self, session_id: int) -> bool:
+        """Whether a live process (this one included) is recording the session: it holds
+        the session's lock. A session left ``running`` by a dead process is not."""
+        if session_id in self._session_locks:
+            return True
+        path = session_lock_path(self.dir, session_id)
+        if not path.exists():
+            return False
+        lock = lock_file(path, create=False)
+        if lock is None:
+            return path.exists()  # still there: held; gone: its holder just finished
+        lock.release()
+        return False
+
+    @contextlib.contextmanager
+    def hold_session_lock(self, session_id: int) -> Iterator[None]:
+        """Hold a session's lock for the ``with`` block, as its recording process does (no
+        other process then takes it for running or recoverable). No-op if this store holds it.
+
+        Raises:
+            StoreBusyError: another live process holds it.
+        """
+        if session_id in self._session_locks:
+            yield
+            return
+        lock = lock_file(session_lock_path(self.dir, session_id))
+        if lock is None:
+            raise StoreBusyError(
+                f"session {session_id} is still running in another presence-coach; stop it "
+                "there first"
+            )
+        try:
+            yield
+        finally:
+            lock.release(unlink=True)
+
+    def _release(self, session_id: int) -> None:
+        lock = self._session_locks.pop(session_id, None)
+        if lock is not None:
+            lock.release(unlink=True)
+
     # ---- sessions ----------------------------------------------------------------------
 
     def begin_session(
         self, *, kind: str, source: str, calibration: Mapping[str, Any] | None = None
     ) -> int:
-        with self.db:
-            cur = self.db.execute(
-                "INSERT INTO sessions (started_at, kind, source, status, calibration, "
-                "app_version) VALUES (?, ?, ?, 'running', ?, ?)",
-                (utc_now(), kind, source, _json(calibration), __version__),
-            )
-        return int(cur.lastrowid or 0)
+        """A new ``running`` session. This store holds its lock (taken before other
+        processes can see the session) until :meth:`finalize`, :meth:`close` or death."""
+        lock = None
+        try:
+            with self.db:  # the row is seen by others only once committed: locked by then
+                cur = self.db.execute(
+                    "INSERT INTO sessions (started_at, kind, source, status, calibration, "
+                    "app_version) VALUES (?, ?, ?, 'running', ?, ?)",
+                    (utc_now(), kind, source, _json(calibration), __version__),
+                )
+                session_id = int(cur.lastrowid or 0)
+                lock = lock_file(session_lock_path(self.dir, session_id))
+                if lock is None:
+                    raise StoreBusyError(f"session {session_id} is locked by another process")
+        except BaseException:
+            if lock is not None:
+                lock.release(unlink=True)
+            raise
+        self._session_locks[session_id] = lock
+        return session_id
 
     def finalize(
         self, session_id: int, *, summary: Mapping[str, Any], status: str, duration_s: float
     ) -> None:
+        """Record how a session ended. Its cached trend numbers are dropped (they are
+        computed again in the new state) and this store's lock on it is given back."""
         with self.db:
             self.db.execute(
                 "UPDATE sessions SET ended_at = ?, status = ?, summary = ?, duration_s = ? "
                 "WHERE id = ?",
                 (utc_now(), status, _json(summary), duration_s, session_id),
             )
+            self.db.execute("DELETE FROM trend_cache WHERE session_id = ?", (session_id,))
+        self._release(session_id)
 
     def sessions(self) -> list[SessionInfo]:
         rows = self.db.execute(
@@ -214,30 +335,57 @@ class SessionStore:
         return [_info(r) for r in rows]
 
     def session(self, session_id: int) -> SessionInfo:
-        row = self.db.execute(
-            "SELECT id, started_at, ended_at, kind, source, status, duration_s, calibration, "
-            "summary FROM sessions WHERE id = ?",
-            (session_id,),
-        ).fetchone()
+        row = None
+        if 0 < session_id <= MAX_SESSION_ID:
+            row = self.db.execute(
+                "SELECT id, started_at, ended_at, kind, source, status, duration_s, "
+                "calibration, summary FROM sessions WHERE id = ?",
+                (session_id,),
+            ).fetchone()
         if row is None:
-            raise StoreError(
+            raise UnknownSessionError(
                 f"no session {session_id}; `presence-coach history` lists the sessions"
             )
         return _info(row)
 
     def unfinished(self) -> list[int]:
-        """Sessions left ``running`` by a process that died."""
-        return [r[0] for r in self.db.execute("SELECT id FROM sessions WHERE status='running'")]
+        """Sessions left ``running`` by a process that died (no live process holds them)."""
+        ids = self.db.execute("SELECT id FROM sessions WHERE status='running' ORDER BY id")
+        return [sid for (sid,) in ids.fetchall() if not self.is_running(sid)]
 
     def forget(self, session_id: int | None = None) -> int:
-        """Delete one session (or all, with None) and everything recorded with it."""
+        """Delete one session (or all, with None) and everything recorded with it: rows,
+        notes, cached trend numbers. Deleted rows are overwritten (``secure_delete``), the
+        file compacted (``VACUUM``) and the WAL emptied, so nothing of them lingers.
+
+        Raises:
+            StoreError: no such session.
+            StoreBusyError: a session to delete is running in another process.
+            StoreDamagedError: ``PRAGMA quick_check`` finds the file damaged (nothing is
+                deleted; :func:`presence_coach.session.salvage.rebuild_without` can).
+        """
+        if session_id is None:
+            ids = [r[0] for r in self.db.execute("SELECT id FROM sessions")]
+        else:
+            ids = [self.session(session_id).id]
+        for sid in ids:
+            if sid not in self._session_locks and self.is_running(sid):
+                raise StoreBusyError(
+                    f"session {sid} is still running in another presence-coach; stop it "
+                    "there, then forget it"
+                )
+        problems = self.quick_check()
+        if problems != ["ok"]:
+            raise StoreDamagedError(f"the session database {self.path} is damaged ({problems[0]})")
         with self.db:
-            if session_id is None:
-                n = self.db.execute("DELETE FROM sessions").rowcount
-            else:
-                self.session(session_id)
-                n = self.db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount
-        self.db.execute("VACUUM")  # deleted rows must not linger in free pages
+            n = sum(
+                self.db.execute("DELETE FROM sessions WHERE id = ?", (sid,)).rowcount for sid in ids
+            )
+        self.db.execute("VACUUM")  # no free pages keep deleted rows
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # nor old page copies in the WAL
+        for sid in ids:
+            self._release(sid)
+            session_lock_path(self.dir, sid).unlink(missing_ok=True)  # a dead process's
         return n
 
     def cached_trend(self, session_id: int, computed_by: str) -> dict[str, Any] | None:
@@ -249,9 +397,9 @@ class SessionStore:
         return None if row is None else json.loads(row[0])
 
     def cache_trend(self, session_id: int, computed_by: str, numbers: Mapping[str, Any]) -> None:
-        """Keep a finished session's trend numbers (best effort: a busy or read-only
+        """Keep a finished session's trend numbers (best effort: a busy, read-only or damaged
         database just means they are computed again next time)."""
-        with contextlib.suppress(sqlite3.OperationalError), self.db:
+        with contextlib.suppress(sqlite3.DatabaseError), self.db:
             self.db.execute(
                 "INSERT OR REPLACE INTO trend_cache (session_id, computed_by, numbers) "
                 "VALUES (?, ?, ?)",

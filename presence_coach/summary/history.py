@@ -10,11 +10,13 @@ session's own report.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from presence_coach import __version__
+from presence_coach.session.damage import is_corruption
 from presence_coach.summary.session import METRICS, TREND_KEYS, trend_numbers
 
 # columns of the history table: (key, short heading, format)
@@ -41,6 +43,13 @@ def _speaking_share(db: Any, session_id: int, start_s: float, end_s: float) -> f
 TREND_COMPUTED_BY = f"{__version__}:{','.join(TREND_KEYS)}"
 
 
+def trend_cache_key(info: Any) -> str:
+    """What cached numbers must have been computed by: this version, these keys, and the
+    session in this state (numbers kept while it was ``recovered`` are not used once its
+    process has finished it)."""
+    return f"{TREND_COMPUTED_BY}|{info.status}|{info.ended_at}|{info.duration_s}"
+
+
 def session_trend(store: Any, info: Any) -> dict[str, Any]:
     """The comparable numbers of one stored session.
 
@@ -48,11 +57,12 @@ def session_trend(store: Any, info: Any) -> dict[str, Any]:
     are computed each time.
     """
     finished = info.status != "running"
-    numbers = store.cached_trend(info.id, TREND_COMPUTED_BY) if finished else None
+    key = trend_cache_key(info)
+    numbers = store.cached_trend(info.id, key) if finished else None
     if numbers is None:
         numbers = _compute_trend(store, info)
         if finished:
-            store.cache_trend(info.id, TREND_COMPUTED_BY, numbers)
+            store.cache_trend(info.id, key, numbers)
     started = _local(info.started_at)
     iso = started.isocalendar()
     return {
@@ -116,10 +126,19 @@ def history(store: Any) -> dict[str, Any]:
     """Every finished session's comparable numbers and their medians by ISO week.
 
     Returns ``{"sessions": [...], "weeks": [{"week", "sessions", "minutes", key: median}],
-    "keys": TREND_KEYS, "definitions": {key: definition}}``. Sessions still running are left
-    out.
+    "keys": TREND_KEYS, "definitions": {key: definition}, "damaged": [id, ...]}``. Sessions
+    still running are left out; so are sessions a damaged database cannot give (``damaged``).
     """
-    rows = [session_trend(store, info) for info in store.sessions() if info.status != "running"]
+    rows, damaged = [], []
+    for info in store.sessions():
+        if info.status == "running":
+            continue
+        try:
+            rows.append(session_trend(store, info))
+        except sqlite3.DatabaseError as exc:
+            if not is_corruption(exc):
+                raise
+            damaged.append(info.id)
     weeks: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         weeks.setdefault(r["week"], []).append(r)
@@ -136,6 +155,7 @@ def history(store: Any) -> dict[str, Any]:
         ],
         "keys": list(TREND_KEYS),
         "definitions": {k: METRICS[k].definition for k in TREND_KEYS},
+        "damaged": damaged,
     }
 
 
@@ -159,8 +179,16 @@ def _cell(value: Any, fmt: str) -> str:
 def render_history_text(h: Mapping[str, Any]) -> str:
     """The ``presence-coach history`` text: medians by week, then each session."""
     sessions = h.get("sessions", [])
+    damaged = h.get("damaged") or []
+    warning = (
+        f"Session{'s' if len(damaged) > 1 else ''} {', '.join(map(str, damaged))} cannot be "
+        f"read: the session database is damaged. `presence-coach forget {damaged[0]}` deletes "
+        "a damaged session and keeps the others."
+        if damaged
+        else ""
+    )
     if not sessions:
-        return "No sessions yet. Start one with `presence-coach session`."
+        return warning or "No sessions yet. Start one with `presence-coach session`."
     heads = [c[1] for c in HISTORY_COLUMNS]
     widths = [max(len(x), 6) for x in heads]
 
@@ -185,4 +213,4 @@ def render_history_text(h: Mapping[str, Any]) -> str:
         "minute; silences>=3s: pauses of 3 s or more.",
         "These are descriptions of your own sessions, not scores.",
     ]
-    return "\n".join(out)
+    return "\n".join([*out, warning] if warning else out)

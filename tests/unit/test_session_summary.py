@@ -10,16 +10,17 @@ import pytest
 from presence_coach.calibration.profile import CalibrationProfile, VoiceBaseline
 from presence_coach.session.store import SessionRecorder, SessionStore
 from presence_coach.summary.history import (
-    TREND_COMPUTED_BY,
     history,
     previous_medians,
     render_history_text,
+    trend_cache_key,
 )
 from presence_coach.summary.report import reflections, render_report, render_terminal
 from presence_coach.summary.session import METRICS, summary_from_store
 from presence_coach.vision.face import FaceSample
 from presence_coach.vision.gaze_state import GazeCalibration
 from presence_coach.voice import TimelineRow
+from tests.damage import corrupt_rows_of
 
 # 60 s: utterances 0-20 s (80 syllables), 20.5-30 s (38), 32-40 s (32), 44-50 s (24)
 # -> pauses of 0.5 s (short), 2 s (medium), 4 s (long); 43.5 s of speech, 174 syllables.
@@ -260,7 +261,8 @@ def test_history_keeps_each_finished_sessions_numbers_once(tmp_path: Path) -> No
         SessionRecorder(store, running).add_events([{"type": "nod", "start": 1, "end": 2}])
         before = history(store)
         cached = dict(store.db.execute("SELECT session_id, computed_by FROM trend_cache"))
-        assert cached == {first: TREND_COMPUTED_BY, second: TREND_COMPUTED_BY}
+        keys = {sid: trend_cache_key(store.session(sid)) for sid in (first, second)}
+        assert cached == keys
         # the second call reads the kept numbers: the rows are not read again
         store.db.execute("DELETE FROM events WHERE session_id = ? AND type = 'nod'", (first,))
         assert history(store) == before
@@ -270,3 +272,52 @@ def test_history_keeps_each_finished_sessions_numbers_once(tmp_path: Path) -> No
         assert [r["nods_per_min"] for r in after["sessions"]] == [0.0, 2.0]
         assert store.forget(first) == 1
         assert [r[0] for r in store.db.execute("SELECT session_id FROM trend_cache")] == [second]
+
+
+def test_cached_trend_numbers_follow_the_session_state(tmp_path: Path) -> None:
+    """Numbers cached while a session was 'recovered' are computed again once its process
+    finishes it (issue 9, item 6: they were kept for ever)."""
+    with SessionStore(tmp_path) as store:
+        sid = _fill(store, duration_s=120.0, nods_at=(42.0, 43.0))
+        store.finalize(sid, summary={"recovered": True}, status="recovered", duration_s=60.0)
+        recovered_key = trend_cache_key(store.session(sid))
+        early = history(store)["sessions"][0]
+        assert (early["status"], early["duration_s"], early["nods_per_min"]) == (
+            "recovered",
+            60.0,
+            2.0,
+        )
+        assert store.cached_trend(sid, recovered_key) is not None
+        # its process was alive after all: it finishes the session, 120 s long
+        store.finalize(sid, summary={"duration_s": 120.0}, status="complete", duration_s=120.0)
+        assert store.db.execute("SELECT COUNT(*) FROM trend_cache").fetchone()[0] == 0
+        late = history(store)["sessions"][0]
+        assert (late["status"], late["duration_s"], late["nods_per_min"]) == (
+            "complete",
+            120.0,
+            1.0,
+        )
+        # numbers a history run computed in the old state and wrote after the change: unused
+        store.cache_trend(sid, recovered_key, early)
+        assert history(store)["sessions"][0]["duration_s"] == 120.0
+
+
+def test_history_leaves_out_a_damaged_session_and_says_so(tmp_path: Path) -> None:
+    with SessionStore(tmp_path) as store:
+        ids = []
+        for _ in range(3):
+            sid = store.begin_session(kind="live", source="0")
+            rec = SessionRecorder(store, sid)
+            rec.add_voice([TimelineRow(t=0.0, speaking=0, rms_dbfs=-60.0, f0_hz=float("nan"))])
+            rec.add_events([{"type": "pause", "start": 2.0 * i, "end": 2.0 * i + 3.5,
+                             "duration_s": 3.5} for i in range(300)])  # fmt: skip
+            rec.flush()
+            store.finalize(sid, summary={}, status="complete", duration_s=600.0)
+            ids.append(sid)
+    corrupt_rows_of(tmp_path / "presence-coach.sqlite3", "events", ids[1])
+    with SessionStore(tmp_path) as store:
+        h = history(store)
+    assert [r["id"] for r in h["sessions"]] == [ids[0], ids[2]] and h["damaged"] == [ids[1]]
+    assert h["sessions"][0]["pauses_long"] == 300  # the readable ones are whole
+    text = render_history_text(h)
+    assert f"Session {ids[1]} cannot be read" in text and f"forget {ids[1]}" in text

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from presence_coach.session.live import recover_sessions
+from presence_coach.session.salvage import rebuild_without
 from presence_coach.session.store import (
     FACE_ROW_HZ,
     FLUSH_EVERY_S,
@@ -23,10 +25,13 @@ from presence_coach.session.store import (
     SCHEMA_VERSION,
     SessionRecorder,
     SessionStore,
+    StoreBusyError,
+    StoreDamagedError,
     StoreError,
 )
 from presence_coach.vision.face import FaceSample
 from presence_coach.voice import TimelineRow
+from tests.damage import corrupt_rows_of
 
 
 def _sample(t: float, face: bool = True) -> FaceSample:
@@ -66,16 +71,46 @@ def test_round_trip_with_thinning_and_events(tmp_path: Path) -> None:
         assert info.ended_at is not None and info.duration_s == 3.0
 
 
+def _modes(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): stat.S_IMODE(p.stat().st_mode) for p in folder.rglob("*")}
+
+
 def test_files_are_private(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with SessionStore(data) as store:
         sid = store.begin_session(kind="live", source="0")
         SessionRecorder(store, sid).flush()
         assert stat.S_IMODE(data.stat().st_mode) == 0o700
-        files = list(data.iterdir())
-        assert any(f.name.endswith("-wal") for f in files)
-        for f in files:
-            assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
+        modes = _modes(data)
+        assert {"presence-coach.sqlite3-wal", "presence-coach.sqlite3-shm"} <= set(modes)
+        assert f"locks/session-{sid}.lock" in modes
+        for name, mode in modes.items():
+            assert mode == (0o700 if (data / name).is_dir() else 0o600), name
+
+
+def test_side_files_left_at_the_wrong_mode_are_made_private(tmp_path: Path) -> None:
+    """-wal/-shm left 0644 or read-only (a copy, a read-only database earlier) are set back
+    to 0600 when the store opens; so are the database and the folder."""
+    with SessionStore(tmp_path) as store:
+        store.begin_session(kind="live", source="0")
+    other = sqlite3.connect(tmp_path / "presence-coach.sqlite3")  # keeps -wal/-shm in place
+    other.execute("PRAGMA journal_mode=WAL")
+    other.execute("UPDATE sessions SET source = 'x'")
+    other.commit()
+    for name, mode in [("", 0o444), ("-wal", 0o644), ("-shm", 0o444)]:
+        os.chmod(tmp_path / f"presence-coach.sqlite3{name}", mode)
+    os.chmod(tmp_path, 0o755)
+    with SessionStore(tmp_path) as store:
+        store.add_note(1, "written through the repaired files")
+    modes = _modes(tmp_path)  # -wal/-shm are still there: the other connection is open
+    other.close()
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o700
+    for name in (
+        "presence-coach.sqlite3",
+        "presence-coach.sqlite3-wal",
+        "presence-coach.sqlite3-shm",
+    ):
+        assert modes[name] == 0o600, name
 
 
 def test_notes_forget_and_unknown_session(tmp_path: Path) -> None:
@@ -170,3 +205,131 @@ def test_a_first_version_database_is_migrated_and_keeps_its_sessions(tmp_path: P
         store.cache_trend(1, "test", {"nods_per_min": 1.5})
         assert store.cached_trend(1, "test") == {"nods_per_min": 1.5}
         assert store.cached_trend(1, "another") is None
+
+
+HOLDER = textwrap.dedent(
+    """
+    import sys
+    from presence_coach.session.store import SessionRecorder, SessionStore
+    store = SessionStore(sys.argv[1])
+    sid = store.begin_session(kind="live", source="holder")
+    rec = SessionRecorder(store, sid)
+    rec.add_events([{"type": "nod", "start": 1.0, "end": 1.5}])
+    rec.flush()
+    print(sid, flush=True)
+    sys.stdin.readline()  # recording until killed
+    """
+)
+
+
+def test_a_session_running_in_another_process_is_left_alone_until_it_dies(
+    tmp_path: Path,
+) -> None:
+    child = subprocess.Popen([sys.executable, "-c", HOLDER, str(tmp_path)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert child.stdout is not None
+        sid = int(child.stdout.readline())
+        with SessionStore(tmp_path) as store:
+            assert recover_sessions(store) == []  # it is being recorded: not cut off
+            assert store.session(sid).status == "running"
+            assert store.is_running(sid) and store.unfinished() == []
+            with pytest.raises(StoreBusyError, match=f"session {sid} is still running"):
+                store.forget(sid)
+            with pytest.raises(StoreBusyError), store.hold_session_lock(sid):
+                pass
+            assert store.events(sid) == [{"type": "nod", "start": 1.0, "end": 1.5}]
+    finally:
+        child.kill()  # SIGKILL: the OS gives its locks back
+        child.wait()
+    with SessionStore(tmp_path) as store:
+        assert not store.is_running(sid) and store.unfinished() == [sid]
+        assert recover_sessions(store) == [sid]
+        assert store.session(sid).status == "recovered"
+        assert recover_sessions(store) == []
+    assert not (tmp_path / "locks" / f"session-{sid}.lock").exists()
+
+
+def test_the_session_lock_is_per_store_within_a_process(tmp_path: Path) -> None:
+    with SessionStore(tmp_path) as recording, SessionStore(tmp_path) as other:
+        sid = recording.begin_session(kind="live", source="0")
+        assert recording.is_running(sid) and other.is_running(sid)
+        assert other.unfinished() == []
+        recording.finalize(sid, summary={}, status="complete", duration_s=1.0)
+        assert not other.is_running(sid)
+        with other.hold_session_lock(sid):  # the API another stage takes it with
+            assert recording.is_running(sid)
+        lost = recording.begin_session(kind="live", source="0")
+    with SessionStore(tmp_path) as store:  # closed without finalize: as after a crash
+        assert store.unfinished() == [lost]
+
+
+def test_forget_leaves_no_trace_in_the_files(tmp_path: Path) -> None:
+    secret = "Zephyrine-Quillfeather"
+    with SessionStore(tmp_path) as store, SessionStore(tmp_path) as reader:
+        keep = store.begin_session(kind="recording", source="kept.wav")
+        gone = store.begin_session(kind="recording", source=f"{secret}.wav")
+        rec = SessionRecorder(store, gone)
+        rec.add_events([{"type": "tag", "start": 0.0, "end": 1.0, "label": secret}])
+        rec.add_voice([TimelineRow(t=i / 10, speaking=1, rms_dbfs=-20.0, f0_hz=180.0)
+                       for i in range(3000)])  # fmt: skip
+        rec.flush()
+        store.add_note(gone, f"{secret} spoke about her sister")
+        store.finalize(gone, summary={"source": secret}, status="complete", duration_s=300.0)
+        store.cache_trend(gone, "test", {"label": secret})
+        assert reader.notes(gone)  # another connection has read it (as a report would)
+        on_disk = b"".join(f.read_bytes() for f in tmp_path.rglob("*") if f.is_file())
+        assert secret.encode() in on_disk
+        assert store.forget(gone) == 1
+        assert [s.id for s in store.sessions()] == [keep]
+        assert store.db.execute("SELECT COUNT(*) FROM trend_cache").fetchone()[0] == 0
+        for f in (f for f in tmp_path.rglob("*") if f.is_file()):
+            assert secret.encode() not in f.read_bytes(), f
+        assert store.voice_timeline(gone) == [] and store.notes(gone) == []
+
+
+def _three_sessions(folder: Path) -> list[int]:
+    """Three finished sessions of 300 voice rows and a note each; checkpointed to disk."""
+    with SessionStore(folder) as store:
+        ids = []
+        for k in range(3):
+            sid = store.begin_session(kind="recording", source=f"clip{k}.wav")
+            rec = SessionRecorder(store, sid)
+            rec.add_voice([TimelineRow(t=i / 10, speaking=i % 2, rms_dbfs=-30.0 + k,
+                                       f0_hz=150.0 + i) for i in range(300)])  # fmt: skip
+            rec.flush()
+            store.add_note(sid, f"note {k}")
+            store.finalize(sid, summary={"k": k}, status="complete", duration_s=30.0)
+            ids.append(sid)
+    return ids
+
+
+def test_a_damaged_page_is_named_and_forget_rebuilds_without_the_session(
+    tmp_path: Path,
+) -> None:
+    first, second, third = _three_sessions(tmp_path)
+    with SessionStore(tmp_path) as store:
+        rows = {sid: store.voice_timeline(sid) for sid in (first, second, third)}
+    lost = corrupt_rows_of(tmp_path / "presence-coach.sqlite3", "voice_timeline", second)
+    with SessionStore(tmp_path) as store:
+        assert store.quick_check() != ["ok"]
+        assert store.damage_report() == ([first, third], [second])
+        assert store.voice_timeline(first) == rows[first]  # what is readable stays readable
+        with pytest.raises(StoreDamagedError, match="is damaged"):
+            store.forget(first)  # nothing deleted on a damaged file
+        # leaving the store's block with SQLite's error gives the one-line explanation
+        named = rf"session {second} cannot be read, sessions {first}, {third} can"
+        with pytest.raises(StoreDamagedError, match=named), store:
+            store.voice_timeline(second)
+    rebuilt = rebuild_without(tmp_path, first)
+    assert (rebuilt.whole, rebuilt.partly, rebuilt.lost) == ([third], [second], [])
+    with SessionStore(tmp_path) as store:
+        assert store.quick_check() == ["ok"]
+        assert [s.id for s in store.sessions()] == [second, third]
+        assert store.voice_timeline(third) == rows[third]
+        assert [n for _, n in store.notes(third)] == ["note 2"]
+        kept = store.voice_timeline(second)
+        assert len(kept) == 300 - lost and all(r in rows[second] for r in kept)
+        assert store.forget(second) == 1  # a healthy file again: the ordinary way
+    modes = _modes(tmp_path)
+    assert modes["presence-coach.sqlite3"] == 0o600 and not any(".rebuild" in n for n in modes)

@@ -1,0 +1,105 @@
+"""Forgetting: every trace of a session leaves the data folder.
+
+A session's traces are its rows and notes and cached trend numbers in the store, its lock
+file, and the files written for it into ``reports/`` (``session-N.html``, any
+``session-N.*``). A damaged store is rebuilt without the session; ``forget --all`` removes the
+files themselves, so it works even when SQLite cannot read them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from presence_coach.errors import StoreDamagedError, UnknownSessionError
+from presence_coach.session.datadir import (
+    DB_NAME,
+    PRIVATE_DIR_MODE,
+    REPORTS_DIR,
+    delete_store_files,
+    make_private,
+)
+from presence_coach.session.salvage import Rebuilt, rebuild_without
+from presence_coach.session.store import SessionStore
+
+PAGE_NAME = re.compile(r"session-(\d+)\.[A-Za-z0-9.]+")  # reports/session-N.html, .json, ...
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What ``forget N`` did."""
+
+    deleted: bool  # the session was in the store (False: only leftover pages were removed)
+    pages: int  # files removed from reports/
+    rebuilt: Rebuilt | None  # the store was damaged and rebuilt without the session
+
+
+def forget_session(folder: Path, session_id: int) -> Forgotten:
+    """Delete one session and every trace of it (see the module).
+
+    Raises:
+        UnknownSessionError: no such session and no page of it either.
+        StoreBusyError: it is still running, or (damaged store) another presence-coach has
+            the store open.
+        StoreDamagedError: the store is too damaged to tell its sessions apart.
+    """
+    rebuilt = None
+    deleted = True
+    try:
+        with SessionStore(folder) as store:
+            store.forget(session_id)
+    except UnknownSessionError:
+        deleted = False
+    except StoreDamagedError:
+        rebuilt = rebuild_without(folder, session_id)
+    pages = remove_pages(folder, [session_id])
+    if not deleted and not pages:
+        raise UnknownSessionError(
+            f"no session {session_id}; `presence-coach history` lists the sessions"
+        )
+    return Forgotten(deleted, pages, rebuilt)
+
+
+def session_count(folder: Path) -> int | None:
+    """How many sessions the store holds (0 without a store); None when it cannot be read."""
+    if not (folder / DB_NAME).exists():
+        return 0
+    try:
+        with SessionStore(folder) as store:
+            return len(store.sessions())
+    except StoreDamagedError:
+        return None
+
+
+def forget_all(folder: Path) -> int:
+    """Remove the store's files, the session locks and every page in ``reports/``; returns
+    the number of pages removed.
+
+    Raises:
+        StoreBusyError: another presence-coach (a session, report, history) has the store open.
+    """
+    delete_store_files(folder)
+    return remove_pages(folder, None)
+
+
+def remove_pages(folder: Path, session_ids: list[int] | None) -> int:
+    """Remove ``reports/session-N.*`` of these sessions (None: of every session)."""
+    reports = folder / REPORTS_DIR
+    if not reports.is_dir():
+        return 0
+    make_private(reports, PRIVATE_DIR_MODE)
+    removed = 0
+    for page in reports.iterdir():
+        m = PAGE_NAME.fullmatch(page.name)
+        if m and (session_ids is None or int(m[1]) in session_ids):
+            page.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def page_ids(folder: Path) -> list[int]:
+    """Sessions that have a report page."""
+    reports = folder / REPORTS_DIR
+    pages = reports.glob("session-*.html") if reports.is_dir() else []
+    return sorted(int(m[1]) for p in pages if (m := PAGE_NAME.fullmatch(p.name)))
