@@ -588,8 +588,9 @@ def _recording_store(args: argparse.Namespace, name: str) -> Iterator[_Recording
             writer.stop()
             summary = recording.summary
             if summary is not None:
+                status = "interrupted" if summary.get("interrupted") else "complete"
                 store.finalize(
-                    session_id, summary=summary, status="complete", duration_s=summary["duration_s"]
+                    session_id, summary=summary, status=status, duration_s=summary["duration_s"]
                 )
                 print(f"Kept as session {session_id} in your private history.", file=sys.stderr)
 
