@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from presence_coach import __version__
 from presence_coach.errors import PresenceCoachError, UsageError
 from presence_coach.session.live import ECO_MAX_FPS
+from presence_coach.session.stop import SIGNAL_REASONS, StopRequest
 
 if TYPE_CHECKING:
     from presence_coach.session.live import LiveStatus
@@ -365,7 +366,7 @@ def cmd_session(args: argparse.Namespace) -> int:
         duration_s=args.duration,
     )
     model_path = models.find_model(models.FACE_LANDMARKER, models_dir=args.models_dir)
-    stop = threading.Event()
+    stop = StopRequest()
     status_line = _StatusLine()
     preview = None
     if args.preview:
@@ -378,37 +379,40 @@ def cmd_session(args: argparse.Namespace) -> int:
         if preview is not None and not preview.show(
             draw_overlay(status.frame.image, status.sample, status.state)
         ):
-            stop.set()  # the window was closed
+            stop.request()  # the window was closed
 
     profile = active_profile(*_device_pair(args))
-    with _open_store(args) as store, _stop_on_signals(stop), _stop_on_q_key(stop):
-        _recover(store)
-        try:
-            result = run_live_session(
-                options,
-                store=store,
-                model_path=model_path,
-                stop=stop,
-                profile=profile,
-                on_status=on_status,
-            )
-        finally:
-            status_line.close()
-            if preview is not None:
-                preview.close()
-    summary = result.summary
-    if json_path:
-        write_json_private(json_path, summary)
-    with _open_store(args) as store:
-        page, _ = _write_report(store, result.session_id, echo=True)
-    for note in summary.get("device_notes", []):
-        print(f"  note: {note}")
-    print(f"Kept as session {result.session_id} in your private history. Report: {page}")
-    if args.stats:
-        print(format_performance(summary["performance"]))
-    if not args.no_open:
-        _open_page(page)
-    return 0
+    # a stop signal at any moment until the end (also a repeated one while the session is
+    # being stored or its report written) only stops: nothing is skipped
+    with _stop_on_signals(stop):
+        with _open_store(args) as store, _stop_on_q_key(stop):
+            _recover(store)
+            try:
+                result = run_live_session(
+                    options,
+                    store=store,
+                    model_path=model_path,
+                    stop=stop,
+                    profile=profile,
+                    on_status=on_status,
+                )
+            finally:
+                status_line.close()
+                if preview is not None:
+                    preview.close()
+        summary = result.summary
+        if json_path:
+            write_json_private(json_path, summary)
+        with _open_store(args) as store:
+            page, _ = _write_report(store, result.session_id, echo=True)
+        for note in summary.get("device_notes", []):
+            print(f"  note: {note}")
+        print(f"Kept as session {result.session_id} in your private history. Report: {page}")
+        if args.stats:
+            print(format_performance(summary["performance"]))
+        if not args.no_open and stop.signum != signal.SIGHUP:  # nobody is there to read it
+            _open_page(page)
+    return 0  # stopping (Ctrl+C, SIGTERM, SIGHUP, q) is how a session ends
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -455,13 +459,13 @@ def _write_report(store: object, session_id: int, *, echo: bool) -> tuple[Path, 
 
     summary = summary_from_store(store, session_id)
     h = history(store)
-    if echo:
-        print(render_terminal(summary, history=h))
     folder = store.dir / "reports"  # type: ignore[attr-defined]
     folder.mkdir(mode=0o700, exist_ok=True)
     page = folder / f"session-{session_id}.html"
-    with open_private(page, encoding="utf-8") as fh:
+    with open_private(page, encoding="utf-8") as fh:  # first: the terminal may be gone
         fh.write(render_report(summary, history=h))
+    if echo:
+        print(render_terminal(summary, history=h))
     return page, summary
 
 
@@ -623,31 +627,36 @@ def _run_video(
         events_path=paths["--events"],
         voice=voice,
     )
-    stop = threading.Event()
+    stop = StopRequest()
     bar = tqdm(unit="frame", disable=not progress or None, leave=False)
 
     def on_sample(frame: object, sample: object, analysis: object) -> None:
         if bar.total is None and source.frame_count:
             bar.total = source.frame_count
-        bar.update(1)
+        with suppress(OSError):  # the terminal was closed: the analysis goes on
+            bar.update(1)
 
-    with _stop_on_signals(stop), _recording_store(args, str(source.target)) as recording:
-        analysis = VideoAnalysis(source, model_path, options, recorder=recording.recorder)
-        try:
-            summary = analysis.run(on_sample, stop=stop)
-            if voice_note:
-                summary["voice_note"] = voice_note
-        finally:
-            bar.close()
-        recording.summary = summary
-    if paths["--json"]:
-        write_json_private(paths["--json"], summary)
-    print(format_summary(summary))
-    if args.stats:
-        print(format_performance(summary["performance"]))  # type: ignore[arg-type]
+    with _stop_on_signals(stop):
+        with _recording_store(args, str(source.target)) as recording:
+            analysis = VideoAnalysis(source, model_path, options, recorder=recording.recorder)
+            try:
+                summary = analysis.run(on_sample, stop=stop)
+                if voice_note:
+                    summary["voice_note"] = voice_note
+            finally:
+                with suppress(OSError):
+                    bar.close()
+            recording.summary = summary
+        if paths["--json"]:
+            write_json_private(paths["--json"], summary)
+        print(format_summary(summary))
+        if args.stats:
+            print(format_performance(summary["performance"]))  # type: ignore[arg-type]
     if not summary["frames"]:
         raise PresenceCoachError(f"no frames could be read from {source.target}")
-    return INTERRUPTED_EXIT if summary["interrupted"] else 0
+    if summary["interrupted"]:  # 128 + the signal, the shell convention (130 for Ctrl+C)
+        return 128 + (stop.signum or signal.SIGINT)
+    return 0
 
 
 class _StatusLine:
@@ -669,15 +678,17 @@ class _StatusLine:
             f"{mins:02d}:{secs:02d}  {face}  {mic}  frames {status.frames}  "
             f"dropped {status.dropped}  (Ctrl+C or q to stop)"
         )
-        print(line, end="\r" if self._tty else "\n", file=sys.stderr, flush=True)
+        with suppress(OSError):  # the terminal was closed: the session goes on
+            print(line, end="\r" if self._tty else "\n", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self._tty:
-            print(file=sys.stderr)
+            with suppress(OSError):
+                print(file=sys.stderr)
 
 
 @contextmanager
-def _stop_on_q_key(stop: threading.Event) -> Iterator[None]:
+def _stop_on_q_key(stop: StopRequest) -> Iterator[None]:
     """On a terminal, pressing q stops the session (the terminal is restored afterwards)."""
     if not sys.stdin.isatty():
         yield
@@ -694,8 +705,16 @@ def _stop_on_q_key(stop: threading.Event) -> Iterator[None]:
     def watch() -> None:
         while not done.is_set():
             ready, _, _ = select.select([fd], [], [], 0.25)
-            if ready and os.read(fd, 1) in (b"q", b"Q"):
-                stop.set()
+            if not ready:
+                continue
+            try:
+                key = os.read(fd, 1)
+            except OSError:  # the terminal was closed (SIGHUP stops the session)
+                return
+            if not key:
+                return
+            if key in (b"q", b"Q"):
+                stop.request()
 
     tty.setcbreak(fd)
     thread = threading.Thread(target=watch, name="q-key", daemon=True)
@@ -705,22 +724,40 @@ def _stop_on_q_key(stop: threading.Event) -> Iterator[None]:
     finally:
         done.set()
         thread.join()
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        with suppress(termios.error, OSError):  # a closed terminal needs no restoring
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
 @contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Turn Ctrl+C / SIGTERM into a clean stop: the loop ends, outputs are still written."""
+def _stop_on_signals(stop: StopRequest) -> Iterator[None]:
+    """Turn Ctrl+C, SIGTERM and SIGHUP (the terminal was closed) into a clean stop: the loop
+    ends, the session is stored and the outputs are still written. Repeats change nothing.
+
+    After SIGHUP the terminal is gone: output meant for it goes to the null device instead of
+    failing. Once stopped, the signals stay ignored until the process exits (a late repeat
+    must not interrupt the last steps).
+    """
+    terminal = [name for name in ("stdout", "stderr") if _isatty(getattr(sys, name))]
 
     def handler(signum: int, frame: object) -> None:
-        stop.set()
+        if signum == signal.SIGHUP:
+            for name in terminal:
+                setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 (lives until exit)
+        stop.request(SIGNAL_REASONS[signum], signum)
 
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.signal(s, handler) for s in SIGNAL_REASONS}
     try:
         yield
     finally:
         for s, h in previous.items():
-            signal.signal(s, h)
+            signal.signal(s, signal.SIG_IGN if stop.is_set() else h)
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:

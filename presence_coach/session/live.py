@@ -26,6 +26,7 @@ from presence_coach.errors import NoDeviceError, SourceError
 from presence_coach.session.analysis import RunOptions, VideoAnalysis, voice_event_json
 from presence_coach.session.clock import SessionClock
 from presence_coach.session.stats import StageTimes, ThreadCpuMeter
+from presence_coach.session.stop import stop_reason
 from presence_coach.session.store import FLUSH_EVERY_S, SessionRecorder, SessionStore
 from presence_coach.sources.video import Frame, VideoSource
 from presence_coach.vision.face import FaceSample
@@ -228,7 +229,7 @@ def run_live_session(
         # stopping is how a live session ends: not an interruption
         summary["interrupted"] = False
         if stop.is_set():
-            summary["stopped"] = "by you"
+            summary["stopped"] = stop_reason(stop)
         elif options.duration_s is not None and clock.now() >= options.duration_s:
             summary["stopped"] = "after the set duration"
         else:
