@@ -100,6 +100,7 @@ def _compute_trend(store: Any, info: Any) -> dict[str, Any]:
         face_present_rows=sum(gaze_counts.values()),
         gaze_counts=gaze_counts,
         speaking_share=lambda a, b: _speaking_share(db, sid, a, b),
+        voice_rows=int(voice_rows),
         speaking_rows=int(speaking_rows),
     )
     return {"duration_s": round(duration_s, 1), **{k: numbers[k] for k in TREND_KEYS}}

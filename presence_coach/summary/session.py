@@ -63,8 +63,8 @@ METRICS: dict[str, MetricDef] = {
     "speaking_fraction": MetricDef(
         "Speaking share",
         "fraction",
-        "Share of the session covered by your own speech (the microphone hears you), "
-        "counted in the stored 100 ms steps.",
+        "Share of the session covered by your own speech (the microphone hears you): of "
+        "its stored 100 ms steps, those with speech.",
         "Voice",
     ),
     "utterances": MetricDef(
@@ -328,14 +328,15 @@ def trend_numbers(
     face_present_rows: int,
     gaze_counts: Mapping[str, int],
     speaking_share: Callable[[float, float], float | None],
+    voice_rows: int = 0,
     speaking_rows: int = 0,
 ) -> dict[str, Any]:
     """The comparable numbers of one session (:data:`TREND_KEYS` and a few more) from its
     events and row aggregates; shared by :func:`session_summary` and the history.
 
-    ``speaking_rows`` is the number of voice timeline rows marked speaking: the speaking
-    share comes from the rows, so speech of an utterance that never closed (a session cut
-    off mid-sentence) counts too.
+    ``voice_rows`` and ``speaking_rows`` count the voice timeline rows, all and those marked
+    speaking: the speaking share is their ratio, so the speech of an utterance that never
+    closed (a session cut off mid-sentence) counts too.
     """
     by_type = _by_type(events)
     voice = voice_summary(_voice_events(by_type), [], duration_s=duration_s) if has_voice else None
@@ -366,9 +367,8 @@ def trend_numbers(
     )
     if voice is not None:
         p = voice["pauses"]
-        speaking_s = min(speaking_rows * VOICE_ROW_S, duration_s)  # see VoiceStats.summary
         out |= {
-            "speaking_fraction": round(speaking_s / duration_s, 3) if duration_s > 0 else None,
+            "speaking_fraction": round(speaking_rows / voice_rows, 3) if voice_rows else None,
             "utterances": voice["utterances"],
             "longest_speech_s": voice["longest_speech_s"],
             "articulation_rate_syl_per_s": voice["rate"]["articulation_rate_syl_per_s"],
@@ -443,6 +443,7 @@ def session_summary(
         face_present_rows=len(face_present),
         gaze_counts=gaze_counts,
         speaking_share=speaking_share,
+        voice_rows=len(voice_rows),
         speaking_rows=int(voice_speaking.sum()),
     )
     by_type = _by_type(events)

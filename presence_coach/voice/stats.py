@@ -63,7 +63,7 @@ class VoiceStats:
     f0_hist: np.ndarray = field(default_factory=lambda: np.zeros(_F0_BINS, np.int64))
     db_hist: np.ndarray = field(default_factory=lambda: np.zeros(_DB_BINS, np.int64))
     speaking_rows_s: float = 0.0
-    rows: int = 0  # timeline rows seen (speaking or not)
+    rows_s: float = 0.0  # time covered by the timeline rows (speaking or not)
 
     def add_event(self, e: object) -> None:
         kind = _get(e, "kind")
@@ -81,7 +81,7 @@ class VoiceStats:
             self.longest_pause_s = max(self.longest_pause_s, d)
 
     def add_row(self, r: object, row_s: float) -> None:
-        self.rows += 1
+        self.rows_s += row_s
         if not int(_get(r, "speaking")):  # type: ignore[call-overload]
             return
         self.speaking_rows_s += row_s
@@ -97,16 +97,19 @@ class VoiceStats:
 
     def summary(self) -> dict:
         """The voice summary. ``speaking_fraction`` is the share of the timeline rows marked
-        speaking (every stored row counts, also the speech of an utterance still open when a
-        session was cut off); without rows, the utterances' share."""
+        speaking (every row counts, also the speech of an utterance still open when a session
+        was cut off; time without rows, e.g. rows that could not be saved, does not); without
+        rows, the utterances' share of the duration."""
         dur = self.duration_s
         n_p = sum(self.pauses.values())
-        # at most 1: the last row may reach up to a row's length past the end
-        speaking_s = min(self.speaking_rows_s if self.rows else self.speaking_s, dur)
+        if self.rows_s > 0:
+            share: float | None = self.speaking_rows_s / self.rows_s
+        else:
+            share = self.speaking_s / dur if dur > 0 else None
         out: dict = {
             "duration_s": round(dur, 2),
             "speaking_s": round(self.speaking_s, 2),
-            "speaking_fraction": round(speaking_s / dur, 3) if dur > 0 else None,
+            "speaking_fraction": None if share is None else round(share, 3),
             "utterances": self.utterances,
             "longest_speech_s": round(self.longest_speech_s, 2),
             "pauses": {
