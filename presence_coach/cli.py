@@ -23,6 +23,7 @@ from presence_coach import __version__
 from presence_coach.errors import PresenceCoachError, UsageError
 from presence_coach.session.live import ECO_MAX_FPS
 from presence_coach.session.stop import SIGNAL_REASONS, StopRequest
+from presence_coach.session.store import SaveError
 
 if TYPE_CHECKING:
     from presence_coach.session.live import LiveStatus
@@ -347,6 +348,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if paths["--json"]:
         write_json_private(paths["--json"], summary)
     print(format_summary(summary))
+    recording.raise_if_not_saved()
     return 0
 
 
@@ -404,14 +406,19 @@ def cmd_session(args: argparse.Namespace) -> int:
         if json_path:
             write_json_private(json_path, summary)
         with _open_store(args) as store:
-            page, _ = _write_report(store, result.session_id, echo=True)
+            page, page_error = _write_report_saying(store, result.session_id)
         for note in summary.get("device_notes", []):
             print(f"  note: {note}")
-        print(f"Kept as session {result.session_id} in your private history. Report: {page}")
+        where = f" Report: {page}" if page else ""
+        print(f"Kept as session {result.session_id} in your private history.{where}")
         if args.stats:
             print(format_performance(summary["performance"]))
+        if result.saving_failed:
+            raise SaveError(result.saving_failed, "saving failed")
+        if page_error:
+            raise page_error
         if not args.no_open and stop.signum != signal.SIGHUP:  # nobody is there to read it
-            _open_page(page)
+            _open_page(page)  # type: ignore[arg-type]
     return 0  # stopping (Ctrl+C, SIGTERM, SIGHUP, q) is how a session ends
 
 
@@ -427,7 +434,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             if not finished:
                 raise StoreError("no sessions yet: run `presence-coach session` first")
             session_id = finished[-1]
-        page, summary = _write_report(store, session_id, echo=False)
+        page, summary = _write_report(store, session_id)
     if json_path:
         write_json_private(json_path, summary)
     print(f"Report of session {session_id}: {page}")
@@ -449,24 +456,46 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_report(store: object, session_id: int, *, echo: bool) -> tuple[Path, dict]:
-    """Write a session's report page (0600, in the private data folder); print the terminal
-    summary too when ``echo``. Returns the page and the session summary."""
-    from presence_coach.files import open_private
+def _write_report_saying(store: object, session_id: int) -> tuple[Path | None, SaveError | None]:
+    """Write a session's report page, then print its terminal summary; a page that cannot be
+    written (a full disk) is returned as the error to show last, the summary is shown anyway."""
     from presence_coach.summary.history import history
-    from presence_coach.summary.report import render_report, render_terminal
+    from presence_coach.summary.report import render_terminal
+    from presence_coach.summary.session import summary_from_store
+
+    summary, h = summary_from_store(store, session_id), history(store)
+    page, error = None, None
+    try:  # first: the terminal may be gone (SIGHUP)
+        page = _write_page(store, session_id, summary, h)
+    except SaveError as exc:
+        error = SaveError(f"{exc}, then run `presence-coach report {session_id}`", exc.problem)
+    print(render_terminal(summary, history=h))
+    return page, error
+
+
+def _write_page(store: object, session_id: int, summary: dict, h: dict) -> Path:
+    """The report page, written 0600 into the private data folder."""
+    from presence_coach.files import open_private
+    from presence_coach.session.store import saving
+    from presence_coach.summary.report import render_report
+
+    folder = store.dir / "reports"  # type: ignore[attr-defined]
+    page = folder / f"session-{session_id}.html"
+    with saving("write the report page", folder):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        with open_private(page, encoding="utf-8") as fh:
+            fh.write(render_report(summary, history=h))
+    return page
+
+
+def _write_report(store: object, session_id: int) -> tuple[Path, dict]:
+    """Write a session's report page (0600, in the private data folder). Returns the page and
+    the session summary."""
+    from presence_coach.summary.history import history
     from presence_coach.summary.session import summary_from_store
 
     summary = summary_from_store(store, session_id)
-    h = history(store)
-    folder = store.dir / "reports"  # type: ignore[attr-defined]
-    folder.mkdir(mode=0o700, exist_ok=True)
-    page = folder / f"session-{session_id}.html"
-    with open_private(page, encoding="utf-8") as fh:  # first: the terminal may be gone
-        fh.write(render_report(summary, history=h))
-    if echo:
-        print(render_terminal(summary, history=h))
-    return page, summary
+    return _write_page(store, session_id, summary, history(store)), summary
 
 
 def _open_page(page: Path) -> None:
@@ -547,9 +576,22 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
 
 def _open_store(args: argparse.Namespace):
+    """The user's session store; on a full disk the spare space is used to open it."""
+    from presence_coach.session.spare import release_spare
     from presence_coach.session.store import SessionStore
 
+    try:
+        return SessionStore(args.data_dir)
+    except SaveError as exc:
+        if exc.problem != "disk full" or not release_spare(_data_dir(args)):
+            raise
     return SessionStore(args.data_dir)
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    from presence_coach.session.store import default_data_dir
+
+    return Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
 
 
 def _recover(store: object) -> list[int]:
@@ -570,6 +612,12 @@ class _Recording:
 
     recorder: SessionRecorder | None  # None with --no-store
     summary: dict | None = None
+    saving_failed: str | None = None  # one line when rows could not be saved
+
+    def raise_if_not_saved(self) -> None:
+        """Say last (one line, exit 1) that saving failed, why and what was kept."""
+        if self.saving_failed:
+            raise SaveError(self.saving_failed, "saving failed")
 
 
 @contextmanager
@@ -578,11 +626,14 @@ def _recording_store(args: argparse.Namespace, name: str) -> Iterator[_Recording
     if getattr(args, "no_store", True):
         yield _Recording(None)
         return
-    from presence_coach.session.live import StoreWriter
-    from presence_coach.session.store import SessionRecorder
+    from presence_coach.session.saving import StoreWriter, finish_saving
+    from presence_coach.session.spare import keep_spare
+    from presence_coach.session.store import SessionRecorder, saving
 
     with _open_store(args) as store:
-        session_id = store.begin_session(kind="recording", source=name)
+        with saving("start a session", store.dir):
+            session_id = store.begin_session(kind="recording", source=name)
+        keep_spare(store.dir)
         recording = _Recording(SessionRecorder(store, session_id))
         writer = StoreWriter(recording.recorder)
         writer.start()
@@ -593,8 +644,8 @@ def _recording_store(args: argparse.Namespace, name: str) -> Iterator[_Recording
             summary = recording.summary
             if summary is not None:
                 status = "interrupted" if summary.get("interrupted") else "complete"
-                store.finalize(
-                    session_id, summary=summary, status=status, duration_s=summary["duration_s"]
+                recording.saving_failed = finish_saving(
+                    store, writer, summary=summary, status=status
                 )
                 print(f"Kept as session {session_id} in your private history.", file=sys.stderr)
 
@@ -652,6 +703,7 @@ def _run_video(
         print(format_summary(summary))
         if args.stats:
             print(format_performance(summary["performance"]))  # type: ignore[arg-type]
+        recording.raise_if_not_saved()
     if not summary["frames"]:
         raise PresenceCoachError(f"no frames could be read from {source.target}")
     if summary["interrupted"]:  # 128 + the signal, the shell convention (130 for Ctrl+C)
@@ -674,9 +726,10 @@ class _StatusLine:
         face = "face found" if status.sample.face else "no face   "
         mins, secs = divmod(int(status.frame.t), 60)
         mic = "mic off" if status.mic_dbfs is None else f"mic {status.mic_dbfs:5.0f} dBFS"
+        saving = f"saving failed: {status.saving}  " if status.saving else ""
         line = (
             f"{mins:02d}:{secs:02d}  {face}  {mic}  frames {status.frames}  "
-            f"dropped {status.dropped}  (Ctrl+C or q to stop)"
+            f"dropped {status.dropped}  {saving}(Ctrl+C or q to stop)"
         )
         with suppress(OSError):  # the terminal was closed: the session goes on
             print(line, end="\r" if self._tty else "\n", file=sys.stderr, flush=True)

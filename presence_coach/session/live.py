@@ -25,9 +25,11 @@ from presence_coach.calibration.profile import CalibrationProfile, default_profi
 from presence_coach.errors import NoDeviceError, SourceError
 from presence_coach.session.analysis import RunOptions, VideoAnalysis, voice_event_json
 from presence_coach.session.clock import SessionClock
+from presence_coach.session.saving import StoreWriter, finalize_session, finish_saving
+from presence_coach.session.spare import keep_spare
 from presence_coach.session.stats import StageTimes, ThreadCpuMeter
 from presence_coach.session.stop import stop_reason
-from presence_coach.session.store import FLUSH_EVERY_S, SessionRecorder, SessionStore
+from presence_coach.session.store import SaveError, SessionRecorder, SessionStore, saving
 from presence_coach.sources.video import Frame, VideoSource
 from presence_coach.vision.face import FaceSample
 from presence_coach.voice import VoiceOptions
@@ -52,28 +54,6 @@ class LiveOptions:
             raise ValueError(f"max_fps={self.max_fps} must be positive")
         if self.duration_s is not None and self.duration_s <= 0:
             raise ValueError(f"duration_s={self.duration_s} must be positive")
-
-
-class StoreWriter(threading.Thread):
-    """Commits the recorder's batches every :data:`FLUSH_EVERY_S` until stopped."""
-
-    def __init__(self, recorder: SessionRecorder) -> None:
-        super().__init__(name="store-writer", daemon=True)
-        self.recorder = recorder
-        self.times = StageTimes()
-        self._stop_event = threading.Event()
-
-    def run(self) -> None:
-        while not self._stop_event.wait(FLUSH_EVERY_S):
-            with self.times.time("store"):
-                self.recorder.flush()
-
-    def stop(self) -> None:
-        """Stop and commit what is left (safe twice)."""
-        self._stop_event.set()
-        if self.is_alive():
-            self.join()
-        self.recorder.flush()
 
 
 class AudioWorker(threading.Thread):
@@ -135,6 +115,7 @@ class LiveStatus:
     frames: int  # frames analysed so far
     dropped: int  # frames the camera delivered that were not analysed (newest-frame slot)
     mic_dbfs: float | None  # level of the newest audio block; None without a microphone
+    saving: str | None = None  # why saving fails right now ("disk full"); None while it works
 
 
 OnStatus = Callable[[LiveStatus], None]
@@ -144,6 +125,7 @@ OnStatus = Callable[[LiveStatus], None]
 class LiveResult:
     session_id: int
     summary: dict
+    saving_failed: str | None = None  # one line when rows could not be saved (see finish_saving)
 
 
 def open_microphone(options: LiveOptions, clock: SessionClock) -> tuple[Any | None, str | None]:
@@ -183,9 +165,11 @@ def run_live_session(
     mic, mic_note = None, None
     try:
         mic, mic_note = open_microphone(options, clock)
-        session_id = store.begin_session(
-            kind="live", source=str(options.camera), calibration=profile.to_dict()
-        )
+        with saving("start a session", store.dir):
+            session_id = store.begin_session(
+                kind="live", source=str(options.camera), calibration=profile.to_dict()
+            )
+        keep_spare(store.dir)
         recorder = SessionRecorder(store, session_id)
         writer = StoreWriter(recorder)
         audio = AudioWorker(mic, recorder, profile.voice_options()) if mic is not None else None
@@ -211,7 +195,15 @@ def run_live_session(
                 c = analysis.loop.counters  # type: ignore[union-attr]
                 mic_dbfs = audio.level_dbfs if audio is not None and not audio.lost else None
                 on_status(
-                    LiveStatus(frame, sample, analysis.last_state, c.frames, c.dropped, mic_dbfs)
+                    LiveStatus(
+                        frame,
+                        sample,
+                        analysis.last_state,
+                        c.frames,
+                        c.dropped,
+                        mic_dbfs,
+                        recorder.problem,
+                    )
                 )
 
         try:
@@ -250,10 +242,8 @@ def run_live_session(
             perf["audio_overflows"] = mic.overflows  # type: ignore[index]
         # while the camera ran: the analysis loop, capture, audio, store and native threads
         perf["cpu_by_thread_pct"] = cpu_meter.shares_pct()  # type: ignore[index]
-        store.finalize(
-            session_id, summary=summary, status="complete", duration_s=summary["duration_s"]
-        )
-        return LiveResult(session_id, summary)
+        failed = finish_saving(store, writer, summary=summary, status="complete")
+        return LiveResult(session_id, summary, failed)
     finally:
         source.stop()
         if mic is not None:
@@ -277,11 +267,19 @@ def recover_sessions(store: SessionStore) -> list[int]:
             voice_rows=store.voice_timeline(session_id),
             events=store.events(session_id),
         )
-        store.finalize(
+        problem = finalize_session(
+            store,
             session_id,
             summary={"recovered": True, "duration_s": round(duration_s, 3)},
             status="recovered",
             duration_s=duration_s,
         )
+        if problem is not None:
+            raise SaveError(
+                f"cannot finish session {session_id}, which was cut off: {problem}; its data "
+                f"is kept: free some space on the disk holding {store.dir}, then run "
+                "`presence-coach recover`",
+                problem,
+            )
         recovered.append(session_id)
     return recovered

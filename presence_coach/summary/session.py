@@ -492,6 +492,8 @@ def session_summary(
             "duration_s": round(duration_s, 1),
             # what a run stopped early covers, in words (None: the whole session)
             "partial": (info.summary or {}).get("partial"),
+            # what was kept when saving failed (a full disk), in words (None: all was saved)
+            "saving": (info.summary or {}).get("saving"),
         },
         "has_video": has_video,
         "has_voice": has_voice,
