@@ -165,28 +165,19 @@ def run_live_session(
     mic, mic_note = None, None
     try:
         mic, mic_note = open_microphone(options, clock)
-        with saving("start a session", store.dir):
-            session_id = store.begin_session(
-                kind="live", source=str(options.camera), calibration=profile.to_dict()
-            )
-        keep_spare(store.dir)
-        recorder = SessionRecorder(store, session_id)
+        recorder = _begin(store, options, profile)
+        session_id = recorder.session_id
         writer = StoreWriter(recorder)
         audio = AudioWorker(mic, recorder, profile.voice_options()) if mic is not None else None
         writer.start()
         if audio is not None:
             audio.start()
-        analysis = VideoAnalysis(
-            source,
-            model_path,
-            RunOptions(
-                max_fps=options.max_fps,
-                duration_s=options.duration_s,
-                gaze_calibration=profile.gaze_calibration(),
-            ),
-            recorder=recorder,
+        run_options = RunOptions(
+            max_fps=options.max_fps,
+            duration_s=options.duration_s,
+            gaze_calibration=profile.gaze_calibration(),
         )
-
+        analysis = VideoAnalysis(source, model_path, run_options, recorder=recorder)
         cpu_meter = ThreadCpuMeter()
 
         def on_sample(frame: Frame, sample: FaceSample, analysis: VideoAnalysis) -> None:
@@ -194,15 +185,10 @@ def run_live_session(
             if on_status is not None:
                 c = analysis.loop.counters  # type: ignore[union-attr]
                 mic_dbfs = audio.level_dbfs if audio is not None and not audio.lost else None
+                state = analysis.last_state
                 on_status(
                     LiveStatus(
-                        frame,
-                        sample,
-                        analysis.last_state,
-                        c.frames,
-                        c.dropped,
-                        mic_dbfs,
-                        recorder.problem,
+                        frame, sample, state, c.frames, c.dropped, mic_dbfs, recorder.problem
                     )
                 )
 
@@ -217,29 +203,13 @@ def run_live_session(
                 audio.stop()
             writer.stop()
         summary = analysis.summary()
-        summary["source"]["kind"] = "live"  # type: ignore[index]
-        # stopping is how a live session ends: not an interruption
-        summary["interrupted"] = False
-        if stop.is_set():
-            summary["stopped"] = stop_reason(stop)
-        elif options.duration_s is not None and clock.now() >= options.duration_s:
-            summary["stopped"] = "after the set duration"
-        else:
-            summary["stopped"] = "the camera and microphone ended"
+        summary["stopped"] = _stopped(stop, options, clock)
         summary["duration_s"] = round(clock.now(), 3)
-        summary["voice"] = audio.analyzer.summary() if audio is not None else None
-        notes = [n for n in (mic_note,) if n]
-        if source.end_reason:
-            notes.append(f"camera lost after {analysis.last_t:.0f} s ({source.end_reason})")
-        if audio is not None and audio.lost:
-            notes.append(f"microphone lost after {audio.lost_at_s:.0f} s ({audio.lost})")
-        summary["device_notes"] = notes
+        _add_devices(summary, analysis, audio, mic, mic_note)
         perf = summary["performance"]
         for worker in (writer, audio):
             if worker is not None:
                 perf["stages"].update(worker.times.summary_ms())  # type: ignore[index]
-        if mic is not None:
-            perf["audio_overflows"] = mic.overflows  # type: ignore[index]
         # while the camera ran: the analysis loop, capture, audio, store and native threads
         perf["cpu_by_thread_pct"] = cpu_meter.shares_pct()  # type: ignore[index]
         failed = finish_saving(store, writer, summary=summary, status="complete")
@@ -248,6 +218,48 @@ def run_live_session(
         source.stop()
         if mic is not None:
             mic.stop()
+
+
+def _begin(
+    store: SessionStore, options: LiveOptions, profile: CalibrationProfile
+) -> SessionRecorder:
+    """The new session's recorder (and the spare disk space kept for it)."""
+    with saving("start a session", store.dir):
+        session_id = store.begin_session(
+            kind="live", source=str(options.camera), calibration=profile.to_dict()
+        )
+    keep_spare(store.dir)
+    return SessionRecorder(store, session_id)
+
+
+def _stopped(stop: threading.Event, options: LiveOptions, clock: SessionClock) -> str:
+    """Why a live session ended, in words."""
+    if stop.is_set():
+        return stop_reason(stop)
+    if options.duration_s is not None and clock.now() >= options.duration_s:
+        return "after the set duration"
+    return "the camera and microphone ended"
+
+
+def _add_devices(
+    summary: dict,
+    analysis: VideoAnalysis,
+    audio: AudioWorker | None,
+    mic: Any,
+    mic_note: str | None,
+) -> None:
+    """The live parts of a session's summary: its source, voice and what the devices did."""
+    summary["source"]["kind"] = "live"
+    summary["interrupted"] = False  # stopping is how a live session ends: not an interruption
+    summary["voice"] = audio.analyzer.summary() if audio is not None else None
+    notes = [n for n in (mic_note,) if n]
+    if analysis.source.end_reason:
+        notes.append(f"camera lost after {analysis.last_t:.0f} s ({analysis.source.end_reason})")
+    if audio is not None and audio.lost:
+        notes.append(f"microphone lost after {audio.lost_at_s:.0f} s ({audio.lost})")
+    summary["device_notes"] = notes
+    if mic is not None:
+        summary["performance"]["audio_overflows"] = mic.overflows
 
 
 def recover_sessions(store: SessionStore) -> list[int]:

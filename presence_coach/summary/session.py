@@ -332,12 +332,9 @@ def trend_numbers(
     speaking_rows: int = 0,
 ) -> dict[str, Any]:
     """The comparable numbers of one session (:data:`TREND_KEYS` and a few more) from its
-    events and row aggregates; shared by :func:`session_summary` and the history.
-
-    ``voice_rows`` and ``speaking_rows`` count the voice timeline rows, all and those marked
-    speaking: the speaking share is their ratio, so the speech of an utterance that never
-    closed (a session cut off mid-sentence) counts too.
-    """
+    events and row aggregates (``voice_rows``, ``speaking_rows``: counts of all and of the
+    speaking voice rows, whose ratio is the speaking share); shared by
+    :func:`session_summary` and the history."""
     by_type = _by_type(events)
     voice = voice_summary(_voice_events(by_type), [], duration_s=duration_s) if has_voice else None
     nods = by_type.get("nod", [])
