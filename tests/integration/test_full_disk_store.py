@@ -132,3 +132,22 @@ def test_recover_and_report_on_a_full_disk(disk: Path, tmp_path: Path) -> None:
     fill(disk, "filler2")
     again = run_cli("history", "--data-dir", data)
     assert_one_line_error(again, "the disk holding it is full; free some space")
+
+
+def test_forget_all_on_a_full_disk(disk: Path) -> None:
+    data = disk / "data"
+    with SessionStore(data) as store:
+        for _ in range(2):
+            sid = store.begin_session(kind="live", source="test")
+            keep_spare(data)
+            rec = SessionRecorder(store, sid)
+            rec.add_voice(_voice(0, 300))
+            assert rec.flush()
+            store.finalize(sid, summary={}, status="complete", duration_s=300.0)
+    fill(disk)
+    proc = run_cli("forget", "--all", "--data-dir", data)
+    assert proc.returncode == 0, proc.stderr
+    assert "Deleted 2 sessions" in proc.stdout
+    assert free_bytes(disk) > SPARE_BYTES  # the spare's room, and the sessions' too
+    with SessionStore(data) as store:
+        assert store.sessions() == []
