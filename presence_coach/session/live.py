@@ -266,17 +266,19 @@ def recover_sessions(store: SessionStore) -> list[int]:
     """Finalise sessions left ``running`` by a process that died (power loss, kill -9).
 
     What was committed is kept (all but about the last second); the length is taken from the
-    stored rows and the session is marked ``recovered``. Its report is built from the store
-    like any other's.
+    stored rows and the session is marked ``recovered``. An utterance the crash cut off is
+    closed at its last stored speaking row (its syllables unknown). The report is built from
+    the store like any other's.
     """
-    from presence_coach.summary.session import session_duration_s
+    from presence_coach.summary.session import session_duration_s, utterance_left_open
 
     recovered = []
     for session_id in store.unfinished():
+        voice_rows = store.voice_timeline(session_id)
         duration_s = session_duration_s(
             duration_s=None,
             face_rows=store.face_timeline(session_id),
-            voice_rows=store.voice_timeline(session_id),
+            voice_rows=voice_rows,
             events=store.events(session_id),
         )
         problem = finalize_session(
@@ -293,5 +295,10 @@ def recover_sessions(store: SessionStore) -> list[int]:
                 "`presence-coach recover`",
                 problem,
             )
+        cut_off = utterance_left_open(voice_rows, store.events(session_id, "utterance"))
+        if cut_off is not None:  # best effort: the speaking share counts its rows anyway
+            recorder = SessionRecorder(store, session_id)
+            recorder.add_events([cut_off])
+            recorder.flush()
         recovered.append(session_id)
     return recovered

@@ -271,6 +271,27 @@ def session_duration_s(
     return max(ends)
 
 
+def utterance_left_open(
+    voice_rows: Sequence[Row], utterances: Sequence[Row]
+) -> dict[str, Any] | None:
+    """The utterance a session cut off mid-speech never closed, from its stored rows: first
+    to last speaking row after the last stored utterance (None when there is none). Its
+    syllables are unknown (None), so the speech rate leaves it out."""
+    after = max((float(u["end"]) for u in utterances), default=-math.inf)
+    speaking = [float(r["t"]) for r in voice_rows if r["speaking"] and float(r["t"]) >= after]
+    if not speaking:
+        return None
+    start, end = speaking[0], speaking[-1] + VOICE_ROW_S
+    return {
+        "type": "utterance",
+        "start": round(start, 3),
+        "end": round(end, 3),
+        "duration_s": round(end - start, 3),
+        "syllables": None,
+        "cut_off": True,  # closed by the recovery, not heard to its end
+    }
+
+
 def _by_type(events: Iterable[Row]) -> dict[str, list[Row]]:
     out: dict[str, list[Row]] = {}
     for e in events:

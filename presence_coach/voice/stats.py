@@ -64,6 +64,7 @@ class VoiceStats:
     db_hist: np.ndarray = field(default_factory=lambda: np.zeros(_DB_BINS, np.int64))
     speaking_rows_s: float = 0.0
     rows_s: float = 0.0  # time covered by the timeline rows (speaking or not)
+    unmeasured_s: float = 0.0  # speech of utterances with no syllable count (cut off)
 
     def add_event(self, e: object) -> None:
         kind = _get(e, "kind")
@@ -74,7 +75,10 @@ class VoiceStats:
             self.utterances += 1
             self.speaking_s += d
             self.longest_speech_s = max(self.longest_speech_s, d)
-            self.syllables += int(_get(e, "syllables") or 0)  # type: ignore[call-overload]
+            syllables = _get(e, "syllables")
+            if syllables is None:  # an utterance a crash cut off: its rate is unknown
+                self.unmeasured_s += d
+            self.syllables += int(syllables or 0)  # type: ignore[call-overload]
         elif kind == "pause":
             self.pauses[pause_class(d)] += 1
             self.pause_total_s += d
@@ -120,7 +124,7 @@ class VoiceStats:
                 "longest_s": round(self.longest_pause_s, 2),
                 "classes": "short < 1 s <= medium < 3 s <= long",
             },
-            "rate": rate_stats(self.syllables, self.speaking_s, dur),
+            "rate": rate_stats(self.syllables, self.speaking_s - self.unmeasured_s, dur),
         }
         fh = self.f0_hist
         if fh.sum() > 0:

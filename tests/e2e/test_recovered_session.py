@@ -64,6 +64,18 @@ def test_recovered_session_counts_the_utterance_in_progress(pulse: dict, tmp_pat
     assert r["session"]["status"] == "recovered"
     share = r["metrics"]["speaking_fraction"]["value"]
     assert share == pytest.approx(speaking_rows / len(voice), abs=0.001)
+    # the utterance in progress was closed at its last stored speaking row, and counts
+    open_rows = [r["t"] for r in voice if r["speaking"] and r["t"] >= last_closed]
+    cut_off_s = open_rows[-1] + 0.1 - open_rows[0]
+    assert r["metrics"]["utterances"]["value"] == len(utterances) + 1
+    assert r["metrics"]["longest_speech_s"]["value"] >= round(cut_off_s, 2) - 0.01
+    closed = [u["end"] - u["start"] for u in utterances]  # their speech rate only: the cut-off
+    assert r["voice"]["rate"]["syllables"] == sum(u["syllables"] for u in utterances)
+    if closed:  # utterance's syllables are unknown
+        rate = r["voice"]["rate"]["articulation_rate_syl_per_s"]
+        assert rate == pytest.approx(
+            sum(u["syllables"] for u in utterances) / sum(closed), abs=0.01
+        )
     history = run_cli("history", "--data-dir", data, "--json", tmp_path / "h.json")
     assert history.returncode == 0, history.stderr
     (past,) = json.loads((tmp_path / "h.json").read_text())["sessions"]
