@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,9 @@ def test_kill_9_loses_at_most_a_second_and_recovery_counts_every_row(tmp_path: P
     data, timeline = tmp_path / "data", tmp_path / "t.csv"
     proc = _analyze(data, "--timeline", timeline)
     wait_for_stored_rows(proc, data, 60)
+    # not right after a commit (that would lose nothing whatever the interval): 2.5 s later,
+    # so commits less often than every ~2 s would fail the bound below
+    time.sleep(2.5)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
     analysed_t = float(list(csv.DictReader(timeline.open()))[-1]["t"])
