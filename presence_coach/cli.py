@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from presence_coach import __version__
 from presence_coach.errors import PresenceCoachError, UsageError
 from presence_coach.session.live import ECO_MAX_FPS
-from presence_coach.session.stop import SIGNAL_REASONS, StopRequest
+from presence_coach.session.stop import SIGHUP, SIGNAL_REASONS, StopRequest
 from presence_coach.session.store import SaveError
 
 if TYPE_CHECKING:
@@ -417,7 +417,7 @@ def cmd_session(args: argparse.Namespace) -> int:
             raise SaveError(result.saving_failed, "saving failed")
         if page_error:
             raise page_error
-        if not args.no_open and stop.signum != signal.SIGHUP:  # nobody is there to read it
+        if not args.no_open and stop.signum != SIGHUP:  # nobody is there to read it
             _open_page(page)  # type: ignore[arg-type]
     return 0  # stopping (Ctrl+C, SIGTERM, SIGHUP, q) is how a session ends
 
@@ -793,7 +793,7 @@ def _stop_on_signals(stop: StopRequest) -> Iterator[None]:
     terminal = [name for name in ("stdout", "stderr") if _isatty(getattr(sys, name))]
 
     def handler(signum: int, frame: object) -> None:
-        if signum == signal.SIGHUP:
+        if signum == SIGHUP:
             for name in terminal:
                 setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 (lives until exit)
         stop.request(SIGNAL_REASONS[signum], signum)

@@ -16,8 +16,10 @@ BY_YOU = "by you"
 SIGNAL_REASONS = {
     signal.SIGINT: BY_YOU,  # Ctrl+C
     signal.SIGTERM: "by a stop request (SIGTERM)",
-    signal.SIGHUP: "the terminal was closed",
 }
+SIGHUP = getattr(signal, "SIGHUP", None)  # the terminal was closed (not on Windows)
+if SIGHUP is not None:
+    SIGNAL_REASONS[SIGHUP] = "the terminal was closed"
 
 
 class StopRequest(threading.Event):
