@@ -24,7 +24,8 @@ from presence_coach import __version__
 from presence_coach.errors import PresenceCoachError, UsageError
 from presence_coach.models import DOWNLOAD_DEADLINE_S
 from presence_coach.session.live import ECO_MAX_FPS
-from presence_coach.session.store import MAX_SESSION_ID
+from presence_coach.session.stop import SIGHUP, SIGNAL_REASONS, StopRequest
+from presence_coach.session.store import MAX_SESSION_ID, SaveError
 
 if TYPE_CHECKING:
     from presence_coach.session.live import LiveStatus
@@ -385,6 +386,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if paths["--json"]:
         write_json_private(paths["--json"], summary)
     print(format_summary(summary))
+    recording.raise_if_not_saved()
     return 0
 
 
@@ -404,7 +406,7 @@ def cmd_session(args: argparse.Namespace) -> int:
         duration_s=args.duration,
     )
     model_path = models.find_model(models.FACE_LANDMARKER, models_dir=args.models_dir)
-    stop = threading.Event()
+    stop = StopRequest()
     status_line = _StatusLine()
     preview = None
     if args.preview:
@@ -417,37 +419,45 @@ def cmd_session(args: argparse.Namespace) -> int:
         if preview is not None and not preview.show(
             draw_overlay(status.frame.image, status.sample, status.state)
         ):
-            stop.set()  # the window was closed
+            stop.request()  # the window was closed
 
     profile = active_profile(*_device_pair(args))
-    with _open_store(args) as store, _stop_on_signals(stop), _stop_on_q_key(stop):
-        _recover(store)
-        try:
-            result = run_live_session(
-                options,
-                store=store,
-                model_path=model_path,
-                stop=stop,
-                profile=profile,
-                on_status=on_status,
-            )
-        finally:
-            status_line.close()
-            if preview is not None:
-                preview.close()
-    summary = result.summary
-    if json_path:
-        write_json_private(json_path, summary)
-    with _open_store(args) as store:
-        page, _ = _write_report(store, result.session_id, echo=True)
-    for note in summary.get("device_notes", []):
-        print(f"  note: {note}")
-    print(f"Kept as session {result.session_id} in your private history. Report: {page}")
-    if args.stats:
-        print(format_performance(summary["performance"]))
-    if not args.no_open:
-        _open_page(page)
-    return 0
+    # a stop signal at any moment until the end (also a repeated one while the session is
+    # being stored or its report written) only stops: nothing is skipped
+    with _stop_on_signals(stop):
+        with _open_store(args) as store, _stop_on_q_key(stop):
+            _recover(store)
+            try:
+                result = run_live_session(
+                    options,
+                    store=store,
+                    model_path=model_path,
+                    stop=stop,
+                    profile=profile,
+                    on_status=on_status,
+                )
+            finally:
+                status_line.close()
+                if preview is not None:
+                    preview.close()
+        summary = result.summary
+        if json_path:
+            write_json_private(json_path, summary)
+        with _open_store(args) as store:
+            page, page_error = _write_report_saying(store, result.session_id)
+        for note in summary.get("device_notes", []):
+            print(f"  note: {note}")
+        where = f" Report: {page}" if page else ""
+        print(f"Kept as session {result.session_id} in your private history.{where}")
+        if args.stats:
+            print(format_performance(summary["performance"]))
+        if result.saving_failed:
+            raise SaveError(result.saving_failed, "saving failed")
+        if page_error:
+            raise page_error
+        if not args.no_open and stop.signum != SIGHUP:  # nobody is there to read it
+            _open_page(page)  # type: ignore[arg-type]
+    return 0  # stopping (Ctrl+C, SIGTERM, SIGHUP, q) is how a session ends
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -462,7 +472,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             if not finished:
                 raise StoreError("no sessions yet: run `presence-coach session` first")
             session_id = finished[-1]
-        page, summary = _write_report(store, session_id, echo=False)
+        page, summary = _write_report(store, session_id)
     if json_path:
         write_json_private(json_path, summary)
     print(f"Report of session {session_id}: {page}")
@@ -484,25 +494,47 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_report(store: object, session_id: int, *, echo: bool) -> tuple[Path, dict]:
-    """Write a session's report page (0600, in the private data folder); print the terminal
-    summary too when ``echo``. Returns the page and the session summary."""
+def _write_report_saying(store: object, session_id: int) -> tuple[Path | None, SaveError | None]:
+    """Write a session's report page, then print its terminal summary; a page that cannot be
+    written (a full disk) is returned as the error to show last, the summary is shown anyway."""
+    from presence_coach.summary.history import history
+    from presence_coach.summary.report import render_terminal
+    from presence_coach.summary.session import summary_from_store
+
+    summary, h = summary_from_store(store, session_id), history(store)
+    page, error = None, None
+    try:  # first: the terminal may be gone (SIGHUP)
+        page = _write_page(store, session_id, summary, h)
+    except SaveError as exc:
+        error = SaveError(f"{exc}, then run `presence-coach report {session_id}`", exc.problem)
+    print(render_terminal(summary, history=h))
+    return page, error
+
+
+def _write_page(store: object, session_id: int, summary: dict, h: dict) -> Path:
+    """The report page, written 0600 into the private data folder."""
     from presence_coach.files import open_private
     from presence_coach.session.datadir import REPORTS_DIR
+    from presence_coach.session.store import saving
+    from presence_coach.summary.report import render_report
+
+    folder = store.dir / REPORTS_DIR  # type: ignore[attr-defined]
+    page = folder / f"session-{session_id}.html"
+    with saving("write the report page", folder):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        with open_private(page, encoding="utf-8") as fh:
+            fh.write(render_report(summary, history=h))
+    return page
+
+
+def _write_report(store: object, session_id: int) -> tuple[Path, dict]:
+    """Write a session's report page (0600, in the private data folder). Returns the page and
+    the session summary."""
     from presence_coach.summary.history import history
-    from presence_coach.summary.report import render_report, render_terminal
     from presence_coach.summary.session import summary_from_store
 
     summary = summary_from_store(store, session_id)
-    h = history(store)
-    if echo:
-        print(render_terminal(summary, history=h))
-    folder = store.dir / REPORTS_DIR  # type: ignore[attr-defined]
-    folder.mkdir(mode=0o700, exist_ok=True)
-    page = folder / f"session-{session_id}.html"
-    with open_private(page, encoding="utf-8") as fh:
-        fh.write(render_report(summary, history=h))
-    return page, summary
+    return _write_page(store, session_id, summary, history(store)), summary
 
 
 def _open_page(page: Path) -> None:
@@ -648,7 +680,7 @@ def _refresh_reports(args: argparse.Namespace, *, after: int) -> None:
     with _open_store(args) as store:
         for sid in later:
             try:
-                _write_report(store, sid, echo=False)
+                _write_report(store, sid)
             except (PresenceCoachError, sqlite3.DatabaseError):
                 remove_pages(folder, [sid])
 
@@ -665,9 +697,22 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
 
 def _open_store(args: argparse.Namespace):
+    """The user's session store; on a full disk the spare space is used to open it."""
+    from presence_coach.session.spare import release_spare
     from presence_coach.session.store import SessionStore
 
+    try:
+        return SessionStore(args.data_dir)
+    except SaveError as exc:
+        if exc.problem != "disk full" or not release_spare(_data_dir(args)):
+            raise
     return SessionStore(args.data_dir)
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    from presence_coach.session.store import default_data_dir
+
+    return Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
 
 
 def _recover(store: object) -> list[int]:
@@ -688,6 +733,12 @@ class _Recording:
 
     recorder: SessionRecorder | None  # None with --no-store
     summary: dict | None = None
+    saving_failed: str | None = None  # one line when rows could not be saved
+
+    def raise_if_not_saved(self) -> None:
+        """Say last (one line, exit 1) that saving failed, why and what was kept."""
+        if self.saving_failed:
+            raise SaveError(self.saving_failed, "saving failed")
 
 
 @contextmanager
@@ -696,11 +747,14 @@ def _recording_store(args: argparse.Namespace, name: str) -> Iterator[_Recording
     if getattr(args, "no_store", True):
         yield _Recording(None)
         return
-    from presence_coach.session.live import StoreWriter
-    from presence_coach.session.store import SessionRecorder
+    from presence_coach.session.saving import StoreWriter, finish_saving
+    from presence_coach.session.spare import keep_spare
+    from presence_coach.session.store import SessionRecorder, saving
 
     with _open_store(args) as store:
-        session_id = store.begin_session(kind="recording", source=name)
+        with saving("start a session", store.dir):
+            session_id = store.begin_session(kind="recording", source=name)
+        keep_spare(store.dir)
         recording = _Recording(SessionRecorder(store, session_id))
         writer = StoreWriter(recording.recorder)
         writer.start()
@@ -710,8 +764,9 @@ def _recording_store(args: argparse.Namespace, name: str) -> Iterator[_Recording
             writer.stop()
             summary = recording.summary
             if summary is not None:
-                store.finalize(
-                    session_id, summary=summary, status="complete", duration_s=summary["duration_s"]
+                status = "interrupted" if summary.get("interrupted") else "complete"
+                recording.saving_failed = finish_saving(
+                    store, writer, summary=summary, status=status
                 )
                 print(f"Kept as session {session_id} in your private history.", file=sys.stderr)
 
@@ -744,31 +799,37 @@ def _run_video(
         events_path=paths["--events"],
         voice=voice,
     )
-    stop = threading.Event()
+    stop = StopRequest()
     bar = tqdm(unit="frame", disable=not progress or None, leave=False)
 
     def on_sample(frame: object, sample: object, analysis: object) -> None:
         if bar.total is None and source.frame_count:
             bar.total = source.frame_count
-        bar.update(1)
+        with suppress(OSError):  # the terminal was closed: the analysis goes on
+            bar.update(1)
 
-    with _stop_on_signals(stop), _recording_store(args, str(source.target)) as recording:
-        analysis = VideoAnalysis(source, model_path, options, recorder=recording.recorder)
-        try:
-            summary = analysis.run(on_sample, stop=stop)
-            if voice_note:
-                summary["voice_note"] = voice_note
-        finally:
-            bar.close()
-        recording.summary = summary
-    if paths["--json"]:
-        write_json_private(paths["--json"], summary)
-    print(format_summary(summary))
-    if args.stats:
-        print(format_performance(summary["performance"]))  # type: ignore[arg-type]
+    with _stop_on_signals(stop):
+        with _recording_store(args, str(source.target)) as recording:
+            analysis = VideoAnalysis(source, model_path, options, recorder=recording.recorder)
+            try:
+                summary = analysis.run(on_sample, stop=stop)
+                if voice_note:
+                    summary["voice_note"] = voice_note
+            finally:
+                with suppress(OSError):
+                    bar.close()
+            recording.summary = summary
+        if paths["--json"]:
+            write_json_private(paths["--json"], summary)
+        print(format_summary(summary))
+        if args.stats:
+            print(format_performance(summary["performance"]))  # type: ignore[arg-type]
+        recording.raise_if_not_saved()
     if not summary["frames"]:
         raise PresenceCoachError(f"no frames could be read from {source.target}")
-    return INTERRUPTED_EXIT if summary["interrupted"] else 0
+    if summary["interrupted"]:  # 128 + the signal, the shell convention (130 for Ctrl+C)
+        return 128 + (stop.signum or signal.SIGINT)
+    return 0
 
 
 class _StatusLine:
@@ -786,19 +847,22 @@ class _StatusLine:
         face = "face found" if status.sample.face else "no face   "
         mins, secs = divmod(int(status.frame.t), 60)
         mic = "mic off" if status.mic_dbfs is None else f"mic {status.mic_dbfs:5.0f} dBFS"
+        saving = f"saving failed: {status.saving}  " if status.saving else ""
         line = (
             f"{mins:02d}:{secs:02d}  {face}  {mic}  frames {status.frames}  "
-            f"dropped {status.dropped}  (Ctrl+C or q to stop)"
+            f"dropped {status.dropped}  {saving}(Ctrl+C or q to stop)"
         )
-        print(line, end="\r" if self._tty else "\n", file=sys.stderr, flush=True)
+        with suppress(OSError):  # the terminal was closed: the session goes on
+            print(line, end="\r" if self._tty else "\n", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self._tty:
-            print(file=sys.stderr)
+            with suppress(OSError):
+                print(file=sys.stderr)
 
 
 @contextmanager
-def _stop_on_q_key(stop: threading.Event) -> Iterator[None]:
+def _stop_on_q_key(stop: StopRequest) -> Iterator[None]:
     """On a terminal, pressing q stops the session (the terminal is restored afterwards)."""
     if not sys.stdin.isatty():
         yield
@@ -815,8 +879,16 @@ def _stop_on_q_key(stop: threading.Event) -> Iterator[None]:
     def watch() -> None:
         while not done.is_set():
             ready, _, _ = select.select([fd], [], [], 0.25)
-            if ready and os.read(fd, 1) in (b"q", b"Q"):
-                stop.set()
+            if not ready:
+                continue
+            try:
+                key = os.read(fd, 1)
+            except OSError:  # the terminal was closed (SIGHUP stops the session)
+                return
+            if not key:
+                return
+            if key in (b"q", b"Q"):
+                stop.request()
 
     tty.setcbreak(fd)
     thread = threading.Thread(target=watch, name="q-key", daemon=True)
@@ -826,22 +898,40 @@ def _stop_on_q_key(stop: threading.Event) -> Iterator[None]:
     finally:
         done.set()
         thread.join()
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        with suppress(termios.error, OSError):  # a closed terminal needs no restoring
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
 @contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Turn Ctrl+C / SIGTERM into a clean stop: the loop ends, outputs are still written."""
+def _stop_on_signals(stop: StopRequest) -> Iterator[None]:
+    """Turn Ctrl+C, SIGTERM and SIGHUP (the terminal was closed) into a clean stop: the loop
+    ends, the session is stored and the outputs are still written. Repeats change nothing.
+
+    After SIGHUP the terminal is gone: output meant for it goes to the null device instead of
+    failing. Once stopped, the signals stay ignored until the process exits (a late repeat
+    must not interrupt the last steps).
+    """
+    terminal = [name for name in ("stdout", "stderr") if _isatty(getattr(sys, name))]
 
     def handler(signum: int, frame: object) -> None:
-        stop.set()
+        if signum == SIGHUP:
+            for name in terminal:
+                setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 (lives until exit)
+        stop.request(SIGNAL_REASONS[signum], signum)
 
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.signal(s, handler) for s in SIGNAL_REASONS}
     try:
         yield
     finally:
         for s, h in previous.items():
-            signal.signal(s, h)
+            signal.signal(s, signal.SIG_IGN if stop.is_set() else h)
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def _stdout_output(args: argparse.Namespace) -> bool:

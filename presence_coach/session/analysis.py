@@ -10,7 +10,7 @@ import contextlib
 import math
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,7 @@ from presence_coach.summary.metrics import video_summary
 from presence_coach.vision.events import Event, FaceEventDetectors
 from presence_coach.vision.face import FaceAnalyzer, FaceSample
 from presence_coach.vision.gaze_state import GazeCalibration
-from presence_coach.voice import VoiceEvent, VoiceResult
+from presence_coach.voice import VoiceEvent, VoiceResult, voice_summary
 
 SUMMARY_COLUMNS = ("t", "face", "yaw", "pitch", "roll")  # kept per frame for the summary
 
@@ -52,7 +52,9 @@ class VideoAnalysis:
     """Runs ``source`` through the face analyzer and the event detectors.
 
     ``loop.stop`` (a ``threading.Event``) ends the run early from another thread or a signal
-    handler; whatever was measured until then is summarised and kept.
+    handler; whatever was measured until then is summarised and kept. The recording's voice
+    goes to the store and the exports in step with the video, and a run stopped early keeps
+    the voice only up to the last analysed frame, so both halves cover the same time.
     """
 
     def __init__(
@@ -102,16 +104,12 @@ class VideoAnalysis:
         return self.summary()
 
     def open_outputs(self, stack: contextlib.ExitStack) -> None:
-        """Open the export files (closed by ``stack``) and hand the recording's voice to the
-        store."""
+        """Open the export files (closed by ``stack``)."""
         opts = self.options
         if opts.timeline_path:
             self._timeline = stack.enter_context(TimelineWriter(opts.timeline_path))
         if opts.events_path:
             self._events = stack.enter_context(EventWriter(opts.events_path))
-        if self.recorder is not None and opts.voice is not None:
-            self.recorder.add_voice(opts.voice.timeline)
-            self.recorder.add_events(VoiceTrack(opts.voice).events_until(math.inf))
 
     def consume(self, sample: FaceSample, times: StageTimes) -> None:
         """Detectors, exports and store for one analysed frame."""
@@ -120,28 +118,39 @@ class VideoAnalysis:
             ended = [voice.annotate(e) for e in self.detectors.update(sample)]
             state = self.detectors.frame_state(sample) | voice.state_at(sample.t)
         self.last_state = state
+        new = voice.events_until(sample.t) + [e.to_json() for e in ended]
         with times.time("output"):
             if self._timeline is not None:
                 self._timeline.write(sample, state)
             if self._events is not None:
-                new = voice.events_until(sample.t) + [e.to_json() for e in ended]
                 self._events.write(new, now=sample.t)
             for key, values in self._columns.items():
                 values.append(getattr(sample, key))
         if self.recorder is not None:
             with times.time("store"):
                 self.recorder.add_face(sample, state)
-                if ended:
-                    self.recorder.add_events([e.to_json() for e in ended])
+                self.recorder.add_voice(voice.rows_until(sample.t))
+                if new:
+                    self.recorder.add_events(new)
         self.last_t = sample.t
 
+    @property
+    def stopped(self) -> bool:
+        """Whether the run was stopped before the source ended."""
+        return self.loop is not None and self.loop.stop.is_set()
+
     def finish(self) -> None:
-        """Close the detectors' open episodes at the end of the stream."""
+        """Close the detectors' open episodes at the end of the stream; a run stopped early
+        keeps the recording's voice only up to the last analysed frame."""
+        if self.stopped:
+            self.voice.cut(self.last_t)
         closing = [self.voice.annotate(e) for e in self.detectors.finish(self.last_t)]
+        new = [e.to_json() for e in closing] + self.voice.events_until(math.inf)
         if self._events is not None:
-            self._events.write([e.to_json() for e in closing] + self.voice.events_until(math.inf))
+            self._events.write(new)
         if self.recorder is not None:
-            self.recorder.add_events([e.to_json() for e in closing])
+            self.recorder.add_voice(self.voice.rows_until(math.inf))
+            self.recorder.add_events(new)
 
     def summary(self) -> dict:
         """The session summary of what has been analysed so far."""
@@ -154,7 +163,8 @@ class VideoAnalysis:
         )
         face_present_s = (video["face_present_fraction"] or 0.0) * video["duration_s"]
         face_events = self.detectors.summary(video["duration_s"], face_present_s)
-        has_voice = self.options.voice is not None
+        voice = self.voice.voice
+        has_voice = voice is not None
         face_events["nods_while_silent"] = self.voice.while_silent["nod"] if has_voice else None
         face_events["shakes_while_silent"] = self.voice.while_silent["shake"] if has_voice else None
         source = self.source
@@ -168,14 +178,20 @@ class VideoAnalysis:
                 "height": source.height,
                 "realtime": source.live,
             },
-            "interrupted": self.loop is not None and self.loop.stop.is_set(),
+            "interrupted": self.stopped,
             **video,
             "face_events": face_events,
-            "voice": self.options.voice.summary if self.options.voice else None,
+            "voice": voice.summary if voice is not None else None,
             "performance": self.loop.performance() if self.loop is not None else None,
         }
         if source.end_reason:
             out["source"]["ended"] = source.end_reason  # type: ignore[index]
+        if source.kind == "file" and video["frames"]:
+            # a recording's time starts at 0, also when --realtime dropped its first frames:
+            # the session (and its sound) covers 0 to the last analysed frame
+            out["duration_s"] = round(self.last_t, 3)
+            if self.stopped:
+                out["partial"] = partial_note(self.last_t, source.frame_count / source.fps)
         out["device_notes"] = self.source_notes()
         return out
 
@@ -201,6 +217,12 @@ def out_early(analysis: VideoAnalysis) -> bool:
     return stopped or (duration_s is not None and analysis.last_t >= duration_s)
 
 
+def partial_note(stopped_at_s: float, length_s: float) -> str:
+    """How much of a recording a run stopped early covers, in words."""
+    of = f" of {length_s:.1f} s" if length_s > stopped_at_s else ""
+    return f"stopped early at {stopped_at_s:.1f} s{of}; the numbers cover only that part"
+
+
 class VoiceTrack:
     """The voice analysis of a recording, looked up by time while its video is analysed.
 
@@ -215,7 +237,16 @@ class VoiceTrack:
         self._row_s = (self._rows[1].t - self._rows[0].t) if len(self._rows) > 1 else 0.1
         self._events = sorted(voice.events, key=lambda e: e.end) if voice else []
         self._next = 0
+        self._next_row = 0
         self.while_silent = {"nod": 0, "shake": 0}  # gestures made while not speaking
+
+    def cut(self, end_s: float) -> None:
+        """Keep the voice only up to ``end_s`` (see :func:`cut_voice`); what was handed out
+        before ``end_s`` stays handed out."""
+        if self.voice is not None:
+            self.voice = cut_voice(self.voice, end_s)
+            self._rows = self.voice.timeline
+            self._events = sorted(self.voice.events, key=lambda e: e.end)
 
     def state_at(self, t: float) -> dict[str, str]:
         """Voice timeline columns for time ``t`` (empty strings without voice)."""
@@ -241,6 +272,14 @@ class VoiceTrack:
         self.while_silent[event.type] += not speaking
         return Event(event.type, event.start, event.end, {**event.attrs, "speaking": speaking})
 
+    def rows_until(self, t: float) -> list:
+        """Timeline rows starting before ``t``, not yet handed out."""
+        start = end = self._next_row
+        while end < len(self._rows) and self._rows[end].t < t:
+            end += 1
+        self._next_row = end
+        return self._rows[start:end]
+
     def events_until(self, t: float) -> list[dict]:
         """Voice events that ended by ``t``, not yet handed out, as flat JSON objects."""
         out = []
@@ -254,6 +293,32 @@ def voice_event_json(event: VoiceEvent) -> dict:
     """A voice event as a flat event object (``type``, ``start``, ``end``, attributes)."""
     d = event.as_dict()
     return {"type": d.pop("kind"), "start": d.pop("start"), "end": d.pop("end"), **d}
+
+
+def cut_voice(voice: VoiceResult, end_s: float) -> VoiceResult:
+    """The voice of a recording up to ``end_s`` (where its video analysis stopped).
+
+    Timeline rows starting before ``end_s``, events ended by it, and the utterance in progress
+    closed at ``end_s`` with its syllables in proportion (as the streaming analyzer's
+    ``finish`` closes it live); a silence not yet ended is not a pause. The summary is
+    recomputed over the kept part, so its duration is the video's.
+    """
+    rows = [r for r in voice.timeline if r.t < end_s]
+    events = []
+    for e in voice.events:
+        if e.end <= end_s:
+            events.append(e)
+        elif e.kind == "utterance" and e.start < end_s:
+            kept_s = end_s - e.start
+            syllables = round((e.syllables or 0) * kept_s / e.duration_s)
+            rate = syllables / kept_s
+            events.append(
+                replace(e, end=end_s, t_known=end_s, syllables=syllables,
+                        articulation_rate_syl_per_s=rate)
+            )  # fmt: skip
+    t_first = voice.timeline[0].t if voice.timeline else 0.0
+    duration_s = max(0.0, end_s - t_first)
+    return VoiceResult(events, rows, voice_summary(events, rows, duration_s=duration_s), duration_s)
 
 
 def audio_only(voice: VoiceResult, name: str, options: RunOptions) -> dict:

@@ -21,7 +21,8 @@ from presence_coach.session.datadir import (
     make_private,
 )
 from presence_coach.session.salvage import Rebuilt, rebuild_without
-from presence_coach.session.store import SessionStore
+from presence_coach.session.spare import release_spare
+from presence_coach.session.store import SaveError, SessionStore
 
 PAGE_NAME = re.compile(r"session-(\d+)\.[A-Za-z0-9.]+")  # reports/session-N.html, .json, ...
 
@@ -65,11 +66,16 @@ def session_count(folder: Path) -> int | None:
     """How many sessions the store holds (0 without a store); None when it cannot be read."""
     if not (folder / DB_NAME).exists():
         return 0
-    try:
-        with SessionStore(folder) as store:
-            return len(store.sessions())
-    except StoreDamagedError:
-        return None
+    for attempt in range(2):
+        try:
+            with SessionStore(folder) as store:
+                return len(store.sessions())
+        except StoreDamagedError:
+            return None
+        except SaveError as exc:  # a full disk: SQLite needs room to open the file at all
+            if exc.problem != "disk full" or attempt or not release_spare(folder):
+                return None
+    return None
 
 
 def forget_all(folder: Path) -> int:
@@ -80,6 +86,7 @@ def forget_all(folder: Path) -> int:
         StoreBusyError: another presence-coach (a session, report, history) has the store open.
     """
     delete_store_files(folder)
+    release_spare(folder)  # the reserve kept for a full disk: zeros, but still a trace
     return remove_pages(folder, None)
 
 

@@ -25,8 +25,11 @@ from presence_coach.calibration.profile import CalibrationProfile, default_profi
 from presence_coach.errors import NoDeviceError, SourceError
 from presence_coach.session.analysis import RunOptions, VideoAnalysis, voice_event_json
 from presence_coach.session.clock import SessionClock
+from presence_coach.session.saving import StoreWriter, finalize_session, finish_saving
+from presence_coach.session.spare import keep_spare
 from presence_coach.session.stats import StageTimes, ThreadCpuMeter
-from presence_coach.session.store import FLUSH_EVERY_S, SessionRecorder, SessionStore
+from presence_coach.session.stop import stop_reason
+from presence_coach.session.store import SaveError, SessionRecorder, SessionStore, saving
 from presence_coach.sources.video import Frame, VideoSource
 from presence_coach.vision.face import FaceSample
 from presence_coach.voice import VoiceOptions
@@ -51,28 +54,6 @@ class LiveOptions:
             raise ValueError(f"max_fps={self.max_fps} must be positive")
         if self.duration_s is not None and self.duration_s <= 0:
             raise ValueError(f"duration_s={self.duration_s} must be positive")
-
-
-class StoreWriter(threading.Thread):
-    """Commits the recorder's batches every :data:`FLUSH_EVERY_S` until stopped."""
-
-    def __init__(self, recorder: SessionRecorder) -> None:
-        super().__init__(name="store-writer", daemon=True)
-        self.recorder = recorder
-        self.times = StageTimes()
-        self._stop_event = threading.Event()
-
-    def run(self) -> None:
-        while not self._stop_event.wait(FLUSH_EVERY_S):
-            with self.times.time("store"):
-                self.recorder.flush()
-
-    def stop(self) -> None:
-        """Stop and commit what is left (safe twice)."""
-        self._stop_event.set()
-        if self.is_alive():
-            self.join()
-        self.recorder.flush()
 
 
 class AudioWorker(threading.Thread):
@@ -145,6 +126,7 @@ class LiveStatus:
     frames: int  # frames analysed so far
     dropped: int  # frames the camera delivered that were not analysed (newest-frame slot)
     mic_dbfs: float | None  # level of the newest audio block; None without a microphone
+    saving: str | None = None  # why saving fails right now ("disk full"); None while it works
 
 
 OnStatus = Callable[[LiveStatus], None]
@@ -154,6 +136,7 @@ OnStatus = Callable[[LiveStatus], None]
 class LiveResult:
     session_id: int
     summary: dict
+    saving_failed: str | None = None  # one line when rows could not be saved (see finish_saving)
 
 
 def open_microphone(options: LiveOptions, clock: SessionClock) -> tuple[Any | None, str | None]:
@@ -193,26 +176,19 @@ def run_live_session(
     mic, mic_note = None, None
     try:
         mic, mic_note = open_microphone(options, clock)
-        session_id = store.begin_session(
-            kind="live", source=str(options.camera), calibration=profile.to_dict()
-        )
-        recorder = SessionRecorder(store, session_id)
+        recorder = _begin(store, options, profile)
+        session_id = recorder.session_id
         writer = StoreWriter(recorder)
         audio = AudioWorker(mic, recorder, profile.voice_options()) if mic is not None else None
         writer.start()
         if audio is not None:
             audio.start()
-        analysis = VideoAnalysis(
-            source,
-            model_path,
-            RunOptions(
-                max_fps=options.max_fps,
-                duration_s=options.duration_s,
-                gaze_calibration=profile.gaze_calibration(),
-            ),
-            recorder=recorder,
+        run_options = RunOptions(
+            max_fps=options.max_fps,
+            duration_s=options.duration_s,
+            gaze_calibration=profile.gaze_calibration(),
         )
-
+        analysis = VideoAnalysis(source, model_path, run_options, recorder=recorder)
         cpu_meter = ThreadCpuMeter()
 
         def on_sample(frame: Frame, sample: FaceSample, analysis: VideoAnalysis) -> None:
@@ -220,8 +196,11 @@ def run_live_session(
             if on_status is not None:
                 c = analysis.loop.counters  # type: ignore[union-attr]
                 mic_dbfs = audio.level_dbfs if audio is not None and not audio.lost else None
+                state = analysis.last_state
                 on_status(
-                    LiveStatus(frame, sample, analysis.last_state, c.frames, c.dropped, mic_dbfs)
+                    LiveStatus(
+                        frame, sample, state, c.frames, c.dropped, mic_dbfs, recorder.problem
+                    )
                 )
 
         try:
@@ -235,39 +214,63 @@ def run_live_session(
                 audio.stop()
             writer.stop()
         summary = analysis.summary()
-        summary["source"]["kind"] = "live"  # type: ignore[index]
-        # stopping is how a live session ends: not an interruption
-        summary["interrupted"] = False
-        if stop.is_set():
-            summary["stopped"] = "by you"
-        elif options.duration_s is not None and clock.now() >= options.duration_s:
-            summary["stopped"] = "after the set duration"
-        else:
-            summary["stopped"] = "the camera and microphone ended"
+        summary["stopped"] = _stopped(stop, options, clock)
         summary["duration_s"] = round(clock.now(), 3)
-        summary["voice"] = audio.analyzer.summary() if audio is not None else None
-        notes = [n for n in (mic_note, analysis.light.note()) if n]
-        if source.end_reason:
-            notes.append(f"camera lost after {analysis.last_t:.0f} s ({source.end_reason})")
-        if audio is not None and audio.lost:
-            notes.append(f"microphone lost after {audio.lost_at_s:.0f} s ({audio.lost})")
-        summary["device_notes"] = notes
+        _add_devices(summary, analysis, audio, mic, mic_note)
         perf = summary["performance"]
         for worker in (writer, audio):
             if worker is not None:
                 perf["stages"].update(worker.times.summary_ms())  # type: ignore[index]
-        if mic is not None:
-            perf["audio_overflows"] = mic.overflows  # type: ignore[index]
         # while the camera ran: the analysis loop, capture, audio, store and native threads
         perf["cpu_by_thread_pct"] = cpu_meter.shares_pct()  # type: ignore[index]
-        store.finalize(
-            session_id, summary=summary, status="complete", duration_s=summary["duration_s"]
-        )
-        return LiveResult(session_id, summary)
+        failed = finish_saving(store, writer, summary=summary, status="complete")
+        return LiveResult(session_id, summary, failed)
     finally:
         source.stop()
         if mic is not None:
             mic.stop()
+
+
+def _begin(
+    store: SessionStore, options: LiveOptions, profile: CalibrationProfile
+) -> SessionRecorder:
+    """The new session's recorder (and the spare disk space kept for it)."""
+    with saving("start a session", store.dir):
+        session_id = store.begin_session(
+            kind="live", source=str(options.camera), calibration=profile.to_dict()
+        )
+    keep_spare(store.dir)
+    return SessionRecorder(store, session_id)
+
+
+def _stopped(stop: threading.Event, options: LiveOptions, clock: SessionClock) -> str:
+    """Why a live session ended, in words."""
+    if stop.is_set():
+        return stop_reason(stop)
+    if options.duration_s is not None and clock.now() >= options.duration_s:
+        return "after the set duration"
+    return "the camera and microphone ended"
+
+
+def _add_devices(
+    summary: dict,
+    analysis: VideoAnalysis,
+    audio: AudioWorker | None,
+    mic: Any,
+    mic_note: str | None,
+) -> None:
+    """The live parts of a session's summary: its source, voice and what the devices did."""
+    summary["source"]["kind"] = "live"
+    summary["interrupted"] = False  # stopping is how a live session ends: not an interruption
+    summary["voice"] = audio.analyzer.summary() if audio is not None else None
+    notes = [n for n in (mic_note, analysis.light.note()) if n]
+    if analysis.source.end_reason:
+        notes.append(f"camera lost after {analysis.last_t:.0f} s ({analysis.source.end_reason})")
+    if audio is not None and audio.lost:
+        notes.append(f"microphone lost after {audio.lost_at_s:.0f} s ({audio.lost})")
+    summary["device_notes"] = notes
+    if mic is not None:
+        summary["performance"]["audio_overflows"] = mic.overflows
 
 
 def recover_sessions(store: SessionStore) -> list[int]:
@@ -275,11 +278,11 @@ def recover_sessions(store: SessionStore) -> list[int]:
 
     A session whose recording process is alive (it holds the session's lock) is left alone.
     What was committed is kept (all but about the last second); the length is taken from the
-    stored rows and the session is marked ``recovered``. Its report is built from the store
-    like any other's.
+    stored rows and the session is marked ``recovered``. An utterance the crash cut off is
+    closed at its last stored speaking row (its syllables unknown). The report is built from
+    the store like any other's.
     """
     from presence_coach.errors import StoreBusyError
-    from presence_coach.summary.session import session_duration_s
 
     recovered = []
     for session_id in store.unfinished():
@@ -287,19 +290,40 @@ def recover_sessions(store: SessionStore) -> list[int]:
             with store.hold_session_lock(session_id):
                 if store.session(session_id).status != "running":
                     continue  # another recovery was first
-                duration_s = session_duration_s(
-                    duration_s=None,
-                    face_rows=store.face_timeline(session_id),
-                    voice_rows=store.voice_timeline(session_id),
-                    events=store.events(session_id),
-                )
-                store.finalize(
-                    session_id,
-                    summary={"recovered": True, "duration_s": round(duration_s, 3)},
-                    status="recovered",
-                    duration_s=duration_s,
-                )
+                _recover_one(store, session_id)
         except StoreBusyError:
             continue  # its process is alive after all, or another recovery holds it
         recovered.append(session_id)
     return recovered
+
+
+def _recover_one(store: SessionStore, session_id: int) -> None:
+    """Finalise one cut-off session whose lock this process holds."""
+    from presence_coach.summary.session import session_duration_s, utterance_left_open
+
+    voice_rows = store.voice_timeline(session_id)
+    duration_s = session_duration_s(
+        duration_s=None,
+        face_rows=store.face_timeline(session_id),
+        voice_rows=voice_rows,
+        events=store.events(session_id),
+    )
+    problem = finalize_session(
+        store,
+        session_id,
+        summary={"recovered": True, "duration_s": round(duration_s, 3)},
+        status="recovered",
+        duration_s=duration_s,
+    )
+    if problem is not None:
+        raise SaveError(
+            f"cannot finish session {session_id}, which was cut off: {problem}; its data "
+            f"is kept: free some space on the disk holding {store.dir}, then run "
+            "`presence-coach recover`",
+            problem,
+        )
+    cut_off = utterance_left_open(voice_rows, store.events(session_id, "utterance"))
+    if cut_off is not None:  # best effort: the speaking share counts its rows anyway
+        recorder = SessionRecorder(store, session_id)
+        recorder.add_events([cut_off])
+        recorder.flush()

@@ -5,7 +5,9 @@ timeline, events, the calibration used, and the user's own notes. Never frames o
 
 Writes are batched: :class:`SessionRecorder` keeps rows in memory and commits them about once
 a second, so a crash or ``kill -9`` loses at most about a second. A session that was running
-when the process died stays ``running`` until ``recover`` finalises it.
+when the process died stays ``running`` until :meth:`SessionStore.recover` finalises it.
+When a commit fails (a full disk) the rows wait in memory, at most :data:`MAX_PENDING_S` of
+them, and the next flush tries again; what was committed before stays readable.
 
 Who is running: the process that begins a session holds an OS lock on
 ``locks/session-N.lock`` until it finalises the session or dies (the OS releases it even on
@@ -19,8 +21,10 @@ deleting a session overwrites its rows (``secure_delete``, ``VACUUM``, WAL trunc
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime as dt
+import errno
 import json
 import math
 import os
@@ -58,6 +62,10 @@ MAX_SESSION_ID = 2**63 - 1  # SQLite's largest INTEGER
 FLUSH_EVERY_S = 1.0  # a crash loses at most about this much
 FACE_ROW_HZ = 10.0  # face timeline rows per second (frames are 15-30 a second)
 BUSY_TIMEOUT_S = 5.0
+# while commits fail, rows of at most this much session time wait in memory (a few MB);
+# older ones are dropped and counted
+MAX_PENDING_S = 600.0
+FULL_DISK_BYTES = 256 * 1024  # less free space than this: the disk counts as full
 
 # Schema migrations: entry i brings the database from user_version i to i + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -115,6 +123,53 @@ FACE_COLUMNS = (
     "gaze", "head",
 )  # fmt: skip
 VOICE_COLUMNS = ("t", "speaking", "rms_dbfs", "f0_hz")
+
+
+class SaveError(StoreError):
+    """A write to the database failed; ``problem`` says why in a few calm words."""
+
+    def __init__(self, message: str, problem: str) -> None:
+        super().__init__(message)
+        self.problem = problem  # e.g. "disk full"
+
+
+def disk_is_full(path: Path) -> bool:
+    """Whether the disk holding ``path`` has (next to) no space left for us."""
+    try:
+        st = os.statvfs(path)
+    except (OSError, AttributeError):  # AttributeError: Windows
+        return False
+    return st.f_bavail * st.f_frsize < FULL_DISK_BYTES
+
+
+def write_problem(exc: BaseException, data_dir: Path | None = None) -> str:
+    """Why a write failed, in a few words ("disk full", "database busy", ...); an I/O error
+    on a disk with no space left (e.g. growing the WAL index) is a full disk too."""
+    name = str(getattr(exc, "sqlite_errorname", ""))
+    if name == "SQLITE_FULL" or getattr(exc, "errno", None) == errno.ENOSPC:
+        return "disk full"
+    if name.startswith("SQLITE_IOERR") and data_dir is not None and disk_is_full(data_dir):
+        return "disk full"
+    if getattr(exc, "errno", None) == errno.EDQUOT:
+        return "disk quota exceeded"
+    if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED"):
+        return "database busy"
+    if name.startswith("SQLITE_READONLY"):
+        return "database read-only"
+    if name.startswith("SQLITE_IOERR") or isinstance(exc, OSError):
+        return "disk error"
+    return f"database error ({exc})"
+
+
+@contextlib.contextmanager
+def saving(what: str, data_dir: Path) -> Iterator[None]:
+    """Turn a failed database write into a :class:`SaveError` ("cannot <what>: disk full...")."""
+    try:
+        yield
+    except (sqlite3.Error, OSError) as exc:
+        problem = write_problem(exc, data_dir)
+        fix = f"; free some space on the disk holding {data_dir}" if "disk" in problem else ""
+        raise SaveError(f"cannot {what}: {problem}{fix}", problem) from None
 
 
 def utc_now() -> str:
@@ -190,6 +245,12 @@ class SessionStore:
         return db
 
     def _open_error(self, exc: sqlite3.Error) -> StoreError:
+        if write_problem(exc, self.dir) == "disk full":  # the file is fine
+            return SaveError(
+                f"cannot open the session database {self.path}: the disk holding it is full; "
+                "free some space on it",
+                "disk full",
+            )
         if is_corruption(exc):
             return StoreDamagedError(
                 f"cannot open the session database {self.path} ({exc}); it is damaged or not "
@@ -451,8 +512,12 @@ class SessionStore:
         voice: Sequence[Sequence[Any]] = (),
         events: Sequence[tuple[str, float, float, str]] = (),
     ) -> None:
-        """Commit rows in one transaction."""
-        with self.db:
+        """Commit rows in one transaction (all or none).
+
+        Raises:
+            SaveError: the commit failed (e.g. the disk is full); nothing was written.
+        """
+        with saving(f"save session {session_id}", self.dir), self.db:
             if face:
                 self.db.executemany(
                     f"INSERT INTO face_timeline (session_id, {', '.join(FACE_COLUMNS)}) "
@@ -479,11 +544,18 @@ class SessionRecorder:
     ``add_*`` may be called from the video and audio threads; ``maybe_flush(now)`` is cheap
     and commits when :data:`FLUSH_EVERY_S` has passed. Face rows are thinned to
     :data:`FACE_ROW_HZ` (the first frame of each slot is kept).
+
+    A failed commit loses nothing at once: the rows wait for the next flush (see
+    :meth:`flush`), and ``problem``, ``saved_until_s`` and ``dropped_rows`` say how saving
+    goes.
     """
 
-    def __init__(self, store: SessionStore, session_id: int) -> None:
+    def __init__(
+        self, store: SessionStore, session_id: int, *, max_pending_s: float = MAX_PENDING_S
+    ) -> None:
         self.store = store
         self.session_id = session_id
+        self.max_pending_s = max_pending_s  # session time of rows kept while commits fail
         self._face: list[tuple] = []
         self._voice: list[tuple] = []
         self._events: list[tuple[str, float, float, str]] = []
@@ -491,6 +563,10 @@ class SessionRecorder:
         self._last_flush = time.monotonic()
         self._lock = threading.Lock()
         self.rows_written = 0
+        self.problem: str | None = None  # why the last commit failed; None once one succeeds
+        self.saved_until_s = 0.0  # session time of the newest committed row
+        self.dropped_rows = 0  # rows (and events) dropped while commits failed
+        self.dropped_span_s: tuple[float, float] | None = None  # their session times
 
     def add_face(self, sample: Any, state: Mapping[str, str]) -> None:
         slot = math.floor(sample.t * FACE_ROW_HZ)
@@ -523,14 +599,59 @@ class SessionRecorder:
         self.flush(now)
         return True
 
-    def flush(self, now: float | None = None) -> None:
+    def flush(self, now: float | None = None) -> bool:
+        """Commit the rows added since the last commit; True when none is left unsaved.
+
+        When the commit fails (a full disk, ...) nothing is lost yet: the rows wait for the
+        next flush, ``problem`` says why, and False is returned. Only the newest
+        ``max_pending_s`` of session time waits; older rows are dropped and counted
+        (``dropped_rows``, ``dropped_span_s``). One thread at a time may flush.
+        """
         with self._lock:
             face, voice, events = self._face, self._voice, self._events
             self._face, self._voice, self._events = [], [], []
-        if face or voice or events:
-            self.store.write_batch(self.session_id, face=face, voice=voice, events=events)
-            self.rows_written += len(face) + len(voice) + len(events)
         self._last_flush = time.monotonic() if now is None else now
+        if face or voice or events:
+            try:
+                self.store.write_batch(self.session_id, face=face, voice=voice, events=events)
+            except SaveError as exc:
+                self.problem = exc.problem
+                with self._lock:
+                    self._face, self._voice = face + self._face, voice + self._voice
+                    self._events = events + self._events
+                    self._bound_pending()
+                return False
+            self.rows_written += len(face) + len(voice) + len(events)
+            newest = [rows[-1][0] for rows in (face, voice) if rows]
+            self.saved_until_s = max([self.saved_until_s, *newest])
+        self.problem = None
+        return True
+
+    def pending_span_s(self) -> tuple[float, float] | None:
+        """Session times of the first and last rows not saved yet (None: all saved)."""
+        with self._lock:
+            times = [t for rows in (self._face, self._voice) for t in (rows[:1] + rows[-1:])]
+        return (min(t[0] for t in times), max(t[0] for t in times)) if times else None
+
+    def _bound_pending(self) -> None:
+        """Drop waiting rows older than ``max_pending_s`` before the newest (under the lock)."""
+        newest = max((rows[-1][0] for rows in (self._face, self._voice) if rows), default=None)
+        if newest is None:
+            return
+        cutoff = newest - self.max_pending_s
+        dropped = []
+        for name in ("_face", "_voice"):
+            rows = getattr(self, name)
+            n = bisect.bisect_left(rows, cutoff, key=lambda r: r[0])
+            dropped += rows[:n]
+            setattr(self, name, rows[n:])
+        if not dropped:
+            return
+        kept_events = [e for e in self._events if e[2] >= cutoff]
+        self.dropped_rows += len(dropped) + len(self._events) - len(kept_events)
+        self._events = kept_events
+        times = [r[0] for r in dropped] + list(self.dropped_span_s or ())
+        self.dropped_span_s = (min(times), max(times))
 
 
 def _num(value: Any) -> float | None:

@@ -39,8 +39,11 @@ def _speaking_share(db: Any, session_id: int, start_s: float, end_s: float) -> f
     return float(row[0]) if row[1] else None
 
 
-# who computed a cached trend: another version or other keys make the cache stale
-TREND_COMPUTED_BY = f"{__version__}:{','.join(TREND_KEYS)}"
+# which definitions the numbers follow: change it when one changes (2: speaking share from
+# the voice timeline rows)
+TREND_DEFINITIONS = 2
+# who computed a cached trend: another version, definitions or keys make the cache stale
+TREND_COMPUTED_BY = f"{__version__}:{TREND_DEFINITIONS}:{','.join(TREND_KEYS)}"
 
 
 def trend_cache_key(info: Any) -> str:
@@ -80,8 +83,9 @@ def _compute_trend(store: Any, info: Any) -> dict[str, Any]:
     """Duration and trend numbers from SQL aggregates and the events (never the timeline)."""
     db = store.db
     sid = info.id
-    voice_rows, voice_end = db.execute(
-        "SELECT COUNT(*), MAX(t) FROM voice_timeline WHERE session_id = ?", (sid,)
+    voice_rows, voice_end, speaking_rows = db.execute(
+        "SELECT COUNT(*), MAX(t), TOTAL(speaking) FROM voice_timeline WHERE session_id = ?",
+        (sid,),
     ).fetchone()
     face_rows, face_end = db.execute(
         "SELECT COUNT(*), MAX(t) FROM face_timeline WHERE session_id = ?", (sid,)
@@ -106,6 +110,8 @@ def _compute_trend(store: Any, info: Any) -> dict[str, Any]:
         face_present_rows=sum(gaze_counts.values()),
         gaze_counts=gaze_counts,
         speaking_share=lambda a, b: _speaking_share(db, sid, a, b),
+        voice_rows=int(voice_rows),
+        speaking_rows=int(speaking_rows),
     )
     return {"duration_s": round(duration_s, 1), **{k: numbers[k] for k in TREND_KEYS}}
 

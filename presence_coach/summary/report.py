@@ -187,7 +187,11 @@ def _when(iso: str | None) -> str:
 def _notices(summary: Mapping[str, Any]) -> str:
     notes = []
     status = summary["session"]["status"]
-    if status in ("interrupted", "recovered"):
+    if summary["session"].get("saving"):
+        notes.append(f"Saving failed during this session: {escape(summary['session']['saving'])}.")
+    if summary["session"].get("partial"):
+        notes.append(f"A partial session: {escape(summary['session']['partial'])}.")
+    elif status in ("interrupted", "recovered"):
         notes.append(
             "This session ended unexpectedly and was recovered; the last second or so may be "
             "missing."
@@ -365,6 +369,10 @@ def render_terminal(summary: Mapping[str, Any], *, history: Mapping[str, Any] | 
     lines = [
         f"Session {s['id']} · {_duration(s['duration_s'])} · {summary['calibration']['label']}"
     ]
+    if s.get("partial"):
+        lines.append(f"  A partial session: {s['partial']}.")
+    if s.get("saving"):
+        lines.append(f"  Saving failed during this session: {s['saving']}.")
     if summary["has_voice"]:
         lines.append(
             f"  You spoke {fv('speaking_fraction')} of the time; speech rate "

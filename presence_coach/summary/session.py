@@ -63,7 +63,8 @@ METRICS: dict[str, MetricDef] = {
     "speaking_fraction": MetricDef(
         "Speaking share",
         "fraction",
-        "Share of the session covered by your own speech (the microphone hears you).",
+        "Share of the session covered by your own speech (the microphone hears you): of "
+        "its stored 100 ms steps, those with speech.",
         "Voice",
     ),
     "utterances": MetricDef(
@@ -270,6 +271,27 @@ def session_duration_s(
     return max(ends)
 
 
+def utterance_left_open(
+    voice_rows: Sequence[Row], utterances: Sequence[Row]
+) -> dict[str, Any] | None:
+    """The utterance a session cut off mid-speech never closed, from its stored rows: first
+    to last speaking row after the last stored utterance (None when there is none). Its
+    syllables are unknown (None), so the speech rate leaves it out."""
+    after = max((float(u["end"]) for u in utterances), default=-math.inf)
+    speaking = [float(r["t"]) for r in voice_rows if r["speaking"] and float(r["t"]) >= after]
+    if not speaking:
+        return None
+    start, end = speaking[0], speaking[-1] + VOICE_ROW_S
+    return {
+        "type": "utterance",
+        "start": round(start, 3),
+        "end": round(end, 3),
+        "duration_s": round(end - start, 3),
+        "syllables": None,
+        "cut_off": True,  # closed by the recovery, not heard to its end
+    }
+
+
 def _by_type(events: Iterable[Row]) -> dict[str, list[Row]]:
     out: dict[str, list[Row]] = {}
     for e in events:
@@ -327,9 +349,13 @@ def trend_numbers(
     face_present_rows: int,
     gaze_counts: Mapping[str, int],
     speaking_share: Callable[[float, float], float | None],
+    voice_rows: int = 0,
+    speaking_rows: int = 0,
 ) -> dict[str, Any]:
     """The comparable numbers of one session (:data:`TREND_KEYS` and a few more) from its
-    events and row aggregates; shared by :func:`session_summary` and the history."""
+    events and row aggregates (``voice_rows``, ``speaking_rows``: counts of all and of the
+    speaking voice rows, whose ratio is the speaking share); shared by
+    :func:`session_summary` and the history."""
     by_type = _by_type(events)
     voice = voice_summary(_voice_events(by_type), [], duration_s=duration_s) if has_voice else None
     nods = by_type.get("nod", [])
@@ -360,7 +386,7 @@ def trend_numbers(
     if voice is not None:
         p = voice["pauses"]
         out |= {
-            "speaking_fraction": voice["speaking_fraction"],
+            "speaking_fraction": round(speaking_rows / voice_rows, 3) if voice_rows else None,
             "utterances": voice["utterances"],
             "longest_speech_s": voice["longest_speech_s"],
             "articulation_rate_syl_per_s": voice["rate"]["articulation_rate_syl_per_s"],
@@ -435,6 +461,8 @@ def session_summary(
         face_present_rows=len(face_present),
         gaze_counts=gaze_counts,
         speaking_share=speaking_share,
+        voice_rows=len(voice_rows),
+        speaking_rows=int(voice_speaking.sum()),
     )
     by_type = _by_type(events)
     voice = (
@@ -480,6 +508,10 @@ def session_summary(
             "source": info.source,
             "status": info.status,
             "duration_s": round(duration_s, 1),
+            # what a run stopped early covers, in words (None: the whole session)
+            "partial": (info.summary or {}).get("partial"),
+            # what was kept when saving failed (a full disk), in words (None: all was saved)
+            "saving": (info.summary or {}).get("saving"),
         },
         "has_video": has_video,
         "has_voice": has_voice,

@@ -8,7 +8,9 @@ from typing import Any
 
 def format_summary(summary: Mapping[str, Any]) -> str:
     """A few plain lines: what was measured, in words a therapist can use."""
-    stopped = " (stopped early)" if summary.get("interrupted") else ""
+    stopped = ""
+    if summary.get("interrupted"):
+        stopped = f" ({summary['partial']})" if summary.get("partial") else " (stopped early)"
     if summary.get("frames"):
         lines = [f"Analysed {summary['frames']} frames over {summary['duration_s']} s{stopped}"]
         lines += _face_lines(summary)

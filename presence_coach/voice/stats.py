@@ -63,6 +63,8 @@ class VoiceStats:
     f0_hist: np.ndarray = field(default_factory=lambda: np.zeros(_F0_BINS, np.int64))
     db_hist: np.ndarray = field(default_factory=lambda: np.zeros(_DB_BINS, np.int64))
     speaking_rows_s: float = 0.0
+    rows_s: float = 0.0  # time covered by the timeline rows (speaking or not)
+    unmeasured_s: float = 0.0  # speech of utterances with no syllable count (cut off)
 
     def add_event(self, e: object) -> None:
         kind = _get(e, "kind")
@@ -73,13 +75,17 @@ class VoiceStats:
             self.utterances += 1
             self.speaking_s += d
             self.longest_speech_s = max(self.longest_speech_s, d)
-            self.syllables += int(_get(e, "syllables") or 0)  # type: ignore[call-overload]
+            syllables = _get(e, "syllables")
+            if syllables is None:  # an utterance a crash cut off: its rate is unknown
+                self.unmeasured_s += d
+            self.syllables += int(syllables or 0)  # type: ignore[call-overload]
         elif kind == "pause":
             self.pauses[pause_class(d)] += 1
             self.pause_total_s += d
             self.longest_pause_s = max(self.longest_pause_s, d)
 
     def add_row(self, r: object, row_s: float) -> None:
+        self.rows_s += row_s
         if not int(_get(r, "speaking")):  # type: ignore[call-overload]
             return
         self.speaking_rows_s += row_s
@@ -94,12 +100,20 @@ class VoiceStats:
                 self.f0_hist[k] += 1
 
     def summary(self) -> dict:
+        """The voice summary. ``speaking_fraction`` is the share of the timeline rows marked
+        speaking (every row counts, also the speech of an utterance still open when a session
+        was cut off; time without rows, e.g. rows that could not be saved, does not); without
+        rows, the utterances' share of the duration."""
         dur = self.duration_s
         n_p = sum(self.pauses.values())
+        if self.rows_s > 0:
+            share: float | None = self.speaking_rows_s / self.rows_s
+        else:
+            share = self.speaking_s / dur if dur > 0 else None
         out: dict = {
             "duration_s": round(dur, 2),
             "speaking_s": round(self.speaking_s, 2),
-            "speaking_fraction": round(self.speaking_s / dur, 3) if dur > 0 else None,
+            "speaking_fraction": None if share is None else round(share, 3),
             "utterances": self.utterances,
             "longest_speech_s": round(self.longest_speech_s, 2),
             "pauses": {
@@ -110,7 +124,7 @@ class VoiceStats:
                 "longest_s": round(self.longest_pause_s, 2),
                 "classes": "short < 1 s <= medium < 3 s <= long",
             },
-            "rate": rate_stats(self.syllables, self.speaking_s, dur),
+            "rate": rate_stats(self.syllables, self.speaking_s - self.unmeasured_s, dur),
         }
         fh = self.f0_hist
         if fh.sum() > 0:
