@@ -18,6 +18,7 @@ from importlib import resources
 from string import Template
 from typing import Any
 
+from presence_coach.summary.gaps import DEVICES, coverage_sentence
 from presence_coach.summary.history import previous_medians
 from presence_coach.summary.plots import bars_svg, legend_html, timeline_svg
 from presence_coach.summary.session import LONG_PAUSE_MIN_S
@@ -196,6 +197,12 @@ def _notices(summary: Mapping[str, Any]) -> str:
         notes.append("No camera data in this session: nods, gaze and smiles are not shown.")
     if not summary["has_voice"]:
         notes.append("No microphone data in this session: speech and pauses are not shown.")
+    notes += [escape(n) for n in summary.get("device_notes", [])]
+    gap_devices = {g["device"] for g in summary.get("device_gaps", [])}
+    for device in DEVICES:
+        signal_s = summary["metrics"][f"{device}_s"]["value"]
+        if device in gap_devices and signal_s is not None:
+            notes.append(escape(coverage_sentence(device, signal_s)))
     if summary["has_video"] and not summary["calibration"]["calibrated"]:
         notes.append(
             "Gaze is an uncalibrated estimate (built-in defaults). Run "
@@ -340,7 +347,7 @@ def render_report(summary: Mapping[str, Any], *, history: Mapping[str, Any] | No
         notices=_notices(summary),
         reflections=f'<ul class="reflections">{items}</ul>',
         timeline=timeline_svg(summary["timeline"]),
-        legend=legend_html(),
+        legend=legend_html(with_gaps=bool(summary["timeline"].get("gaps"))),
         bars=_bars(summary),
         comparison_note=escape(comparison_note),
         tables=tables,
