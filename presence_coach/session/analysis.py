@@ -19,7 +19,7 @@ from presence_coach import __version__
 from presence_coach.session.engine import FrameLoop
 from presence_coach.session.stats import StageTimes
 from presence_coach.session.store import SessionRecorder
-from presence_coach.sources.video import Frame, VideoSource
+from presence_coach.sources.video import DROPOUT_MIN_S, Frame, VideoSource
 from presence_coach.summary.exports import EventWriter, TimelineWriter
 from presence_coach.summary.metrics import video_summary
 from presence_coach.vision.events import Event, FaceEventDetectors
@@ -51,7 +51,9 @@ class VideoAnalysis:
     """Runs ``source`` through the face analyzer and the event detectors.
 
     ``loop.stop`` (a ``threading.Event``) ends the run early from another thread or a signal
-    handler; whatever was measured until then is summarised and kept.
+    handler; whatever was measured until then is summarised and kept. A gap in the picture
+    (no frame for :data:`DROPOUT_MIN_S`, a live camera that stalled) closes the open episodes
+    at the last frame before it: no nod, gaze or smile spans a stretch nobody saw.
     """
 
     def __init__(
@@ -76,15 +78,27 @@ class VideoAnalysis:
         self._columns: dict[str, array] = {k: array("f") for k in SUMMARY_COLUMNS}
         self.last_t = 0.0
 
-    def run(self, on_sample: OnSample | None = None, stop: object | None = None) -> dict:
-        """Analyse until the source ends, ``duration_s`` passes or ``stop`` is set."""
+    def run(
+        self,
+        on_sample: OnSample | None = None,
+        stop: object | None = None,
+        on_wait: Callable[[], None] | None = None,
+    ) -> dict:
+        """Analyse until the source ends, ``duration_s`` passes or ``stop`` is set;
+        ``on_wait`` is called while a live source has no new frame (every ``POLL_S``)."""
         opts = self.options
         with contextlib.ExitStack() as stack:
             # the model first: no frames pile up in a live source while it loads
             analyzer = stack.enter_context(FaceAnalyzer(self.model_path))
             stack.enter_context(self.source)
             self.open_outputs(stack)
-            loop = self.loop = FrameLoop(self.source, analyzer, max_fps=opts.max_fps)
+            loop = self.loop = FrameLoop(
+                self.source,
+                analyzer,
+                max_fps=opts.max_fps,
+                on_wait=on_wait,
+                end_s=opts.duration_s if self.source.live else None,
+            )
             if stop is not None:
                 loop.stop = stop  # type: ignore[assignment]
             for frame, sample in loop:
@@ -110,6 +124,9 @@ class VideoAnalysis:
 
     def consume(self, sample: FaceSample, times: StageTimes) -> None:
         """Detectors, exports and store for one analysed frame."""
+        if self._columns["t"] and sample.t - self.last_t >= DROPOUT_MIN_S:
+            self._close_episodes(self.last_t)  # a gap in the picture
+            self.detectors.reset()
         voice = self.voice
         with times.time("detectors"):
             ended = [voice.annotate(e) for e in self.detectors.update(sample)]
@@ -132,9 +149,14 @@ class VideoAnalysis:
 
     def finish(self) -> None:
         """Close the detectors' open episodes at the end of the stream."""
-        closing = [self.voice.annotate(e) for e in self.detectors.finish(self.last_t)]
+        self._close_episodes(self.last_t, final=True)
+
+    def _close_episodes(self, t: float, *, final: bool = False) -> None:
+        """Emit the episodes still open at ``t`` (the last frame before a gap, or the end)."""
+        closing = [self.voice.annotate(e) for e in self.detectors.finish(t)]
         if self._events is not None:
-            self._events.write([e.to_json() for e in closing] + self.voice.events_until(math.inf))
+            rest = self.voice.events_until(math.inf) if final else []
+            self._events.write([e.to_json() for e in closing] + rest, now=math.inf if final else t)
         if self.recorder is not None:
             self.recorder.add_events([e.to_json() for e in closing])
 
