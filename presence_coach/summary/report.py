@@ -18,7 +18,7 @@ from importlib import resources
 from string import Template
 from typing import Any
 
-from presence_coach.summary.gaps import DEVICES, coverage_sentence
+from presence_coach.summary.gaps import DEVICES, coverage_sentence, gap_sentence
 from presence_coach.summary.history import previous_medians
 from presence_coach.summary.plots import bars_svg, legend_html, timeline_svg
 from presence_coach.summary.session import LONG_PAUSE_MIN_S
@@ -131,15 +131,17 @@ def reflections(
                 "screen."
             )
     speaking = _v(summary, "speaking_fraction")
+    mic_gap = any(g["device"] == "microphone" for g in summary.get("device_gaps", []))
+    of = "the time the microphone heard you" if mic_gap else "the session"
     if speaking is not None:
         if speaking <= 0.35:
             out.append(
-                f"You spoke for about {speaking:.0%} of the session and left most of the "
+                f"You spoke for about {speaking:.0%} of {of} and left most of the "
                 "space to your client."
             )
         elif speaking >= 0.6:
             out.append(
-                f"Your voice filled about {speaking:.0%} of the session; sessions with more "
+                f"Your voice filled about {speaking:.0%} of {of}; sessions with more "
                 "explaining or guiding often look like this."
             )
     longest = _v(summary, "longest_speech_s")
@@ -197,12 +199,7 @@ def _notices(summary: Mapping[str, Any]) -> str:
         notes.append("No camera data in this session: nods, gaze and smiles are not shown.")
     if not summary["has_voice"]:
         notes.append("No microphone data in this session: speech and pauses are not shown.")
-    notes += [escape(n) for n in summary.get("device_notes", [])]
-    gap_devices = {g["device"] for g in summary.get("device_gaps", [])}
-    for device in DEVICES:
-        signal_s = summary["metrics"][f"{device}_s"]["value"]
-        if device in gap_devices and signal_s is not None:
-            notes.append(escape(coverage_sentence(device, signal_s)))
+    notes += _gap_notices(summary)
     if summary["has_video"] and not summary["calibration"]["calibrated"]:
         notes.append(
             "Gaze is an uncalibrated estimate (built-in defaults). Run "
@@ -210,6 +207,21 @@ def _notices(summary: Mapping[str, Any]) -> str:
             "camera/screen/away split fit your set-up."
         )
     return "".join(f'<p class="notice">{n}</p>' for n in notes)
+
+
+def _gap_notices(summary: Mapping[str, Any]) -> list[str]:
+    """One notice per device that had gaps: each gap, then what its numbers cover."""
+    out = []
+    for device in DEVICES:
+        gaps = [g for g in summary.get("device_gaps", []) if g["device"] == device]
+        if not gaps:
+            continue
+        words = [gap_sentence(g) for g in gaps]
+        signal_s = summary["metrics"][f"{device}_s"]["value"]
+        if signal_s is not None:
+            words.append(coverage_sentence(device, signal_s))
+        out.append(escape(" ".join(words)))
+    return out
 
 
 def _bars(summary: Mapping[str, Any]) -> str:

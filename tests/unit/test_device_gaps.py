@@ -19,7 +19,7 @@ from presence_coach.summary.gaps import (
     signal_time_s,
 )
 from presence_coach.summary.history import history
-from presence_coach.summary.report import render_report
+from presence_coach.summary.report import reflections, render_report
 from presence_coach.summary.session import summary_from_store
 from presence_coach.vision.face import FaceSample
 from presence_coach.voice import TimelineRow
@@ -104,6 +104,8 @@ def test_every_gap_is_in_the_json_and_on_the_page(tmp_path: Path) -> None:
     assert page.count('class="gap"') == 4
     assert "the camera gave no picture from 0:30 to 0:45" in page  # the plot's own text
     assert "camera or microphone gave nothing" in page  # the legend
+    # the speaking share is said to be of the microphone's time, not the session's
+    assert any("72% of the time the microphone heard you" in r for r in reflections(s))
 
 
 def test_a_session_without_gaps_has_none_on_the_page(tmp_path: Path) -> None:
