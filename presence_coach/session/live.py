@@ -329,10 +329,7 @@ def _live_summary(
     summary["voice"] = audio.analyzer.summary() if audio is not None else None
     gaps = device_gaps(run.gaps.events, duration_s=duration_s)
     summary["device_gaps"] = gaps
-    notes = [n for n in (mic_note,) if n] + [gap_sentence(g) for g in gaps]
-    if run.source.end_reason:
-        notes.append(f"camera lost after {run.analysis.last_t:.0f} s ({run.source.end_reason})")
-    summary["device_notes"] = notes
+    summary["device_notes"] = [n for n in (mic_note,) if n] + [gap_sentence(g) for g in gaps]
     perf = summary["performance"]
     for worker in (writer, audio):
         if worker is not None:

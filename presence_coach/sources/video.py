@@ -321,7 +321,7 @@ class VideoSource:
                 if cap is None:
                     cap = self._reopen(attempt)
                     attempt = 0 if cap is not None else attempt + 1
-                    if cap is None and (self._failure or self.end_reason):
+                    if self._failure is not None:
                         return
                     continue
                 if not self._read_device(cap):
@@ -338,8 +338,8 @@ class VideoSource:
                 self._cond.notify_all()
 
     def _reopen(self, attempt: int) -> cv2.VideoCapture | None:
-        """Open the device; on failure wait the backoff and return None. Sets ``_failure``
-        when the first open fails and ``end_reason`` when a lost source may not reconnect."""
+        """Open the device (after the backoff of failed attempt number ``attempt``); None
+        when it fails. A failed first open is kept in ``_failure`` for :meth:`start`."""
         if attempt:
             wait_s = RECONNECT_BACKOFF_S[min(attempt, len(RECONNECT_BACKOFF_S)) - 1]
             if self._stopping.wait(wait_s):
@@ -349,8 +349,6 @@ class VideoSource:
         except SourceError as exc:
             if self._index == 0:
                 self._failure = exc
-            elif not self.reconnect:
-                self.end_reason = self._lost_reason
             return None
         if self._index:
             self.reconnects += 1

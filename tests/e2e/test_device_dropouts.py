@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -38,7 +39,8 @@ def _send(url: str) -> subprocess.Popen:
 
 
 class _Session:
-    """``presence-coach session`` as a child process; its status lines are collected."""
+    """``presence-coach session`` as a child process; its status lines (stderr) and its
+    output (stdout) are collected by a reader thread each."""
 
     def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
         self.proc = subprocess.Popen(
@@ -46,13 +48,18 @@ class _Session:
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         )  # fmt: skip
         self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        self.out: list[str] = []
+        self._readers = [
+            threading.Thread(target=self._read, args=(pipe, into), daemon=True)
+            for pipe, into in ((self.proc.stderr, self.lines), (self.proc.stdout, self.out))
+        ]
+        for reader in self._readers:
+            reader.start()
 
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.append(line.rstrip("\n"))
+    @staticmethod
+    def _read(pipe: IO[str], into: list[str]) -> None:
+        for line in pipe:
+            into.append(line.rstrip("\n"))
 
     def wait_for(self, text: str, timeout_s: float = START_TIMEOUT_S) -> None:
         deadline = time.monotonic() + timeout_s
@@ -62,9 +69,11 @@ class _Session:
             time.sleep(0.1)
 
     def finish(self, timeout_s: float = 90.0) -> tuple[int, str]:
-        stdout, _ = self.proc.communicate(timeout=timeout_s)
-        self._reader.join(timeout=10)
-        return self.proc.returncode, stdout
+        """Wait for the session to end; its exit code and its whole output."""
+        code = self.proc.wait(timeout=timeout_s)
+        for reader in self._readers:
+            reader.join(timeout=10)
+        return code, "\n".join(self.out)
 
 
 @pytest.fixture
