@@ -162,7 +162,13 @@ def timeline_svg(tl: Mapping[str, Any]) -> str:
         f'<text x="{LABEL_W}" y="{ya + 40}" class="small">time since the session started '
         "(minutes:seconds)</text>"
     )
-    desc = (
+    desc = _timeline_desc(tl, dur)
+    return _svg(TIMELINE_W, h, "Session timeline", desc, parts, "timeline")
+
+
+def _timeline_desc(tl: Mapping[str, Any], dur: float) -> str:
+    """The timeline in words (the SVG's description, read by screen readers)."""
+    return (
         f"Timeline of the {clock(dur)} session: {len(tl.get('speaking', []))} stretches of "
         f"speech, {len(tl.get('long_pauses', []))} silences of 3 s or more, "
         f"{len(tl.get('nods', []))} nods, gaze state and pitch over time"
@@ -171,7 +177,6 @@ def timeline_svg(tl: Mapping[str, Any]) -> str:
         )
         + "."
     )
-    return _svg(TIMELINE_W, h, "Session timeline", desc, parts, "timeline")
 
 
 def gap_marks(

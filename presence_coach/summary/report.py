@@ -85,6 +85,26 @@ def _v(summary: Mapping[str, Any], key: str) -> Any:
 # ---- reflections -------------------------------------------------------------------------
 
 
+def _speaking_reflection(summary: Mapping[str, Any]) -> list[str]:
+    """A sentence on a speaking share that is low or high (of the microphone's time)."""
+    out: list[str] = []
+    speaking = _v(summary, "speaking_fraction")
+    mic_gap = any(g["device"] == "microphone" for g in summary.get("device_gaps", []))
+    of = "the time the microphone heard you" if mic_gap else "the session"
+    if speaking is not None:
+        if speaking <= 0.35:
+            out.append(
+                f"You spoke for about {speaking:.0%} of {of} and left most of the "
+                "space to your client."
+            )
+        elif speaking >= 0.6:
+            out.append(
+                f"Your voice filled about {speaking:.0%} of {of}; sessions with more "
+                "explaining or guiding often look like this."
+            )
+    return out
+
+
 def reflections(
     summary: Mapping[str, Any], *, previous: Mapping[str, Any] | None = None
 ) -> list[str]:
@@ -130,20 +150,7 @@ def reflections(
                 f"{first:.0%}); often that means you were watching the client closely on "
                 "screen."
             )
-    speaking = _v(summary, "speaking_fraction")
-    mic_gap = any(g["device"] == "microphone" for g in summary.get("device_gaps", []))
-    of = "the time the microphone heard you" if mic_gap else "the session"
-    if speaking is not None:
-        if speaking <= 0.35:
-            out.append(
-                f"You spoke for about {speaking:.0%} of {of} and left most of the "
-                "space to your client."
-            )
-        elif speaking >= 0.6:
-            out.append(
-                f"Your voice filled about {speaking:.0%} of {of}; sessions with more "
-                "explaining or guiding often look like this."
-            )
+    out += _speaking_reflection(summary)
     longest = _v(summary, "longest_speech_s")
     if longest is not None and longest >= LONG_MONOLOGUE_S:
         out.append(
