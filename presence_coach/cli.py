@@ -416,6 +416,8 @@ def cmd_session(args: argparse.Namespace) -> int:
 
     def on_status(status: LiveStatus) -> None:
         status_line.update(status)
+        if status.frame is None or status.sample is None:
+            return  # no picture: the status line says so
         if preview is not None and not preview.show(
             draw_overlay(status.frame.image, status.sample, status.state)
         ):
@@ -832,6 +834,24 @@ def _run_video(
     return 0
 
 
+def status_text(status: LiveStatus) -> str:
+    """The live status line: time, camera and face, microphone, frame counts."""
+    if status.sample is None:
+        camera = "camera: no picture"
+    else:
+        camera = "face found" if status.sample.face else "no face   "
+    if status.mic_lost:
+        mic = "mic: no sound"
+    else:
+        mic = "mic off" if status.mic_dbfs is None else f"mic {status.mic_dbfs:5.0f} dBFS"
+    mins, secs = divmod(int(status.t_s), 60)
+    saving = f"saving failed: {status.saving}  " if status.saving else ""
+    return (
+        f"{mins:02d}:{secs:02d}  {camera}  {mic}  frames {status.frames}  "
+        f"dropped {status.dropped}  {saving}(Ctrl+C or q to stop)"
+    )
+
+
 class _StatusLine:
     """A compact one-line live status on stderr, refreshed about once a second."""
 
@@ -844,16 +864,8 @@ class _StatusLine:
         if now < self._next:
             return
         self._next = now + STATUS_EVERY_S
-        face = "face found" if status.sample.face else "no face   "
-        mins, secs = divmod(int(status.frame.t), 60)
-        mic = "mic off" if status.mic_dbfs is None else f"mic {status.mic_dbfs:5.0f} dBFS"
-        saving = f"saving failed: {status.saving}  " if status.saving else ""
-        line = (
-            f"{mins:02d}:{secs:02d}  {face}  {mic}  frames {status.frames}  "
-            f"dropped {status.dropped}  {saving}(Ctrl+C or q to stop)"
-        )
         with suppress(OSError):  # the terminal was closed: the session goes on
-            print(line, end="\r" if self._tty else "\n", file=sys.stderr, flush=True)
+            print(status_text(status), end="\r" if self._tty else "\n", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self._tty:

@@ -20,7 +20,7 @@ from presence_coach.session.engine import FrameLoop
 from presence_coach.session.source_checks import PictureLight, truncation_note
 from presence_coach.session.stats import StageTimes
 from presence_coach.session.store import SessionRecorder
-from presence_coach.sources.video import Frame, VideoSource
+from presence_coach.sources.video import DROPOUT_MIN_S, Frame, VideoSource
 from presence_coach.summary.exports import EventWriter, TimelineWriter
 from presence_coach.summary.metrics import video_summary
 from presence_coach.vision.events import Event, FaceEventDetectors
@@ -55,6 +55,9 @@ class VideoAnalysis:
     handler; whatever was measured until then is summarised and kept. The recording's voice
     goes to the store and the exports in step with the video, and a run stopped early keeps
     the voice only up to the last analysed frame, so both halves cover the same time.
+    A gap in the picture (no frame for :data:`DROPOUT_MIN_S`, a live camera that stalled)
+    closes the open episodes at the last frame before it: no nod, gaze or smile spans a
+    stretch nobody saw.
     """
 
     def __init__(
@@ -81,15 +84,27 @@ class VideoAnalysis:
         self.light = PictureLight()
         self.frames_read = 0  # index of the newest frame + 1 (analysed or skipped)
 
-    def run(self, on_sample: OnSample | None = None, stop: object | None = None) -> dict:
-        """Analyse until the source ends, ``duration_s`` passes or ``stop`` is set."""
+    def run(
+        self,
+        on_sample: OnSample | None = None,
+        stop: object | None = None,
+        on_wait: Callable[[], None] | None = None,
+    ) -> dict:
+        """Analyse until the source ends, ``duration_s`` passes or ``stop`` is set;
+        ``on_wait`` is called while a live source has no new frame (every ``POLL_S``)."""
         opts = self.options
         with contextlib.ExitStack() as stack:
             # the model first: no frames pile up in a live source while it loads
             analyzer = stack.enter_context(FaceAnalyzer(self.model_path))
             stack.enter_context(self.source)
             self.open_outputs(stack)
-            loop = self.loop = FrameLoop(self.source, analyzer, max_fps=opts.max_fps)
+            loop = self.loop = FrameLoop(
+                self.source,
+                analyzer,
+                max_fps=opts.max_fps,
+                on_wait=on_wait,
+                end_s=opts.duration_s if self.source.live else None,
+            )
             if stop is not None:
                 loop.stop = stop  # type: ignore[assignment]
             for frame, sample in loop:
@@ -113,6 +128,9 @@ class VideoAnalysis:
 
     def consume(self, sample: FaceSample, times: StageTimes) -> None:
         """Detectors, exports and store for one analysed frame."""
+        if self._columns["t"] and sample.t - self.last_t >= DROPOUT_MIN_S:
+            self._close_episodes(self.last_t)  # a gap in the picture
+            self.detectors.reset()
         voice = self.voice
         with times.time("detectors"):
             ended = [voice.annotate(e) for e in self.detectors.update(sample)]
@@ -144,12 +162,17 @@ class VideoAnalysis:
         keeps the recording's voice only up to the last analysed frame."""
         if self.stopped:
             self.voice.cut(self.last_t)
-        closing = [self.voice.annotate(e) for e in self.detectors.finish(self.last_t)]
-        new = [e.to_json() for e in closing] + self.voice.events_until(math.inf)
+        self._close_episodes(self.last_t, final=True)
+
+    def _close_episodes(self, t: float, *, final: bool = False) -> None:
+        """Emit the episodes still open at ``t`` (the last frame before a gap, or the end)."""
+        closing = [self.voice.annotate(e) for e in self.detectors.finish(t)]
+        new = [e.to_json() for e in closing] + (self.voice.events_until(math.inf) if final else [])
         if self._events is not None:
-            self._events.write(new)
+            self._events.write(new, now=math.inf if final else t)
         if self.recorder is not None:
-            self.recorder.add_voice(self.voice.rows_until(math.inf))
+            if final:
+                self.recorder.add_voice(self.voice.rows_until(math.inf))
             self.recorder.add_events(new)
 
     def summary(self) -> dict:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import cv2
@@ -47,6 +47,8 @@ class FrameLoop:
         analyzer: an open :class:`FaceAnalyzer`.
         max_fps: analyse at most this many frames per second of source time (None: all).
         stop: set it (e.g. from a signal handler) to end a live loop within ``POLL_S``.
+        on_wait: live: called every ``POLL_S`` while no frame arrives (e.g. a status line).
+        end_s: live: end once the session clock passes this, whether frames arrive or not.
     """
 
     source: VideoSource
@@ -56,6 +58,8 @@ class FrameLoop:
     times: StageTimes = field(default_factory=StageTimes)
     latency: RunningStats = field(default_factory=RunningStats)
     counters: LoopCounters = field(default_factory=LoopCounters)
+    on_wait: Callable[[], None] | None = None
+    end_s: float | None = None
     wall_s: float = 0.0
     cpu_s: float = 0.0
 
@@ -72,9 +76,13 @@ class FrameLoop:
                 frame = self.source.read(timeout_s=POLL_S if self.source.live else None)
                 self.counters.dropped = self.source.dropped
                 if frame is None:
-                    if self.source.live and not self.source.ended:
-                        continue  # no new frame yet: poll the stop flag and wait again
-                    break
+                    if not self.source.live or self.source.ended:
+                        break
+                    if self.end_s is not None and self.source.clock.now() >= self.end_s:
+                        break
+                    if self.on_wait is not None:
+                        self.on_wait()
+                    continue  # no new frame yet: poll the stop flag and wait again
                 if frame.t < next_t:
                     self.counters.skipped += 1
                     continue

@@ -8,8 +8,10 @@ Threads (each bounded):
   :class:`AudioWorker` (streaming voice analysis);
 * :class:`StoreWriter`, committing the batched rows about once a second.
 
-A camera or microphone lost mid-session ends only its own half: the other goes on, and the
-summary says what was lost and when.
+A camera or microphone lost mid-session ends only its own half: the other goes on. A camera
+that stalls or vanishes is reopened until it comes back (:class:`VideoSource` with
+``reconnect``); every gap is stored as a ``dropout`` event (:class:`DeviceGaps`) and the
+summary and the report say what was missing and when.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from presence_coach.session.spare import keep_spare
 from presence_coach.session.stats import StageTimes, ThreadCpuMeter
 from presence_coach.session.stop import stop_reason
 from presence_coach.session.store import SaveError, SessionRecorder, SessionStore, saving
-from presence_coach.sources.video import Frame, VideoSource
+from presence_coach.sources.video import Frame, Gap, VideoSource
+from presence_coach.summary.gaps import device_gaps, dropout_event, gap_sentence
 from presence_coach.vision.face import FaceSample
 from presence_coach.voice import VoiceOptions
 from presence_coach.voice.prosody import rms_dbfs
@@ -118,15 +121,23 @@ class AudioWorker(threading.Thread):
 
 @dataclass(frozen=True)
 class LiveStatus:
-    """What a live display needs after each analysed frame."""
+    """What a live display needs after each analysed frame, and while the camera gives no
+    picture (then about every ``POLL_S``, with ``frame`` and ``sample`` None)."""
 
-    frame: Frame  # the analysed frame (BGR image and its time)
-    sample: FaceSample
+    t_s: float  # session-clock seconds: the frame's time, or now while there is no picture
+    frame: Frame | None  # the analysed frame (BGR image and its time); None: no picture
+    sample: FaceSample | None  # its face sample; None: no picture
     state: dict[str, str]  # gaze / head state from the detectors
     frames: int  # frames analysed so far
     dropped: int  # frames the camera delivered that were not analysed (newest-frame slot)
     mic_dbfs: float | None  # level of the newest audio block; None without a microphone
+    mic_lost: bool = False  # the microphone stopped giving sound during the session
     saving: str | None = None  # why saving fails right now ("disk full"); None while it works
+
+    @property
+    def picture(self) -> bool:
+        """False while the camera gives no picture."""
+        return self.frame is not None
 
 
 OnStatus = Callable[[LiveStatus], None]
@@ -137,6 +148,75 @@ class LiveResult:
     session_id: int
     summary: dict
     saving_failed: str | None = None  # one line when rows could not be saved (see finish_saving)
+
+
+class DeviceGaps:
+    """The camera's and the microphone's gaps in a live session, kept as ``dropout`` events
+    (:func:`~presence_coach.summary.gaps.dropout_event`): a camera gap once the picture is
+    back, and what is still missing when the session ends."""
+
+    def __init__(self, recorder: SessionRecorder) -> None:
+        self.recorder = recorder
+        self.events: list[dict[str, Any]] = []  # every gap stored so far
+
+    def add(self, device: str, start_s: float, end_s: float, reason: str) -> None:
+        event = dropout_event(device, start_s, end_s, reason)
+        self.events.append(event)
+        self.recorder.add_events([event])
+
+    def add_camera(self, gaps: list[Gap]) -> None:
+        for gap in gaps:
+            if gap.end_s is not None:
+                self.add("camera", gap.start_s, gap.end_s, gap.reason)
+
+    def close(self, *, end_s: float, camera: Gap | None, audio: AudioWorker | None) -> None:
+        """Store the gaps still open at ``end_s`` (the end of the session)."""
+        if camera is not None:
+            self.add("camera", camera.start_s, end_s, camera.reason)
+        if audio is not None and audio.lost and audio.lost_at_s is not None:
+            self.add("microphone", audio.lost_at_s, end_s, audio.lost)
+
+
+class _LiveRun:
+    """The callbacks of one live session's analysis: status, CPU samples, camera gaps."""
+
+    def __init__(
+        self,
+        source: VideoSource,
+        audio: AudioWorker | None,
+        recorder: SessionRecorder,
+        on_status: OnStatus | None,
+    ) -> None:
+        self.source = source
+        self.audio = audio
+        self.recorder = recorder
+        self.gaps = DeviceGaps(recorder)
+        self.on_status = on_status
+        self.cpu_meter = ThreadCpuMeter()
+        self.analysis: VideoAnalysis | None = None
+
+    def on_sample(self, frame: Frame, sample: FaceSample, analysis: VideoAnalysis) -> None:
+        self.cpu_meter.sample(self.source.clock.now())
+        self.gaps.add_camera(self.source.take_gaps())
+        self._status(frame, sample)
+
+    def on_wait(self) -> None:
+        if self.source.open_gap() is not None:
+            self._status(None, None)
+
+    def _status(self, frame: Frame | None, sample: FaceSample | None) -> None:
+        if self.on_status is None or self.analysis is None or self.analysis.loop is None:
+            return
+        c = self.analysis.loop.counters
+        audio = self.audio
+        lost = audio is not None and audio.lost is not None
+        mic_dbfs = audio.level_dbfs if audio is not None and not lost else None
+        state = self.analysis.last_state if frame is not None else {}
+        t_s = frame.t if frame is not None else self.source.clock.now()
+        problem = self.recorder.problem
+        self.on_status(
+            LiveStatus(t_s, frame, sample, state, c.frames, c.dropped, mic_dbfs, lost, problem)
+        )
 
 
 def open_microphone(options: LiveOptions, clock: SessionClock) -> tuple[Any | None, str | None]:
@@ -164,15 +244,18 @@ def run_live_session(
     profile: CalibrationProfile | None = None,
     on_status: OnStatus | None = None,
 ) -> LiveResult:
-    """Run until ``stop`` is set, ``duration_s`` passes, or both camera and microphone end.
+    """Run until ``stop`` is set or ``duration_s`` passes (or, if the camera cannot come
+    back, the microphone ends too).
 
-    ``profile`` is the calibration of this camera/microphone pair (None: the built-in
-    default); the session records which one it used.
+    A camera that stalls or vanishes is reopened until it comes back; its gaps and a lost
+    microphone are stored as ``dropout`` events and said in the summary. ``profile`` is the
+    calibration of this camera/microphone pair (None: the built-in default); the session
+    records which one it used.
     """
     profile = profile or default_profile()
     clock = SessionClock()
-    source = VideoSource(options.camera, clock=clock)
-    source.start()  # fails here, before a session exists, when there is no camera
+    source = VideoSource(options.camera, clock=clock, reconnect=True)
+    source.start()  # fails here (within OPEN_DEADLINE_S), before a session exists
     mic, mic_note = None, None
     try:
         mic, mic_note = open_microphone(options, clock)
@@ -180,49 +263,33 @@ def run_live_session(
         session_id = recorder.session_id
         writer = StoreWriter(recorder)
         audio = AudioWorker(mic, recorder, profile.voice_options()) if mic is not None else None
+        run = _LiveRun(source, audio, recorder, on_status)
+        run.analysis = VideoAnalysis(
+            source,
+            model_path,
+            RunOptions(
+                max_fps=options.max_fps,
+                duration_s=options.duration_s,
+                gaze_calibration=profile.gaze_calibration(),
+            ),
+            recorder=recorder,
+        )
         writer.start()
         if audio is not None:
             audio.start()
-        run_options = RunOptions(
-            max_fps=options.max_fps,
-            duration_s=options.duration_s,
-            gaze_calibration=profile.gaze_calibration(),
-        )
-        analysis = VideoAnalysis(source, model_path, run_options, recorder=recorder)
-        cpu_meter = ThreadCpuMeter()
-
-        def on_sample(frame: Frame, sample: FaceSample, analysis: VideoAnalysis) -> None:
-            cpu_meter.sample(clock.now())
-            if on_status is not None:
-                c = analysis.loop.counters  # type: ignore[union-attr]
-                mic_dbfs = audio.level_dbfs if audio is not None and not audio.lost else None
-                state = analysis.last_state
-                on_status(
-                    LiveStatus(
-                        frame, sample, state, c.frames, c.dropped, mic_dbfs, recorder.problem
-                    )
-                )
-
         try:
-            analysis.run(on_sample, stop=stop)
-            # the camera ended early: go on with the microphone until stopped
+            run.analysis.run(run.on_sample, stop=stop, on_wait=run.on_wait)
+            # the camera ended for good: go on with the microphone until stopped
             while audio is not None and audio.is_alive() and not stop.wait(0.25):
                 if options.duration_s is not None and clock.now() >= options.duration_s:
                     break
         finally:
             if audio is not None:
                 audio.stop()
+            duration_s = round(clock.now(), 3)
+            run.gaps.close(end_s=duration_s, camera=source.open_gap(), audio=audio)
             writer.stop()
-        summary = analysis.summary()
-        summary["stopped"] = _stopped(stop, options, clock)
-        summary["duration_s"] = round(clock.now(), 3)
-        _add_devices(summary, analysis, audio, mic, mic_note)
-        perf = summary["performance"]
-        for worker in (writer, audio):
-            if worker is not None:
-                perf["stages"].update(worker.times.summary_ms())  # type: ignore[index]
-        # while the camera ran: the analysis loop, capture, audio, store and native threads
-        perf["cpu_by_thread_pct"] = cpu_meter.shares_pct()  # type: ignore[index]
+        summary = _live_summary(run, options, stop, duration_s, mic, mic_note, writer)
         failed = finish_saving(store, writer, summary=summary, status="complete")
         return LiveResult(session_id, summary, failed)
     finally:
@@ -243,34 +310,48 @@ def _begin(
     return SessionRecorder(store, session_id)
 
 
-def _stopped(stop: threading.Event, options: LiveOptions, clock: SessionClock) -> str:
+def _stopped(stop: threading.Event, options: LiveOptions, duration_s: float) -> str:
     """Why a live session ended, in words."""
     if stop.is_set():
         return stop_reason(stop)
-    if options.duration_s is not None and clock.now() >= options.duration_s:
+    if options.duration_s is not None and duration_s >= options.duration_s:
         return "after the set duration"
     return "the camera and microphone ended"
 
 
-def _add_devices(
-    summary: dict,
-    analysis: VideoAnalysis,
-    audio: AudioWorker | None,
-    mic: Any,
+def _live_summary(
+    run: _LiveRun,
+    options: LiveOptions,
+    stop: threading.Event,
+    duration_s: float,
+    mic: Any | None,
     mic_note: str | None,
-) -> None:
-    """The live parts of a session's summary: its source, voice and what the devices did."""
+    writer: StoreWriter,
+) -> dict:
+    """The analysis summary with what only a live session knows: how it stopped, the
+    voice, the device gaps and notes, and the threads' timings and CPU."""
+    assert run.analysis is not None
+    audio = run.audio
+    summary = run.analysis.summary()
     summary["source"]["kind"] = "live"
-    summary["interrupted"] = False  # stopping is how a live session ends: not an interruption
+    # stopping is how a live session ends: not an interruption
+    summary["interrupted"] = False
+    summary["stopped"] = _stopped(stop, options, duration_s)
+    summary["duration_s"] = duration_s
     summary["voice"] = audio.analyzer.summary() if audio is not None else None
-    notes = [n for n in (mic_note, analysis.light.note()) if n]
-    if analysis.source.end_reason:
-        notes.append(f"camera lost after {analysis.last_t:.0f} s ({analysis.source.end_reason})")
-    if audio is not None and audio.lost:
-        notes.append(f"microphone lost after {audio.lost_at_s:.0f} s ({audio.lost})")
-    summary["device_notes"] = notes
+    gaps = device_gaps(run.gaps.events, duration_s=duration_s)
+    summary["device_gaps"] = gaps
+    notes = [n for n in (mic_note, run.analysis.light.note()) if n]
+    summary["device_notes"] = notes + [gap_sentence(g) for g in gaps]
+    perf = summary["performance"]
+    for worker in (writer, audio):
+        if worker is not None:
+            perf["stages"].update(worker.times.summary_ms())
     if mic is not None:
-        summary["performance"]["audio_overflows"] = mic.overflows
+        perf["audio_overflows"] = mic.overflows
+    # while the camera ran: the analysis loop, capture, audio, store and native threads
+    perf["cpu_by_thread_pct"] = run.cpu_meter.shares_pct()
+    return summary
 
 
 def recover_sessions(store: SessionStore) -> list[int]:

@@ -17,7 +17,13 @@ from typing import Any
 
 from presence_coach import __version__
 from presence_coach.session.damage import is_corruption
-from presence_coach.summary.session import METRICS, TREND_KEYS, trend_numbers
+from presence_coach.summary.session import (
+    METRICS,
+    TREND_KEYS,
+    TREND_REVISION,
+    signal_times,
+    trend_numbers,
+)
 
 # columns of the history table: (key, short heading, format)
 HISTORY_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -39,11 +45,8 @@ def _speaking_share(db: Any, session_id: int, start_s: float, end_s: float) -> f
     return float(row[0]) if row[1] else None
 
 
-# which definitions the numbers follow: change it when one changes (2: speaking share from
-# the voice timeline rows)
-TREND_DEFINITIONS = 2
 # who computed a cached trend: another version, definitions or keys make the cache stale
-TREND_COMPUTED_BY = f"{__version__}:{TREND_DEFINITIONS}:{','.join(TREND_KEYS)}"
+TREND_COMPUTED_BY = f"{__version__}:r{TREND_REVISION}:{','.join(TREND_KEYS)}"
 
 
 def trend_cache_key(info: Any) -> str:
@@ -83,12 +86,12 @@ def _compute_trend(store: Any, info: Any) -> dict[str, Any]:
     """Duration and trend numbers from SQL aggregates and the events (never the timeline)."""
     db = store.db
     sid = info.id
-    voice_rows, voice_end, speaking_rows = db.execute(
-        "SELECT COUNT(*), MAX(t), TOTAL(speaking) FROM voice_timeline WHERE session_id = ?",
+    voice_rows, voice_start, voice_end, speaking_rows = db.execute(
+        "SELECT COUNT(*), MIN(t), MAX(t), TOTAL(speaking) FROM voice_timeline WHERE session_id = ?",
         (sid,),
     ).fetchone()
-    face_rows, face_end = db.execute(
-        "SELECT COUNT(*), MAX(t) FROM face_timeline WHERE session_id = ?", (sid,)
+    face_rows, face_start, face_end = db.execute(
+        "SELECT COUNT(*), MIN(t), MAX(t) FROM face_timeline WHERE session_id = ?", (sid,)
     ).fetchone()
     gaze_counts = {
         str(g or "unknown"): n
@@ -102,6 +105,9 @@ def _compute_trend(store: Any, info: Any) -> dict[str, Any]:
     duration_s = info.duration_s or max(
         [0.0, (voice_end or 0.0) + 0.1, (face_end or 0.0) + 0.1] + [float(e["end"]) for e in events]
     )
+    times = signal_times(
+        events, duration_s=duration_s, first_face_t=face_start, first_voice_t=voice_start
+    )
     numbers = trend_numbers(
         duration_s=duration_s,
         events=events,
@@ -112,6 +118,8 @@ def _compute_trend(store: Any, info: Any) -> dict[str, Any]:
         speaking_share=lambda a, b: _speaking_share(db, sid, a, b),
         voice_rows=int(voice_rows),
         speaking_rows=int(speaking_rows),
+        camera_s=times["camera_s"],
+        mic_s=times["microphone_s"],
     )
     return {"duration_s": round(duration_s, 1), **{k: numbers[k] for k in TREND_KEYS}}
 

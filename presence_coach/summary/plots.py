@@ -7,9 +7,11 @@ for a two-hour session (the timeline arrives already binned).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from typing import Any
+
+from presence_coach.summary.gaps import clock
 
 # Okabe-Ito colours (distinguishable with the common colour-vision differences)
 COLOURS = {
@@ -27,7 +29,17 @@ COLOURS = {
     "bar": "#0072B2",
     "axis": "#555555",
     "grid": "#DDDDDD",
+    "gap": "#777777",
 }
+# a device gap: grey hatching over the lanes of the missing signal (SVG pattern; CSS swatch)
+GAP_PATTERN = (
+    '<defs><pattern id="gap-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+    'patternTransform="rotate(45)"><rect width="6" height="6" fill="#FFFFFF"/>'
+    f'<rect width="2.5" height="6" fill="{COLOURS["gap"]}"/></pattern></defs>'
+)
+GAP_SWATCH_CSS = f"repeating-linear-gradient(45deg, {COLOURS['gap']} 0 2px, #FFFFFF 2px 5px)"
+GAP_LANES = {"microphone": (0, 3), "camera": (1, 2)}  # lanes (Speaking, Nods, Gaze, Pitch)
+GAP_WHAT = {"camera": "camera gave no picture", "microphone": "microphone gave no sound"}
 GAZE_LABELS = {
     "camera": "at the camera",
     "screen": "at the screen",
@@ -38,14 +50,6 @@ GAZE_LABELS = {
 TIMELINE_W = 1000  # viewBox width of the timeline
 LABEL_W = 120  # left margin for lane labels
 LANE_H = 34
-
-
-def clock(t_s: float) -> str:
-    """``m:ss`` (or ``h:mm:ss``) of a session time."""
-    t = round(t_s)
-    h, rest = divmod(t, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 def _tick_step_s(duration_s: float) -> float:
@@ -140,6 +144,7 @@ def timeline_svg(tl: Mapping[str, Any]) -> str:
             f'<text x="{LABEL_W - 8}" y="{y3 + LANE_H + 2}" text-anchor="end" class="small">'
             f"{lo:.0f}-{hi:.0f} Hz</text>"
         )
+    parts += gap_marks(tl.get("gaps", []), x, top=top)
     # time axis
     ya = top + len(lanes) * LANE_H + 4
     step = _tick_step_s(dur)
@@ -157,16 +162,47 @@ def timeline_svg(tl: Mapping[str, Any]) -> str:
         f'<text x="{LABEL_W}" y="{ya + 40}" class="small">time since the session started '
         "(minutes:seconds)</text>"
     )
-    desc = (
-        f"Timeline of the {clock(dur)} session: {len(tl.get('speaking', []))} stretches of "
-        f"speech, {len(tl.get('long_pauses', []))} silences of 3 s or more, "
-        f"{len(tl.get('nods', []))} nods, gaze state and pitch over time."
-    )
+    desc = _timeline_desc(tl, dur)
     return _svg(TIMELINE_W, h, "Session timeline", desc, parts, "timeline")
 
 
-def legend_html() -> str:
-    """The timeline's legend as real text (HTML, readable by screen readers)."""
+def _timeline_desc(tl: Mapping[str, Any], dur: float) -> str:
+    """The timeline in words (the SVG's description, read by screen readers)."""
+    return (
+        f"Timeline of the {clock(dur)} session: {len(tl.get('speaking', []))} stretches of "
+        f"speech, {len(tl.get('long_pauses', []))} silences of 3 s or more, "
+        f"{len(tl.get('nods', []))} nods, gaze state and pitch over time"
+        + "".join(
+            f"; the {GAP_WHAT[d]} from {clock(a)} to {clock(b)}" for a, b, d in tl.get("gaps", [])
+        )
+        + "."
+    )
+
+
+def gap_marks(
+    gaps: Sequence[Sequence[Any]], x: Callable[[float], float], *, top: float
+) -> list[str]:
+    """Hatched boxes over the lanes of a signal that was missing: ``gaps`` are
+    ``[start_s, end_s, device]``, ``x`` maps a time to the plot's x, ``top`` is the first
+    lane's top."""
+    if not gaps:
+        return []
+    parts = [GAP_PATTERN]
+    for a, b, device in gaps:
+        for lane in GAP_LANES.get(device, ()):
+            y = top + lane * LANE_H + 4
+            parts.append(
+                f'<rect class="gap" x="{_f(x(a))}" y="{y}" width="{_f(max(x(b) - x(a), 1.5))}" '
+                f'height="{LANE_H - 8}" fill="url(#gap-hatch)" fill-opacity="0.8">'
+                f"<title>the {GAP_WHAT.get(device, device)} from {clock(a)} to {clock(b)}"
+                "</title></rect>"
+            )
+    return parts
+
+
+def legend_html(*, with_gaps: bool = False) -> str:
+    """The timeline's legend as real text (HTML, readable by screen readers); ``with_gaps``
+    adds the hatching of a device gap."""
     items = [
         ("speaking", "you were speaking"),
         ("long_pause", "silence of 3 s or more"),
@@ -174,8 +210,11 @@ def legend_html() -> str:
         ("speaking_nod", "nod while speaking (lower half)"),
         ("shake", "head shake (dot)"),
     ] + [(s, f"gaze {label}") for s, label in GAZE_LABELS.items()]
+    if with_gaps:
+        items.append(("gap", "camera or microphone gave nothing (hatched)"))
+    swatch = {k: COLOURS[k] for k, _ in items} | {"gap": GAP_SWATCH_CSS}
     return "".join(
-        f'<span class="key"><span class="swatch" style="background:{COLOURS[k]}"></span>'
+        f'<span class="key"><span class="swatch" style="background:{swatch[k]}"></span>'
         f"{escape(text)}</span>"
         for k, text in items
     )

@@ -18,6 +18,7 @@ from importlib import resources
 from string import Template
 from typing import Any
 
+from presence_coach.summary.gaps import DEVICES, coverage_sentence, gap_sentence
 from presence_coach.summary.history import previous_medians
 from presence_coach.summary.plots import bars_svg, legend_html, timeline_svg
 from presence_coach.summary.session import LONG_PAUSE_MIN_S
@@ -84,6 +85,26 @@ def _v(summary: Mapping[str, Any], key: str) -> Any:
 # ---- reflections -------------------------------------------------------------------------
 
 
+def _speaking_reflection(summary: Mapping[str, Any]) -> list[str]:
+    """A sentence on a speaking share that is low or high (of the microphone's time)."""
+    out: list[str] = []
+    speaking = _v(summary, "speaking_fraction")
+    mic_gap = any(g["device"] == "microphone" for g in summary.get("device_gaps", []))
+    of = "the time the microphone heard you" if mic_gap else "the session"
+    if speaking is not None:
+        if speaking <= 0.35:
+            out.append(
+                f"You spoke for about {speaking:.0%} of {of} and left most of the "
+                "space to your client."
+            )
+        elif speaking >= 0.6:
+            out.append(
+                f"Your voice filled about {speaking:.0%} of {of}; sessions with more "
+                "explaining or guiding often look like this."
+            )
+    return out
+
+
 def reflections(
     summary: Mapping[str, Any], *, previous: Mapping[str, Any] | None = None
 ) -> list[str]:
@@ -129,18 +150,7 @@ def reflections(
                 f"{first:.0%}); often that means you were watching the client closely on "
                 "screen."
             )
-    speaking = _v(summary, "speaking_fraction")
-    if speaking is not None:
-        if speaking <= 0.35:
-            out.append(
-                f"You spoke for about {speaking:.0%} of the session and left most of the "
-                "space to your client."
-            )
-        elif speaking >= 0.6:
-            out.append(
-                f"Your voice filled about {speaking:.0%} of the session; sessions with more "
-                "explaining or guiding often look like this."
-            )
+    out += _speaking_reflection(summary)
     longest = _v(summary, "longest_speech_s")
     if longest is not None and longest >= LONG_MONOLOGUE_S:
         out.append(
@@ -200,6 +210,7 @@ def _notices(summary: Mapping[str, Any]) -> str:
         notes.append("No camera data in this session: nods, gaze and smiles are not shown.")
     if not summary["has_voice"]:
         notes.append("No microphone data in this session: speech and pauses are not shown.")
+    notes += _gap_notices(summary)
     if summary["has_video"] and not summary["calibration"]["calibrated"]:
         notes.append(
             "Gaze is an uncalibrated estimate (built-in defaults). Run "
@@ -207,6 +218,21 @@ def _notices(summary: Mapping[str, Any]) -> str:
             "camera/screen/away split fit your set-up."
         )
     return "".join(f'<p class="notice">{n}</p>' for n in notes)
+
+
+def _gap_notices(summary: Mapping[str, Any]) -> list[str]:
+    """One notice per device that had gaps: each gap, then what its numbers cover."""
+    out = []
+    for device in DEVICES:
+        gaps = [g for g in summary.get("device_gaps", []) if g["device"] == device]
+        if not gaps:
+            continue
+        words = [gap_sentence(g) for g in gaps]
+        signal_s = summary["metrics"][f"{device}_s"]["value"]
+        if signal_s is not None:
+            words.append(coverage_sentence(device, signal_s))
+        out.append(escape(" ".join(words)))
+    return out
 
 
 def _bars(summary: Mapping[str, Any]) -> str:
@@ -344,7 +370,7 @@ def render_report(summary: Mapping[str, Any], *, history: Mapping[str, Any] | No
         notices=_notices(summary),
         reflections=f'<ul class="reflections">{items}</ul>',
         timeline=timeline_svg(summary["timeline"]),
-        legend=legend_html(),
+        legend=legend_html(with_gaps=bool(summary["timeline"].get("gaps"))),
         bars=_bars(summary),
         comparison_note=escape(comparison_note),
         tables=tables,

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from presence_coach.summary.gaps import device_gaps, gap_sentence, signal_time_s
 from presence_coach.voice import voice_summary
 from presence_coach.voice.stats import LONG_PAUSE_MIN_S, SHORT_PAUSE_MAX_S
 
@@ -56,15 +57,29 @@ METRICS: dict[str, MetricDef] = {
     "face_present_fraction": MetricDef(
         "Face in view",
         "fraction",
-        "Share of the timeline (10 rows a second) in which the camera found your face.",
+        "Share of the camera's timeline (10 rows a second) in which it found your face.",
+        "Session",
+    ),
+    "camera_s": MetricDef(
+        "Camera working",
+        "s",
+        "Time the camera gave a picture: from the first analysed frame to the end, minus the "
+        "gaps when it gave none. Face, gaze and head rates are per this time.",
+        "Session",
+    ),
+    "microphone_s": MetricDef(
+        "Microphone working",
+        "s",
+        "Time the microphone gave sound: from its first sound to the end, minus the gaps "
+        "when it gave none. Speech shares and rates are of this time.",
         "Session",
     ),
     # voice
     "speaking_fraction": MetricDef(
         "Speaking share",
         "fraction",
-        "Share of the session covered by your own speech (the microphone hears you): of "
-        "its stored 100 ms steps, those with speech.",
+        "Share of the time the microphone worked covered by your own speech: of its stored "
+        "100 ms steps, those with speech.",
         "Voice",
     ),
     "utterances": MetricDef(
@@ -152,7 +167,7 @@ METRICS: dict[str, MetricDef] = {
         "Nods", "count", "Down-up head movements (one or more cycles).", "Head and face"
     ),
     "nods_per_min": MetricDef(
-        "Nods per minute", "per min", "Nods divided by the session length.", "Head and face"
+        "Nods per minute", "per min", "Nods per minute the camera worked.", "Head and face"
     ),
     "listening_nods": MetricDef(
         "Listening nods",
@@ -163,7 +178,7 @@ METRICS: dict[str, MetricDef] = {
     "shakes": MetricDef("Head shakes", "count", "Side-to-side head movements.", "Head and face"),
     "smiles": MetricDef("Smiles", "count", "Moments of smiling.", "Head and face"),
     "smiles_per_min": MetricDef(
-        "Smiles per minute", "per min", "Smiles divided by the session length.", "Head and face"
+        "Smiles per minute", "per min", "Smiles per minute the camera worked.", "Head and face"
     ),
     # gaze
     "eye_contacts": MetricDef(
@@ -175,7 +190,7 @@ METRICS: dict[str, MetricDef] = {
     "eye_contacts_per_min": MetricDef(
         "Eye-contact moments per minute",
         "per min",
-        "Eye-contact moments divided by the session length.",
+        "Eye-contact moments per minute the camera worked.",
         "Gaze",
     ),
     "gaze_camera_fraction": MetricDef(
@@ -221,6 +236,9 @@ METRICS: dict[str, MetricDef] = {
     ),
 }
 
+# raise when trend_numbers computes differently: history's kept numbers are then stale
+# (3: speaking share from the voice timeline rows, rates over each signal's own time)
+TREND_REVISION = 3
 # numbers compared across sessions (history) and with previous sessions in the report
 TREND_KEYS = (
     "speaking_fraction",
@@ -232,6 +250,31 @@ TREND_KEYS = (
     "eye_contacts_per_min",
     "gaze_camera_fraction",
     "smiles_per_min",
+)
+
+
+# every number trend_numbers gives (None when the session has no data for it)
+TREND_NUMBER_KEYS = (
+    "speaking_fraction",
+    "utterances",
+    "longest_speech_s",
+    "articulation_rate_syl_per_s",
+    "words_per_min_approx",
+    "pauses_short",
+    "pauses_medium",
+    "pauses_long",
+    "pause_longest_s",
+    "nods",
+    "nods_per_min",
+    "listening_nods",
+    "shakes",
+    "smiles",
+    "smiles_per_min",
+    "eye_contacts",
+    "eye_contacts_per_min",
+    "gaze_camera_fraction",
+    "gaze_screen_fraction",
+    "gaze_away_fraction",
 )
 
 
@@ -340,6 +383,25 @@ def gaze_fractions(counts: Mapping[str, int]) -> dict[str, float | None]:
 # ---- the numbers that history compares -------------------------------------------------
 
 
+def signal_times(
+    events: Sequence[Row],
+    *,
+    duration_s: float,
+    first_face_t: float | None,
+    first_voice_t: float | None,
+) -> dict[str, Any]:
+    """The device gaps (:func:`~presence_coach.summary.gaps.device_gaps`) and the seconds
+    each signal was there: ``{"gaps", "camera_s", "microphone_s"}`` (None: never there)."""
+    gaps = device_gaps(events, duration_s=duration_s)
+    return {
+        "gaps": gaps,
+        "camera_s": signal_time_s(gaps, "camera", duration_s=duration_s, first_row_t=first_face_t),
+        "microphone_s": signal_time_s(
+            gaps, "microphone", duration_s=duration_s, first_row_t=first_voice_t
+        ),
+    }
+
+
 def trend_numbers(
     *,
     duration_s: float,
@@ -351,38 +413,22 @@ def trend_numbers(
     speaking_share: Callable[[float, float], float | None],
     voice_rows: int = 0,
     speaking_rows: int = 0,
+    camera_s: float | None = None,
+    mic_s: float | None = None,
 ) -> dict[str, Any]:
     """The comparable numbers of one session (:data:`TREND_KEYS` and a few more) from its
-    events and row aggregates (``voice_rows``, ``speaking_rows``: counts of all and of the
-    speaking voice rows, whose ratio is the speaking share); shared by
-    :func:`session_summary` and the history."""
+    events and row aggregates; shared by :func:`session_summary` and the history.
+
+    ``voice_rows``, ``speaking_rows``: counts of all and of the speaking voice rows, whose
+    ratio is the speaking share (rows exist only while the microphone worked). Voice rates
+    are of ``mic_s``, face rates per minute of ``camera_s`` (the time each signal was there,
+    :func:`signal_times`; default: the whole session)."""
     by_type = _by_type(events)
-    voice = voice_summary(_voice_events(by_type), [], duration_s=duration_s) if has_voice else None
+    camera_s = duration_s if camera_s is None else camera_s
+    mic_s = duration_s if mic_s is None else mic_s
+    voice = voice_summary(_voice_events(by_type), [], duration_s=mic_s) if has_voice else None
     nods = by_type.get("nod", [])
-    out: dict[str, Any] = dict.fromkeys(
-        (
-            "speaking_fraction",
-            "utterances",
-            "longest_speech_s",
-            "articulation_rate_syl_per_s",
-            "words_per_min_approx",
-            "pauses_short",
-            "pauses_medium",
-            "pauses_long",
-            "pause_longest_s",
-            "nods",
-            "nods_per_min",
-            "listening_nods",
-            "shakes",
-            "smiles",
-            "smiles_per_min",
-            "eye_contacts",
-            "eye_contacts_per_min",
-            "gaze_camera_fraction",
-            "gaze_screen_fraction",
-            "gaze_away_fraction",
-        )
-    )
+    out: dict[str, Any] = dict.fromkeys(TREND_NUMBER_KEYS)
     if voice is not None:
         p = voice["pauses"]
         out |= {
@@ -410,9 +456,9 @@ def trend_numbers(
         }
         out |= counts
         out |= {
-            "nods_per_min": rate_per_min(counts["nods"], duration_s=duration_s),
-            "smiles_per_min": rate_per_min(counts["smiles"], duration_s=duration_s),
-            "eye_contacts_per_min": rate_per_min(counts["eye_contacts"], duration_s=duration_s),
+            "nods_per_min": rate_per_min(counts["nods"], duration_s=camera_s),
+            "smiles_per_min": rate_per_min(counts["smiles"], duration_s=camera_s),
+            "eye_contacts_per_min": rate_per_min(counts["eye_contacts"], duration_s=camera_s),
             "listening_nods": sum(not s for s in known) if len(known) == len(nods) else None,
         }
         if face_present_rows:
@@ -447,26 +493,16 @@ def session_summary(
     has_voice = bool(voice_rows)
     voice_t = np.fromiter((r["t"] for r in voice_rows), np.float64, len(voice_rows))
     voice_speaking = np.fromiter((r["speaking"] for r in voice_rows), np.float64, len(voice_rows))
-
-    def speaking_share(start_s: float, end_s: float) -> float | None:
-        return speaking_share_between(voice_t, voice_speaking, start_s=start_s, end_s=end_s)
-
-    face_present = [r for r in face_rows if r["face"]]
-    gaze_counts = Counter(str(r["gaze"] or "unknown") for r in face_present)
-    numbers = trend_numbers(
+    numbers, times = _stored_trend_numbers(
         duration_s=duration_s,
         events=events,
-        has_voice=has_voice,
-        has_video=has_video,
-        face_present_rows=len(face_present),
-        gaze_counts=gaze_counts,
-        speaking_share=speaking_share,
-        voice_rows=len(voice_rows),
-        speaking_rows=int(voice_speaking.sum()),
+        face_rows=face_rows,
+        voice_t=voice_t,
+        voice_speaking=voice_speaking,
     )
     by_type = _by_type(events)
     voice = (
-        voice_summary(_voice_events(by_type), voice_rows, duration_s=duration_s)
+        voice_summary(_voice_events(by_type), voice_rows, duration_s=times["microphone_s"])
         if has_voice
         else None
     )
@@ -477,56 +513,27 @@ def session_summary(
         voice_speaking=voice_speaking,
         by_type=by_type,
     )
-    rates = np.array(
-        [r for r in per_minute["articulation_rate_syl_per_s"] if r is not None], np.float64
-    )
-    values: dict[str, Any] = {
+    performance = (info.summary or {}).get("performance") if info.summary else None
+    values = {
         **numbers,
         "duration_s": round(duration_s, 1),
-        "face_present_fraction": (
-            round(len(face_present) / len(face_rows), 4) if has_video else None
-        ),
-        "rate_minute_median_syl_per_s": _round(np.median(rates), 2) if rates.size else None,
-        "rate_minute_iqr_syl_per_s": (
-            _round(np.subtract(*np.percentile(rates, [75, 25])), 2) if rates.size >= 2 else None
-        ),
+        "camera_s": times["camera_s"],
+        "microphone_s": times["microphone_s"],
+        **_more_values(per_minute, voice),
+        **performance_numbers(performance),
     }
-    if voice is not None:
-        values["f0_median_hz"] = voice["pitch"]["f0_median_hz"]
-        values["f0_range_st"] = voice["pitch"]["f0_range_st"]
-        values["f0_sd_st"] = voice["pitch"]["f0_sd_st"]
-        values["loudness_median_dbfs"] = voice["loudness"]["median_dbfs"]
-        values["loudness_sd_db"] = voice["loudness"]["sd_db"]
-    performance = (info.summary or {}).get("performance") if info.summary else None
-    values |= performance_numbers(performance)
+    timeline = timeline_picture(
+        duration_s=duration_s, face_rows=face_rows, voice_rows=voice_rows, by_type=by_type
+    )
+    timeline["gaps"] = [[g["start_s"], g["end_s"], g["device"]] for g in times["gaps"]]
     return {
-        "session": {
-            "id": info.id,
-            "started_at": info.started_at,
-            "ended_at": info.ended_at,
-            "kind": info.kind,
-            "source": info.source,
-            "status": info.status,
-            "duration_s": round(duration_s, 1),
-            # what a run stopped early covers, in words (None: the whole session)
-            "partial": (info.summary or {}).get("partial"),
-            # what was kept when saving failed (a full disk), in words (None: all was saved)
-            "saving": (info.summary or {}).get("saving"),
-        },
+        "session": session_info(info, duration_s),
         "has_video": has_video,
         "has_voice": has_voice,
         "calibration": calibration_info(info.calibration),
-        "metrics": {
-            key: {
-                "key": key,
-                "label": d.label,
-                "value": values.get(key),
-                "unit": d.unit,
-                "definition": d.definition,
-                "group": d.group,
-            }
-            for key, d in METRICS.items()
-        },
+        "metrics": metrics_table(values),
+        "device_gaps": times["gaps"],
+        "device_notes": [gap_sentence(g) for g in times["gaps"]],
         "voice": voice,
         "halves": halves(
             face_rows=face_rows,
@@ -535,11 +542,99 @@ def session_summary(
             duration_s=duration_s,
         ),
         "per_minute": per_minute,
-        "timeline": timeline_picture(
-            duration_s=duration_s, face_rows=face_rows, voice_rows=voice_rows, by_type=by_type
-        ),
+        "timeline": timeline,
         "performance": performance,
         "notes": [{"created_at": c, "text": t} for c, t in notes],
+    }
+
+
+def _stored_trend_numbers(
+    *,
+    duration_s: float,
+    events: Sequence[Row],
+    face_rows: Sequence[Row],
+    voice_t: np.ndarray,
+    voice_speaking: np.ndarray,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """:func:`trend_numbers` of the stored rows with the face-in-view share, and the
+    :func:`signal_times`."""
+    times = signal_times(
+        events,
+        duration_s=duration_s,
+        first_face_t=float(face_rows[0]["t"]) if face_rows else None,
+        first_voice_t=float(voice_t[0]) if voice_t.size else None,
+    )
+    face_present = [r for r in face_rows if r["face"]]
+    numbers = trend_numbers(
+        duration_s=duration_s,
+        events=events,
+        has_voice=bool(voice_t.size),
+        has_video=bool(face_rows),
+        face_present_rows=len(face_present),
+        gaze_counts=Counter(str(r["gaze"] or "unknown") for r in face_present),
+        speaking_share=lambda a, b: speaking_share_between(
+            voice_t, voice_speaking, start_s=a, end_s=b
+        ),
+        voice_rows=int(voice_t.size),
+        speaking_rows=int(voice_speaking.sum()),
+        camera_s=times["camera_s"],
+        mic_s=times["microphone_s"],
+    )
+    numbers["face_present_fraction"] = (
+        round(len(face_present) / len(face_rows), 4) if face_rows else None
+    )
+    return numbers, times
+
+
+def session_info(info: Any, duration_s: float) -> dict[str, Any]:
+    """Who, when and how long: the ``session`` part of the summary."""
+    return {
+        "id": info.id,
+        "started_at": info.started_at,
+        "ended_at": info.ended_at,
+        "kind": info.kind,
+        "source": info.source,
+        "status": info.status,
+        "duration_s": round(duration_s, 1),
+        # what a run stopped early covers, in words (None: the whole session)
+        "partial": (info.summary or {}).get("partial"),
+        # what was kept when saving failed (a full disk), in words (None: all was saved)
+        "saving": (info.summary or {}).get("saving"),
+    }
+
+
+def _more_values(per_minute: Mapping[str, list], voice: Mapping[str, Any] | None) -> dict:
+    """The per-minute speech-rate median and spread, and the pitch and loudness numbers."""
+    rates = np.array(
+        [r for r in per_minute["articulation_rate_syl_per_s"] if r is not None], np.float64
+    )
+    out: dict[str, Any] = {
+        "rate_minute_median_syl_per_s": _round(np.median(rates), 2) if rates.size else None,
+        "rate_minute_iqr_syl_per_s": (
+            _round(np.subtract(*np.percentile(rates, [75, 25])), 2) if rates.size >= 2 else None
+        ),
+    }
+    if voice is not None:
+        out["f0_median_hz"] = voice["pitch"]["f0_median_hz"]
+        out["f0_range_st"] = voice["pitch"]["f0_range_st"]
+        out["f0_sd_st"] = voice["pitch"]["f0_sd_st"]
+        out["loudness_median_dbfs"] = voice["loudness"]["median_dbfs"]
+        out["loudness_sd_db"] = voice["loudness"]["sd_db"]
+    return out
+
+
+def metrics_table(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every :data:`METRICS` entry with its value (None when not measured), in order."""
+    return {
+        key: {
+            "key": key,
+            "label": d.label,
+            "value": values.get(key),
+            "unit": d.unit,
+            "definition": d.definition,
+            "group": d.group,
+        }
+        for key, d in METRICS.items()
     }
 
 

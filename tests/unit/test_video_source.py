@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -11,8 +13,11 @@ import numpy as np
 import pytest
 
 from presence_coach.errors import NoDeviceError, SourceError
-from presence_coach.sources.video import VideoSource, parse_spec
-from tests.conftest import FACE_CLIPS
+from presence_coach.session.live import LiveOptions, run_live_session
+from presence_coach.session.store import SessionStore
+from presence_coach.sources import advice
+from presence_coach.sources.video import OPEN_DEADLINE_S, VideoSource, parse_spec
+from tests.conftest import FACE_CLIPS, SHARED_MODELS
 
 D18 = next(p for p in FACE_CLIPS if p.stem == "d18")  # 216 frames, 30 fps, 480x480
 
@@ -131,3 +136,55 @@ def test_absent_camera_is_a_clear_error() -> None:
 def test_unreachable_stream() -> None:
     with pytest.raises(SourceError, match="cannot open video stream"):
         VideoSource("http://127.0.0.1:9/none.mp4").start()
+
+
+def test_live_source_opens_with_its_first_frame_and_records_no_gap() -> None:
+    with VideoSource(D18, realtime=True) as source:
+        assert source.read(timeout_s=2.0) is not None
+        assert source.open_gap() is None and source.take_gaps() == []  # files have no gaps
+
+
+@pytest.mark.parametrize("kind", ["udp", "tcp"])
+def test_a_stream_that_sends_nothing_fails_the_start_and_leaves_no_thread(
+    kind: str, tmp_path: Path
+) -> None:
+    """In-process: the live session's start fails with one sentence, within the open
+    deadline (the product's contract, checked with a wide margin), and leaves nothing behind:
+    no capture thread, no session in the store."""
+    with socket.socket() as tcp, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        tcp.bind(("127.0.0.1", 0))
+        tcp.listen(4)  # the kernel accepts; nobody ever sends
+        udp.bind(("127.0.0.1", 0))
+        port = (udp if kind == "udp" else tcp).getsockname()[1]
+        if kind == "udp":
+            udp.close()  # a free port nobody sends to
+        url = f"{kind}://127.0.0.1:{port}"
+        before = set(threading.enumerate())
+        start = time.monotonic()
+        with SessionStore(tmp_path) as store, pytest.raises(SourceError) as failed:
+            run_live_session(
+                LiveOptions(camera=url, use_mic=False),
+                store=store,
+                model_path=SHARED_MODELS / "face_landmarker.task",
+                stop=threading.Event(),
+            )
+        took_s = time.monotonic() - start
+        with SessionStore(tmp_path) as store:
+            assert store.sessions() == []
+    assert took_s < OPEN_DEADLINE_S + 3.0
+    assert str(failed.value) == (
+        f"cannot open video stream {url}: no picture arrived within 3.5 s; check the address "
+        "and that the stream is running"
+    )
+    assert set(threading.enumerate()) == before
+
+
+def test_busy_camera_sentence_fits_the_os() -> None:
+    linux = advice.busy_camera(0, platform="linux")
+    assert linux.startswith("camera 0 is busy or sends no picture: close the other program")
+    windows = advice.busy_camera(1, platform="win32")
+    assert "camera 1" in windows and "Allow multiple apps to use the camera" in windows
+    mac = advice.busy_camera(0, platform="darwin")
+    assert "Privacy & Security > Camera" in mac and "busy" not in mac  # macOS shares cameras
+    for sentence in (linux, windows, mac):
+        assert "\n" not in sentence
