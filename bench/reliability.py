@@ -23,6 +23,7 @@ import itertools
 import json
 import os
 import platform
+import re
 import shlex
 import signal
 import stat
@@ -63,6 +64,9 @@ MODEL = SHARED_MODELS / "face_landmarker.task"
 FULL = "saving failed: disk full"
 CELL_CHARS = 150  # a verbatim cell is cut to this many characters
 NOT_TRACED = "not traced (see network rows)"
+TEMP_PATH = re.compile(r"/tmp/(?:pc-reliability|presence-coach-user)-[^/\s]+")
+STATUS_TAIL = "(Ctrl+C or q to stop)"
+STALL_S = 5.0  # the camera sends nothing for this long
 AS_USER = "as a normal user (tests/normal_user.py)"
 
 
@@ -85,11 +89,13 @@ def _short(text: str, limit: int = CELL_CHARS) -> str:
 
 
 def _cell(text: str) -> str:
+    text = TEMP_PATH.sub("$TMP", text)  # the run's temporary folders, named once
     return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _first(lines: list[str], needle: str) -> str:
-    return next((ln for ln in lines if needle in ln), f"(no line with {needle!r})")
+    line = next((ln for ln in lines if needle in ln), f"(no line with {needle!r})")
+    return line.replace(STATUS_TAIL, "…")  # a status line's constant tail, shortened
 
 
 def _tb(*texts: str) -> bool:
@@ -205,11 +211,13 @@ def disk_full_live(work: Path, pulse: dict) -> list[Row]:
         spare_left = (data / SPARE_NAME).exists()
         (disk / "filler2").unlink()
         report = run_cli("report", "--data-dir", data, "--no-open")
-    final = [ln for ln in stdout.splitlines() if ln.startswith("note: saving")]
+    final = [ln.strip() for ln in stdout.splitlines() if "saving failed" in ln]
     return [Row(
         "disk full during a live session (space back for 4 s, then full to the end)",
         "24 MB tmpfs as --data-dir filled to the last byte by a file, twice; Ctrl+C to end",
-        f"status: {_first(session.lines, FULL)} … end: {final[0] if final else '(no note)'}"
+        f"status: {_first(session.lines, FULL)} … last status: "
+        f"{_first(session.lines[::-1], 'frames')} … end: "
+        f"{final[0] if final else '(no saving note)'}"
         f" / after freeing space, report: {_said(report)}",
         f"{code}; report {report.returncode}",
         f"face {face_t[-1]:.1f} s / {info.duration_s:.1f} s, largest hole "
@@ -256,10 +264,11 @@ def camera_stall(work: Path, pulse: dict) -> list[Row]:
     try:
         session = _live(data, url, None, "--no-mic", "--duration", "24")
         time.sleep(5.0)
-        sender.kill()  # the camera stalls ...
+        sender.kill()  # the camera stalls for STALL_S ...
         sender.wait()
+        stalled_at = time.monotonic()
         session.wait_for("camera: no picture", timeout_s=10)
-        time.sleep(4.0)
+        time.sleep(max(0.0, stalled_at + STALL_S - time.monotonic()))
         sender = _send(url)  # ... and comes back on the same address
         code, stdout = session.finish()
     finally:
@@ -269,8 +278,10 @@ def camera_stall(work: Path, pulse: dict) -> list[Row]:
     (gap,) = r["device_gaps"]
     said = next((ln for ln in stdout.splitlines() if "camera gave no picture" in ln), "")
     return [Row(
-        "camera stall mid-session (sender stopped ~5 s, then restarted)",
-        "the `ffmpeg -re` UDP sender killed, started again on the same URL; --duration 24",
+        f"camera stall mid-session ({STALL_S:g} s)",
+        f"the `ffmpeg -re` UDP sender killed 5 s after the face was found, started again "
+        f"{STALL_S:g} s later on the same URL (the stream is rejoined at its next key "
+        "frame); --duration 24",
         f"status: {_first(session.lines, 'camera: no picture')} / after: {said}",
         f"{code}; report {report.returncode}",
         f"gap stored {gap['start_s']:.1f} to {gap['end_s']:.1f} s; video "
@@ -303,7 +314,9 @@ def mic_lost(work: Path, pulse: dict) -> list[Row]:
         f"status: {_first(session.lines, 'mic: no sound')} / after: {said}",
         f"{code}; report {report.returncode}",
         f"voice {m['microphone_s']:.1f} s / {r['session']['duration_s']:.1f} s; speaking "
-        f"share {100 * m['speaking_fraction']:.0f}% of the mic's {m['microphone_s']:.1f} s",
+        f"share {100 * m['speaking_fraction']:.0f}% of the mic's {m['microphone_s']:.1f} s "
+        f"(spread over the whole session it would read "
+        f"{100 * r['voice']['speaking_s'] / r['session']['duration_s']:.0f}%)",
         _tb(*session.lines, stdout, report.stderr),
     )]  # fmt: skip
 
@@ -373,12 +386,14 @@ def damaged_page(work: Path, pulse: dict) -> list[Row]:
     report = run_cli("report", "2", "--no-open", "--data-dir", data)
     forget = run_cli("forget", "2", "--data-dir", data)
     after = run_cli("report", "3", "--no-open", "--data-dir", data)
-    listed = [ln.strip() for ln in history.stdout.splitlines() if "#2" in ln]
+    listed = [ln.split()[0] for ln in history.stdout.splitlines() if ln.strip().startswith("#")]
+    damaged = _first(history.stdout.splitlines(), "cannot be read")
     return [Row(
         "damaged database page",
         f"garbage over one leaf page of voice_timeline ({lost} rows of session 2 of 3)",
-        f"history: {listed[0] if listed else _said(history)} / report 2: {_said(report)} / "
-        f"forget 2: {_said(forget)}",
+        f"history: lists {', '.join(listed)}, then: {damaged} / report 2: "
+        f"{_short(_said(report), 200)} / "
+        f"forget 2: {' '.join(forget.stdout.split())}",
         f"history {history.returncode}, report 2 {report.returncode}, forget 2 "
         f"{forget.returncode}, report 3 afterwards {after.returncode}",
         "sessions 1 and 3 whole (report 3 works after forget 2)"
@@ -501,7 +516,7 @@ def render(rows: list[Row], missed: list[str], command: str, took_s: float) -> s
         "|---|---|---|---|---|---|---|\n"
     )
     body = "".join(
-        f"| {_cell(r.fault)} | {_cell(r.how)} | {_cell(_short(r.saw, 420))} | {_cell(r.exit)} "
+        f"| {_cell(r.fault)} | {_cell(r.how)} | {_cell(_short(r.saw, 600))} | {_cell(r.exit)} "
         f"| {_cell(r.kept)} | {'**YES**' if r.traceback else 'no'} | {_cell(r.network)} |\n"
         for r in rows
     )
@@ -538,7 +553,7 @@ def render(rows: list[Row], missed: list[str], command: str, took_s: float) -> s
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS-reliability.md"))
-    ap.add_argument("--only", help="run only the faults whose name contains this")
+    ap.add_argument("--only", help="run only the faults whose names contain one of these (a,b)")
     args = ap.parse_args()
     command = "PYTHONPATH=. python bench/reliability.py" + (
         f" --only {shlex.quote(args.only)}" if args.only else ""
@@ -551,7 +566,7 @@ def main() -> int:
         pulse_server(Path(tmp)) as pulse,
     ):
         for i, (name, fault) in enumerate(FAULTS):
-            if args.only and args.only not in name:
+            if args.only and not any(part in name for part in args.only.split(",")):
                 continue
             work = Path(tmp) / f"f{i}"
             work.mkdir()
