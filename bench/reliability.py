@@ -98,6 +98,12 @@ def _first(lines: list[str], needle: str) -> str:
     return line.replace(STATUS_TAIL, "…")  # a status line's constant tail, shortened
 
 
+def _ran(line: str) -> str:
+    """The run's length from a 'kept up to mm:ss of mm:ss' line."""
+    m = re.search(r"kept up to \d\d:\d\d of (\d\d):(\d\d)", line)
+    return f"{60 * int(m[1]) + int(m[2])} s" if m else "(not said)"
+
+
 def _tb(*texts: str) -> bool:
     return any("Traceback" in t for t in texts)
 
@@ -215,8 +221,8 @@ def disk_full_live(work: Path, pulse: dict) -> list[Row]:
     return [Row(
         "disk full during a live session (space back for 4 s, then full to the end)",
         "24 MB tmpfs as --data-dir filled to the last byte by a file, twice; Ctrl+C to end",
-        f"status: {_first(session.lines, FULL)} … last status: "
-        f"{_first(session.lines[::-1], 'frames')} … end: "
+        f"status: {_first(session.lines, FULL)} / last status: "
+        f"{_first(session.lines[::-1], 'frames')} / end: "
         f"{final[0] if final else '(no saving note)'}"
         f" / after freeing space, report: {_said(report)}",
         f"{code}; report {report.returncode}",
@@ -253,7 +259,8 @@ def disk_full_analyze(work: Path, pulse: dict) -> list[Row]:
         f"freeing: {_said(recovered)}",
         f"{proc.returncode}; recover while full {again.returncode}, after freeing "
         f"{recovered.returncode}; report {report.returncode}",
-        f"face {face_end:.1f} s kept; recovered session {duration_s:.1f} s",
+        f"face {face_end:.1f} s / {_ran(last)} (the run's length in its error line); "
+        f"recovered session {duration_s:.1f} s",
         _tb(stdout, stderr, again.stderr, recovered.stderr, report.stderr),
     )]  # fmt: skip
 
@@ -529,6 +536,9 @@ def render(rows: list[Row], missed: list[str], command: str, took_s: float) -> s
         "clock at the kill (the last status line's mm:ss plus the time since it arrived).",
         "- Network attempts are traced in the two network rows only (strace would slow the "
         "other runs); a private namespace means nothing could leave even if tried.",
+        f"- The camera gap stored is longer than the {STALL_S:g} s the sender was down: it "
+        "also holds the restarted sender's start-up and the rejoin at a key frame (not "
+        "measured apart).",
         "- SIGHUP is sent with kill(2); tests/e2e/test_stop_signals.py also closes a real "
         "pseudo-terminal.",
     ]
