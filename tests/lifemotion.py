@@ -44,7 +44,7 @@ NATURAL_BASES: dict[str, tuple[Base, ...]] = {
 DEV_PEOPLE = ("d6", "d14", "d18")
 HELDOUT_PEOPLE = ("d0", "d10")
 GESTURES = ("nod", "run", "listen", "shake")
-LIFE_VERSION = 1  # bump when a script or shape changes (cache keys use it)
+LIFE_VERSION = 2  # bump when a script or shape changes (cache keys use it)
 NO_NOD = ("notes", "screen", "posture", "reading", "laugh")
 
 
@@ -159,7 +159,9 @@ def _there_and_back(act: Act, t: np.ndarray, move_s: float) -> np.ndarray:
 
 
 def _notes(act: Act, t: np.ndarray, rng: np.random.Generator):
-    shape = _there_and_back(act, t, rng.uniform(0.3, 0.7))
+    # looking at notes holds the look for at least 0.6 s (a quick dip and return is a nod)
+    move_s = min(rng.uniform(0.3, 0.7), (act.end_s - act.start_s - 0.6) / 2)
+    shape = _there_and_back(act, t, move_s)
     jitter = np.interp(t, act.start_s + np.arange(0, 20, 0.4), rng.normal(0, 0.6, 50)) * shape
     pitch = -act.amplitude_deg * shape + jitter
     return rng.uniform(-4, 4) * shape, pitch, rng.uniform(-3, 3) * shape
