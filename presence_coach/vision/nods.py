@@ -33,6 +33,7 @@ does not inflate it), for shakes the largest swing. Events say whether the jaw w
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from dataclasses import dataclass, field
@@ -95,6 +96,9 @@ class HeadGestureOptions:
     # straight-line drift) at most this fraction of the amplitude
     max_cross_ratio: float = 0.7
     max_roll_ratio: float = 1.0
+    # a gesture at least this many times the amplitude it needed is "clear"; a count with
+    # nods that are not is shown as approximate
+    clear_margin: float = 1.5
     # jaw-open range (0..1) during a gesture above which the person was talking (an attribute)
     talking_jaw_range: float = 0.25
     # a gap in the samples (no face) longer than this ends any gesture in progress
@@ -107,7 +111,8 @@ class HeadGestureOptions:
                 raise ValueError(f"{name}={value} must be a positive number")
         if not self.reversal_fraction < 1.0 or not self.min_return_ratio <= 1.0:
             raise ValueError("reversal_fraction and min_return_ratio must be below 1")
-        for name in ("max_rise_ratio", "max_travel_ratio", "max_shake_ratio", "min_contrast"):
+        at_least_one = ("max_rise_ratio", "max_travel_ratio", "max_shake_ratio", "min_contrast")
+        for name in (*at_least_one, "clear_margin"):
             if getattr(self, name) < 1.0:
                 raise ValueError(f"{name}={getattr(self, name)} must be at least 1")
         if self.min_cycle_s >= self.max_cycle_s:
@@ -133,6 +138,8 @@ class Gesture:
     swings: tuple[Swing, ...]
     cycles: int
     amplitude_deg: float
+    # (start, end, amplitude) of each cycle of a nod; the whole gesture for a shake
+    spans: tuple[tuple[float, float, float], ...]
 
     @property
     def start(self) -> float:
@@ -141,6 +148,16 @@ class Gesture:
     @property
     def end(self) -> float:
         return self.swings[-1].t_arrive
+
+    def joined(self, later: Gesture) -> Gesture:
+        """This gesture continued by a later one of the same kind (one run)."""
+        return Gesture(
+            self.kind,
+            self.swings + later.swings,
+            self.cycles + later.cycles,
+            max(self.amplitude_deg, later.amplitude_deg),
+            self.spans + later.spans,
+        )
 
 
 def nod_cycle_ok(down: Swing, up: Swing, opts: HeadGestureOptions, min_deg: float) -> bool:
@@ -158,31 +175,46 @@ def nod_cycle_ok(down: Swing, up: Swing, opts: HeadGestureOptions, min_deg: floa
     return max(ta, tb) <= opts.max_travel_ratio * min(ta, tb)
 
 
+def _nod(chain: list[Swing], first: int, last: int, opts: HeadGestureOptions) -> Gesture:
+    """The nod made by ``chain[first..last]`` (a down swing to an up swing): its cycles are
+    the down-up pairs of at least ``min_run_cycle_deg`` (a sloppy one inside a run counts)."""
+    swings = chain[first : last + 1]
+    pairs = [
+        (d, u)
+        for d, u in itertools.pairwise(swings)
+        if d.direction < 0 and min(d.amplitude_deg, u.amplitude_deg) >= opts.min_run_cycle_deg
+    ]
+    spans = tuple((d.t_leave, u.t_arrive, min(d.amplitude_deg, u.amplitude_deg)) for d, u in pairs)
+    amplitude = max(a for _, _, a in spans)
+    return Gesture("nod", tuple(swings), len(pairs), amplitude, spans)
+
+
 def nods_in(chain: list[Swing], opts: HeadGestureOptions) -> list[Gesture]:
-    """The nods of a chain: maximal runs of consecutive valid down-up cycles (the first at
-    least ``min_nod_deg``, the others ``min_run_cycle_deg``)."""
-    out: list[Gesture] = []
-    cycles: list[tuple[Swing, Swing]] = []
-
-    def close() -> None:
-        if cycles:
-            swings = tuple(s for pair in cycles for s in pair)
-            amplitude = max(min(d.amplitude_deg, u.amplitude_deg) for d, u in cycles)
-            out.append(Gesture("nod", swings, len(cycles), amplitude))
-            cycles.clear()
-
+    """The nods of a chain: runs of consecutive valid down-up cycles (the first at least
+    ``min_nod_deg``, the others ``min_run_cycle_deg``); runs less than ``merge_gap_s`` apart
+    are one (a sloppy cycle does not cut a nodding run in two)."""
+    groups: list[list[int]] = []  # [first, last] chain indices
+    current: list[int] | None = None
     i = 0
     while i + 1 < len(chain):
         # a run once started goes on through smaller cycles (amplitude drifts in long runs)
-        min_deg = opts.min_run_cycle_deg if cycles else opts.min_nod_deg
+        min_deg = opts.min_run_cycle_deg if current else opts.min_nod_deg
         if nod_cycle_ok(chain[i], chain[i + 1], opts, min_deg):
-            cycles.append((chain[i], chain[i + 1]))
+            if current is None:
+                current = [i, i + 1]
+                gap = chain[i].t_leave - chain[groups[-1][1]].t_arrive if groups else math.inf
+                if gap <= opts.merge_gap_s:
+                    current = groups.pop()
+            current[1] = i + 1
             i += 2
         else:
-            close()
+            if current is not None:
+                groups.append(current)
+            current = None
             i += 1
-    close()
-    return out
+    if current is not None:
+        groups.append(current)
+    return [_nod(chain, a, b, opts) for a, b in groups]
 
 
 def shake_in(chain: list[Swing], opts: HeadGestureOptions) -> Gesture | None:
@@ -204,7 +236,8 @@ def shake_in(chain: list[Swing], opts: HeadGestureOptions) -> Gesture | None:
     if len(best) < 3 or max(s.amplitude_deg for s in best) < opts.min_shake_deg:
         return None
     amplitude = max(s.amplitude_deg for s in best)
-    return Gesture("shake", tuple(best), (len(best) - 1) // 2, amplitude)
+    span = ((best[0].t_leave, best[-1].t_arrive, amplitude),)
+    return Gesture("shake", tuple(best), (len(best) - 1) // 2, amplitude, span)
 
 
 @dataclass
@@ -264,7 +297,8 @@ class HeadGestureDetector:
         # (t, pitch, yaw, roll, jaw_open) for the rest, cross-axis and talking checks
         self._pose: deque[tuple[float, float, float, float, float]] = deque()
         self._last_t: float | None = None
-        self._open_nod: Gesture | None = None  # accepted nod that a next one may continue
+        # accepted nod that a next one may continue, and the amplitude it needed
+        self._open_nod: tuple[Gesture, float] | None = None
 
     def reset(self) -> None:
         for axis in self._axes.values():
@@ -301,7 +335,7 @@ class HeadGestureDetector:
             chain = axis.add(swing, self.options) if swing is not None else None
             if chain:
                 events += self._judge(kind, chain)
-        if self._open_nod is not None and t - self._open_nod.end > self.options.merge_gap_s:
+        if self._open_nod is not None and t - self._open_nod[0].end > self.options.merge_gap_s:
             events.append(self._close_nod())
         return events
 
@@ -320,55 +354,58 @@ class HeadGestureDetector:
         """Events for the gestures of a finished chain that pass the checks."""
         if kind == "shake":
             shake = shake_in(chain, self.options)
-            return [self._event(shake)] if shake and self._stands_out(shake) else []
+            needed = self._needed(shake) if shake else math.inf
+            return [self._event(shake, needed)] if shake and shake.amplitude_deg >= needed else []
         events = []
         for nod in nods_in(chain, self.options):
             opened = self._open_nod
             if opened is not None and nod.start - opened.end <= self.options.merge_gap_s:
-                self._open_nod = Gesture(
-                    "nod",
-                    opened.swings + nod.swings,
-                    opened.cycles + nod.cycles,
-                    max(opened.amplitude_deg, nod.amplitude_deg),
-                )
+                self._open_nod = (opened[0].joined(nod), opened[1])
                 continue
-            if not self._stands_out(nod):
+            needed = self._needed(nod)
+            if nod.amplitude_deg < needed:
                 continue
             if opened is not None:
                 events.append(self._close_nod())
-            self._open_nod = nod
+            self._open_nod = (nod, needed)
         return events
 
     def _close_nod(self) -> Event:
-        nod, self._open_nod = self._open_nod, None
-        assert nod is not None
-        return self._event(nod)
+        opened, self._open_nod = self._open_nod, None
+        assert opened is not None
+        return self._event(*opened)
 
     def _window(self, start: float, end: float) -> np.ndarray:
         """(n, 5) pose rows with start <= t <= end."""
         rows = [p for p in self._pose if start <= p[0] <= end]
         return np.array(rows, dtype=np.float64).reshape(-1, 5)
 
-    def _stands_out(self, gesture: Gesture) -> bool:
-        """The rest and cross-axis checks (module docstring, step 5)."""
+    def _needed(self, gesture: Gesture) -> float:
+        """The amplitude the gesture needs to count (module docstring, step 5): ``inf`` when
+        it fails a check that size cannot make up for."""
         opts = self.options
         own, other = (1, 2) if gesture.kind == "nod" else (2, 1)
         before = self._window(gesture.start - opts.rest_window_s, gesture.start)
         if len(before) < 2 or before[0, 0] > gesture.start - opts.rest_window_s / 2:
-            return False  # too little seen before it to tell
+            return math.inf  # too little seen before it to tell
         rest_range, rest_slope = detrend(before[:, 0], before[:, own])
-        amplitude = gesture.amplitude_deg
-        if amplitude < opts.min_contrast * rest_range:
-            return False
         if abs(rest_slope) > opts.max_rest_drift_deg_s:
-            return False
-        during = self._window(gesture.start, gesture.end)
+            return math.inf
+        # per cycle (the median over a run's cycles): the other angles drift over seconds of
+        # talking, while a diagonal bob or a tilt moves them within each cycle
         for column, ratio in ((other, opts.max_cross_ratio), (3, opts.max_roll_ratio)):
-            if detrend(during[:, 0], during[:, column])[0] > ratio * amplitude:
-                return False
-        return True
+            excess = []
+            for a, b, amp in gesture.spans:
+                during = self._window(a, b)
+                excess.append(detrend(during[:, 0], during[:, column])[0] / amp)
+            if float(np.median(excess)) > ratio:
+                return math.inf
+        return opts.min_contrast * rest_range
 
-    def _event(self, gesture: Gesture) -> Event:
+    def _event(self, gesture: Gesture, needed_deg: float) -> Event:
+        opts = self.options
+        floor = opts.min_nod_deg if gesture.kind == "nod" else opts.min_shake_deg
+        clear = gesture.amplitude_deg >= opts.clear_margin * max(needed_deg, floor)
         during = self._window(gesture.start, gesture.end)
         jaw = during[:, 4]
         talking = bool(len(jaw)) and float(np.ptp(jaw)) >= self.options.talking_jaw_range
@@ -381,5 +418,6 @@ class HeadGestureDetector:
                 "amplitude_deg": round(gesture.amplitude_deg, 2),
                 "duration_s": round(gesture.end - gesture.start, 3),
                 "talking": talking,
+                "clear": clear,
             },
         )
