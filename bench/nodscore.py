@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import lifemotion
 
@@ -20,6 +21,7 @@ from presence_coach.vision.face import FaceSample
 from presence_coach.vision.nods import HeadGestureDetector, HeadGestureOptions
 
 MARGIN_S = 1.0  # a detection this close to a scripted gesture is not a false one
+TURN_S = 0.7  # time either side of a turn of the base's back-and-forth replay left out
 
 
 def detect(samples: Sequence[FaceSample], options: HeadGestureOptions | None = None):
@@ -62,9 +64,14 @@ def _near(scenario: lifemotion.LifeScenario, a: float, b: float) -> str:
 
 
 def score_clip(
-    scenario: lifemotion.LifeScenario, events: Sequence[Event], scores: dict[str, KindScore]
+    scenario: lifemotion.LifeScenario,
+    events: Sequence[Event],
+    scores: dict[str, KindScore],
+    turns: Sequence[float] = (),
 ) -> None:
-    """Add one clip's detections to ``scores`` (keys ``nod`` and ``shake``)."""
+    """Add one clip's detections to ``scores`` (keys ``nod`` and ``shake``). Detections
+    within ``TURN_S`` of a replay turn (``turns``) are not counted as false, and that time is
+    not no-gesture time (the mirrored motion there is an artefact of the replay)."""
     for kind, score in scores.items():
         truth = scenario.truth(kind)
         found = [e for e in events if e.type == kind]
@@ -76,18 +83,30 @@ def score_clip(
             if act.kind == "run":
                 score.cycles.append((act.cycles, sum(e.attrs["cycles"] for e in hits)))
         widened = [(a.start_s - MARGIN_S, a.end_s + MARGIN_S) for a in truth]
-        covered = sum(min(b, scenario.duration_s) - max(a, 0.0) for a, b in widened)
-        score.free_s += max(0.0, scenario.duration_s - covered)
+        skipped = widened + [(t - TURN_S, t + TURN_S) for t in turns]
+        score.free_s += scenario.duration_s - _covered(skipped, scenario.duration_s)
         for e in found:
-            if not any(e.start < b and a < e.end for a, b in widened):
+            if not any(e.start < b and a < e.end for a, b in skipped):
                 near = _near(scenario, e.start, e.end)
                 score.false.append((scenario.name, round(e.start, 2), round(e.end, 2), near))
+
+
+def _covered(spans: Sequence[tuple[float, float]], duration_s: float) -> float:
+    """Seconds of 0..duration_s inside the union of ``spans``."""
+    total, end = 0.0, 0.0
+    for a, b in sorted((max(a, 0.0), min(b, duration_s)) for a, b in spans):
+        if b > end:
+            total += b - max(a, end)
+            end = b
+    return total
 
 
 def score_set(
     data: Sequence[tuple[lifemotion.LifeScenario, dict[float, Sequence[FaceSample]]]],
     fps: float,
     run: Callable[[Sequence[FaceSample]], tuple[list[Event], float]] = detect,
+    *,
+    faces_dir: Path,
 ) -> tuple[dict[str, KindScore], float]:
     """Scores of one rate over a set, and the mean detector cost (ms per frame)."""
     scores = {"nod": KindScore(), "shake": KindScore()}
@@ -95,5 +114,5 @@ def score_set(
     for scenario, by_rate in data:
         events, ms = run(by_rate[fps])
         costs.append(ms)
-        score_clip(scenario, events, scores)
+        score_clip(scenario, events, scores, scenario.turnarounds(faces_dir))
     return scores, sum(costs) / max(1, len(costs))

@@ -25,8 +25,10 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
+import cv2
 import headmotion
 import numpy as np
 from headmotion import Base
@@ -264,6 +266,21 @@ class LifeScenario:
             out += act.offsets(t)
         return out
 
+    def turnarounds(self, faces_dir: Path) -> list[float]:
+        """Times at which the back-and-forth replay of the base turns (the renderer's
+        ``base_index``): the base's motion is mirrored there, which can draw a dip or a peak
+        that no one made, so scores leave these moments out."""
+        fps = _clip_fps(faces_dir / self.base.clip)
+        first = math.ceil(self.base.start_s * fps - 1e-6)
+        n = math.floor(self.base.end_s * fps + 1e-6) - first + 1  # frames in the base
+        period = 2 * n - 2
+        out = []
+        for k in range(int(self.duration_s * fps) + 2):
+            frame = int((k / fps + self.phase_s) * fps) % period
+            if frame in (0, n - 1):
+                out.append(k / fps)
+        return [t for i, t in enumerate(out) if i == 0 or t - out[i - 1] > 1.0]
+
     def truth(self, kind: str) -> list[Act]:
         """Ground-truth gestures: ``nod`` (any nod kind), ``shake`` or one act kind."""
         if kind == "nod":
@@ -332,6 +349,14 @@ def heldout_set() -> list[LifeScenario]:
     natural no-nod clips."""
     counts = {"talk": 3, "runs": 3, "listen": 4, "natural": 8}
     return life_set(HELDOUT_PEOPLE, seed=12, counts=counts)
+
+
+@cache
+def _clip_fps(path: Path) -> float:
+    cap = cv2.VideoCapture(str(path))
+    fps = cap.get(cv2.CAP_PROP_FPS) or headmotion.RENDER_FPS
+    cap.release()
+    return fps
 
 
 def frames(scenario: LifeScenario, renderer: headmotion.HeadRenderer):

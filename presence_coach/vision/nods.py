@@ -44,6 +44,8 @@ from presence_coach.vision.events import Event
 from presence_coach.vision.face import FaceSample
 from presence_coach.vision.swings import Swing, SwingOptions, SwingTracker, detrend
 
+ACTIVITY_S = 8.0  # how far back a shake is compared with the head's ongoing motion
+MIN_ACTIVITY_S = 2.0  # ... and at least this much of it must have been seen
 POSE_HISTORY_S = 16.0  # pose kept for the rest and cross-axis checks (longest run + rest)
 
 
@@ -84,18 +86,29 @@ class HeadGestureOptions:
     # a nod starting within this long after the last nod ended continues it (one run)
     merge_gap_s: float = 0.8
     # smallest shake (its largest swing) and the size ratio of neighbouring shake swings
-    min_shake_deg: float = 4.0
+    min_shake_deg: float = 5.0
     max_shake_ratio: float = 3.0
     # a gesture's amplitude is at least this many times the range of its angle (less a
     # straight-line drift) in the rest_window_s before it
-    min_contrast: float = 1.6
+    min_contrast: float = 2.2
     rest_window_s: float = 0.6
     # ... and the angle was not ramping faster than this there (degrees per second)
     max_rest_drift_deg_s: float = 8.0
-    # during a gesture the other angle (yaw for nods, pitch for shakes) and roll range (less a
-    # straight-line drift) at most this fraction of the amplitude
-    max_cross_ratio: float = 0.7
-    max_roll_ratio: float = 1.0
+    # during a gesture the other angle (yaw for nods, pitch for shakes) and roll move little:
+    # the length of their two ranges (less a straight-line drift) is at most this fraction of
+    # the amplitude
+    max_off_axis_ratio: float = 0.8
+    # while the mouth opens and closes widely (jawOpen range at least wide_jaw_range) the
+    # expression moves the pose estimate by up to about 4 degrees (non-nod dips of 2.6-4.8
+    # degrees in the development set), so a nod then needs at least wide_jaw_min_nod_deg
+    wide_jaw_range: float = 0.4
+    wide_jaw_min_nod_deg: float = 4.5
+    # a shake is at least this many times the typical 1 s yaw range over the 8 s before it:
+    # a head that wobbles side to side all the time (grimacing, laughing) is not shaking no
+    shake_activity: float = 1.0
+    # a shake's pitch range (less a straight-line drift) is at most this fraction of its
+    # amplitude (roll rides along with real shakes)
+    max_shake_cross_ratio: float = 0.4
     # a gesture at least this many times the amplitude it needed is "clear"; a count with
     # nods that are not is shown as approximate
     clear_margin: float = 1.5
@@ -109,8 +122,8 @@ class HeadGestureOptions:
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{name}={value} must be a positive number")
-        if not self.reversal_fraction < 1.0 or not self.min_return_ratio <= 1.0:
-            raise ValueError("reversal_fraction and min_return_ratio must be below 1")
+        if max(self.reversal_fraction, self.min_return_ratio) > 1.0:
+            raise ValueError("reversal_fraction and min_return_ratio are at most 1")
         at_least_one = ("max_rise_ratio", "max_travel_ratio", "max_shake_ratio", "min_contrast")
         for name in (*at_least_one, "clear_margin"):
             if getattr(self, name) < 1.0:
@@ -236,8 +249,8 @@ def shake_in(chain: list[Swing], opts: HeadGestureOptions) -> Gesture | None:
     if len(best) < 3 or max(s.amplitude_deg for s in best) < opts.min_shake_deg:
         return None
     amplitude = max(s.amplitude_deg for s in best)
-    span = ((best[0].t_leave, best[-1].t_arrive, amplitude),)
-    return Gesture("shake", tuple(best), (len(best) - 1) // 2, amplitude, span)
+    spans = tuple((s.t0, s.t1, s.amplitude_deg) for s in best)
+    return Gesture("shake", tuple(best), (len(best) - 1) // 2, amplitude, spans)
 
 
 @dataclass
@@ -359,7 +372,7 @@ class HeadGestureDetector:
         events = []
         for nod in nods_in(chain, self.options):
             opened = self._open_nod
-            if opened is not None and nod.start - opened.end <= self.options.merge_gap_s:
+            if opened is not None and nod.start - opened[0].end <= self.options.merge_gap_s:
                 self._open_nod = (opened[0].joined(nod), opened[1])
                 continue
             needed = self._needed(nod)
@@ -391,16 +404,41 @@ class HeadGestureDetector:
         rest_range, rest_slope = detrend(before[:, 0], before[:, own])
         if abs(rest_slope) > opts.max_rest_drift_deg_s:
             return math.inf
-        # per cycle (the median over a run's cycles): the other angles drift over seconds of
-        # talking, while a diagonal bob or a tilt moves them within each cycle
-        for column, ratio in ((other, opts.max_cross_ratio), (3, opts.max_roll_ratio)):
-            excess = []
-            for a, b, amp in gesture.spans:
-                during = self._window(a, b)
-                excess.append(detrend(during[:, 0], during[:, column])[0] / amp)
-            if float(np.median(excess)) > ratio:
-                return math.inf
-        return opts.min_contrast * rest_range
+        limit = opts.max_off_axis_ratio if gesture.kind == "nod" else opts.max_shake_cross_ratio
+        if self._off_axis(gesture, other) > limit:
+            return math.inf
+        if gesture.kind == "shake":
+            activity = opts.shake_activity * self._activity(own, gesture.start)
+            return max(opts.min_contrast * rest_range, activity)
+        during = self._window(gesture.start, gesture.end)
+        mouth = len(during) > 0 and float(np.ptp(during[:, 4])) >= opts.wide_jaw_range
+        return max(opts.min_contrast * rest_range, opts.wide_jaw_min_nod_deg if mouth else 0.0)
+
+    def _activity(self, column: int, before: float) -> float:
+        """The typical range of one angle (less a straight-line drift) in 1 s windows over the
+        ACTIVITY_S before ``before``: how much the head moves anyway."""
+        rows = self._window(before - ACTIVITY_S, before)
+        if len(rows) < 3 or rows[-1, 0] - rows[0, 0] < MIN_ACTIVITY_S:
+            return math.inf  # too little seen yet to know how much the head moves anyway
+        ranges = []
+        for start in np.arange(rows[0, 0], before - 1.0 + 1e-9, 0.25):
+            inside = rows[(rows[:, 0] >= start) & (rows[:, 0] <= start + 1.0)]
+            ranges.append(detrend(inside[:, 0], inside[:, column])[0])
+        return float(np.median(ranges)) if ranges else 0.0
+
+    def _off_axis(self, gesture: Gesture, other: int) -> float:
+        """How much the other angles move, relative to the gesture, per cycle of a nod or
+        swing of a shake (the median over them: the other angles drift over seconds of
+        talking, while a diagonal bob, a tilt or a grimace moves them within each cycle).
+        For a nod the length of (yaw range, roll range), for a shake the pitch range (roll
+        rides along with real shakes); ranges less a straight-line drift, over amplitude."""
+        ratios = []
+        for a, b, amp in gesture.spans:
+            during = self._window(a, b)
+            cross = detrend(during[:, 0], during[:, other])[0]
+            cross = math.hypot(cross, detrend(during[:, 0], during[:, 3])[0])
+            ratios.append(cross / amp)
+        return float(np.median(ratios))
 
     def _event(self, gesture: Gesture, needed_deg: float) -> Event:
         opts = self.options

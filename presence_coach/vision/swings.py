@@ -8,12 +8,16 @@ read. See :class:`SwingTracker`.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 
 EDGE_FRACTION = 0.2  # a swing's travel time runs from 20 % to 80 % of its amplitude
+# a half-cosine move of amplitude A at peak speed v takes 0.644 A / v from 20 % to 80 %
+SMOOTH_TRAVEL = 0.41 * math.pi / 2
+SPEED_SPAN_S = 0.06  # peak speed over at least this long (two frames at 30 fps, one at 15)
 
 
 def detrend(t: np.ndarray, v: np.ndarray) -> tuple[float, float]:
@@ -56,6 +60,7 @@ class Swing:
     t_leave: float  # last time the angle was within 20 % of the amplitude of v0
     t_arrive: float  # first time the angle was within 20 % of the amplitude of v1
     settled: bool  # ended because the head came to rest (not by a reversal)
+    peak_speed: float = math.inf  # fastest change over SPEED_SPAN_S within it (deg/s)
 
     @property
     def amplitude_deg(self) -> float:
@@ -68,8 +73,11 @@ class Swing:
 
     @property
     def travel_s(self) -> float:
-        """Time from 20 % to 80 % of the way."""
-        return self.t_arrive - self.t_leave
+        """Time from 20 % to 80 % of the way; when the angle crept before or after the move
+        (which stretches that), the time a smooth move at the swing's peak speed takes."""
+        return min(
+            self.t_arrive - self.t_leave, SMOOTH_TRAVEL * self.amplitude_deg / self.peak_speed
+        )
 
 
 class SwingTracker:
@@ -139,13 +147,18 @@ class SwingTracker:
         (t0, v0), (t1, v1) = start, end
         margin = EDGE_FRACTION * abs(v1 - v0)
         t_leave, t_arrive = t0, t1
-        for t, v in self._history:
-            if t < t0:
-                continue
-            if t > t1:
-                break
+        inside = [(t, v) for t, v in self._history if t0 <= t <= t1]
+        for t, v in inside:
             if abs(v - v0) <= margin:
                 t_leave = t
             if abs(v - v1) <= margin and t_arrive == t1:
                 t_arrive = t
-        return Swing(t0, v0, t1, v1, t_leave, max(t_leave, t_arrive), settled)
+        speed, j = 0.0, 0
+        for tb, vb in inside:  # fastest change over at least SPEED_SPAN_S
+            while j + 1 < len(inside) and tb - inside[j + 1][0] >= SPEED_SPAN_S:
+                j += 1
+            ta, va = inside[j]
+            if tb - ta >= SPEED_SPAN_S:
+                speed = max(speed, abs(vb - va) / (tb - ta))
+        peak = speed if speed > 0 else math.inf
+        return Swing(t0, v0, t1, v1, t_leave, max(t_leave, t_arrive), settled, peak)

@@ -56,8 +56,9 @@ def test_nod_sizes_and_speeds(fps, cycles, amp, cycle_s):
 
 @pytest.mark.parametrize("fps", [15, 30])
 def test_shake(fps):
-    t = np.arange(0, 4, 1 / fps)
-    yaw = 5 * np.sin(2 * np.pi * np.clip((t - 1) / 0.5, 0, 2))
+    # after 2.5 s: a shake is compared with how much the head moved over the seconds before
+    t = np.arange(0, 5.5, 1 / fps)
+    yaw = 5 * np.sin(2 * np.pi * np.clip((t - 2.5) / 0.5, 0, 2))
     events = run(samples(t, yaw=yaw))
     assert [(e.type, e.attrs["cycles"]) for e in events] == [("shake", 2)]
     assert events[0].attrs["amplitude_deg"] == pytest.approx(10, abs=0.6)
@@ -209,3 +210,22 @@ def test_options_are_validated():
         HeadGestureOptions(min_nod_deg=0)
     with pytest.raises(ValueError):
         HeadGestureOptions(min_cycle_s=2.0, max_cycle_s=1.0)
+
+
+def dip(t, *, start, amp, down_s=0.15, back_s=0.5):
+    u = t - start
+    return np.where(
+        u < down_s,
+        -amp / 2 * (1 - np.cos(np.pi * np.clip(u / down_s, 0, 1))),
+        -amp / 2 * (1 + np.cos(np.pi * np.clip((u - down_s) / back_s, 0, 1))),
+    )
+
+
+def test_small_dip_as_the_mouth_opens_wide_is_not_a_nod():
+    # opening the mouth wide moves the pose estimate by a few degrees (real d18 clip at
+    # 3.2-4.4 s); the same 3.5-degree dip with the mouth still is a listening nod
+    t = np.arange(0, 5, 1 / 30)
+    pitch = dip(t, start=2.0, amp=3.5)
+    jaw = 0.7 * np.clip((t - 2.2) / 0.3, 0, 1)
+    assert run(samples(t, pitch=pitch, jaw=jaw)) == []
+    assert [e.type for e in run(samples(t, pitch=pitch))] == ["nod"]
