@@ -105,7 +105,7 @@ class HeadGestureOptions:
     wide_jaw_min_nod_deg: float = 4.5
     # a shake is at least this many times the typical 1 s yaw range over the 8 s before it:
     # a head that wobbles side to side all the time (grimacing, laughing) is not shaking no
-    shake_activity: float = 1.0
+    shake_activity: float = 1.5
     # a shake's pitch range (less a straight-line drift) is at most this fraction of its
     # amplitude (roll rides along with real shakes)
     max_shake_cross_ratio: float = 0.4
@@ -428,15 +428,20 @@ class HeadGestureDetector:
 
     def _off_axis(self, gesture: Gesture, other: int) -> float:
         """How much the other angles move, relative to the gesture, per cycle of a nod or
-        swing of a shake (the median over them: the other angles drift over seconds of
-        talking, while a diagonal bob, a tilt or a grimace moves them within each cycle).
-        For a nod the length of (yaw range, roll range), for a shake the pitch range (roll
-        rides along with real shakes); ranges less a straight-line drift, over amplitude."""
+        swing of a shake (the median over them: a run lasts seconds, over which talking
+        moves the head anyway, while a diagonal bob, a tilt or a grimace moves the other
+        angles within each cycle). For a nod the length of the (yaw, roll) ranges within the
+        cycle (a nod cycle is short: a roll coming back from a tilt counts, slow drift
+        hardly); for a shake the (pitch, roll) ranges less a straight-line drift over the
+        swing (pitch steps with expressions next to a shake). Divided by the amplitude."""
         ratios = []
         for a, b, amp in gesture.spans:
             during = self._window(a, b)
-            cross = detrend(during[:, 0], during[:, other])[0]
-            cross = math.hypot(cross, detrend(during[:, 0], during[:, 3])[0])
+            if gesture.kind == "nod":
+                cross = math.hypot(float(np.ptp(during[:, other])), float(np.ptp(during[:, 3])))
+            else:
+                cross = detrend(during[:, 0], during[:, other])[0]
+                cross = math.hypot(cross, detrend(during[:, 0], during[:, 3])[0])
             ratios.append(cross / amp)
         return float(np.median(ratios))
 
