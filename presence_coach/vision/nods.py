@@ -71,7 +71,7 @@ class HeadGestureOptions:
     min_cycle_s: float = 0.18
     max_cycle_s: float = 1.4
     # smallest nod: the smaller of its down and up swings
-    min_nod_deg: float = 2.5
+    min_nod_deg: float = 2.0
     # ... and the smallest cycle that continues a run once it has started
     min_run_cycle_deg: float = 1.5
     # the up swing undoes at least this fraction of the dip
@@ -92,7 +92,12 @@ class HeadGestureOptions:
     # straight-line drift) in the rest_window_s before it
     min_contrast: float = 2.2
     rest_window_s: float = 0.6
-    # ... and the angle was not ramping faster than this there (degrees per second)
+    # ... (run_contrast for a nodding run of run_cycles or more, which may start out of
+    # other motion: a posture shift, a laugh)
+    run_cycles: int = 3
+    run_contrast: float = 1.0
+    # ... and the angle was not ramping faster than this there (degrees per second; not
+    # asked of a nodding run)
     max_rest_drift_deg_s: float = 8.0
     # during a gesture the other angle (yaw for nods, pitch for shakes) and roll move little:
     # the length of their two ranges (less a straight-line drift) is at most this fraction of
@@ -402,17 +407,20 @@ class HeadGestureDetector:
         if len(before) < 2 or before[0, 0] > gesture.start - opts.rest_window_s / 2:
             return math.inf  # too little seen before it to tell
         rest_range, rest_slope = detrend(before[:, 0], before[:, own])
-        if abs(rest_slope) > opts.max_rest_drift_deg_s:
+        # a nodding run (run_cycles or more) is its own evidence: it may start out of motion
+        run = gesture.kind == "nod" and gesture.cycles >= opts.run_cycles
+        if abs(rest_slope) > opts.max_rest_drift_deg_s and not run:
             return math.inf
         limit = opts.max_off_axis_ratio if gesture.kind == "nod" else opts.max_shake_cross_ratio
         if self._off_axis(gesture, other) > limit:
             return math.inf
+        contrast = opts.run_contrast if run else opts.min_contrast
         if gesture.kind == "shake":
             activity = opts.shake_activity * self._activity(own, gesture.start)
-            return max(opts.min_contrast * rest_range, activity)
+            return max(contrast * rest_range, activity)
         during = self._window(gesture.start, gesture.end)
         mouth = len(during) > 0 and float(np.ptp(during[:, 4])) >= opts.wide_jaw_range
-        return max(opts.min_contrast * rest_range, opts.wide_jaw_min_nod_deg if mouth else 0.0)
+        return max(contrast * rest_range, opts.wide_jaw_min_nod_deg if mouth else 0.0)
 
     def _activity(self, column: int, before: float) -> float:
         """The typical range of one angle (less a straight-line drift) in 1 s windows over the
