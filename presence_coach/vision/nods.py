@@ -103,11 +103,12 @@ class HeadGestureOptions:
     # the length of their two ranges (less a straight-line drift) is at most this fraction of
     # the amplitude
     max_off_axis_ratio: float = 0.8
-    # while the mouth opens and closes widely (jawOpen range at least wide_jaw_range) the
-    # expression moves the pose estimate by up to about 4 degrees (non-nod dips of 2.6-4.8
-    # degrees in the development set), so a nod then needs at least wide_jaw_min_nod_deg
-    wide_jaw_range: float = 0.4
-    wide_jaw_min_nod_deg: float = 4.5
+    # while the mouth opens and closes, the expression moves the pose estimate too (non-nod
+    # dips of 2.6-4.8 degrees with the jawOpen range at 0.4-0.8 in the development set): a
+    # nod then needs at least this many degrees per unit of jawOpen range during it, up to
+    # max_jaw_floor_deg (a nod while talking is rarely smaller than that)
+    jaw_floor_deg: float = 11.0
+    max_jaw_floor_deg: float = 4.5
     # a shake is at least this many times the typical 1 s yaw range over the 8 s before it:
     # a head that wobbles side to side all the time (grimacing, laughing) is not shaking no
     shake_activity: float = 1.5
@@ -419,8 +420,9 @@ class HeadGestureDetector:
             activity = opts.shake_activity * self._activity(own, gesture.start)
             return max(contrast * rest_range, activity)
         during = self._window(gesture.start, gesture.end)
-        mouth = len(during) > 0 and float(np.ptp(during[:, 4])) >= opts.wide_jaw_range
-        return max(contrast * rest_range, opts.wide_jaw_min_nod_deg if mouth else 0.0)
+        jaw_range = float(np.ptp(during[:, 4])) if len(during) else 0.0
+        jaw_floor = min(opts.jaw_floor_deg * jaw_range, opts.max_jaw_floor_deg)
+        return max(contrast * rest_range, jaw_floor)
 
     def _activity(self, column: int, before: float) -> float:
         """The typical range of one angle (less a straight-line drift) in 1 s windows over the
