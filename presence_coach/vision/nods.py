@@ -19,12 +19,19 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    size (``max_shake_ratio``).
 5. **Standing out.** A gesture must stand out from what the head was doing just before: its
    amplitude is at least ``min_contrast`` times the range (less a straight-line drift) of its
-   own angle in the ``rest_window_s`` before it. Talking, laughing and grimacing move the pose
-   estimate by a few degrees (bench/pose_jaw.py: the jaw itself explains only 1-10 % of that
-   motion, so a jaw-locked correction would not remove it); this asks a gesture made while
-   talking to be larger in proportion, instead of a fixed floor. The other angles must stay
-   steadier than the gesture (``max_cross_ratio``, ``max_roll_ratio``): no diagonal bobs, no
-   tilts.
+   own angle in the ``rest_window_s`` before it (``run_contrast`` for a nodding run of
+   ``run_cycles`` or more: its rhythm is evidence enough). Talking, laughing and grimacing
+   move the pose estimate by a few degrees, so a gesture made in the middle of them must be
+   larger in proportion, instead of meeting a fixed talking floor. The jaw itself explains
+   only 1-10 % of talking's pitch motion (bench/pose_jaw.py), so it only sets a small floor
+   while the mouth moves (``jaw_floor_deg`` per unit of jawOpen range, at most
+   ``max_jaw_floor_deg``). The other angles must stay steadier than the gesture, judged per
+   cycle or swing (``max_off_axis_ratio``, ``max_shake_cross_ratio``): no diagonal bobs, no
+   tilts, no grimaces. A shake must also be ``shake_activity`` times the head's typical yaw
+   range of the seconds before: a head that wobbles all the time is not shaking "no".
+
+A nod that passes with less than ``clear_margin`` times the amplitude it needed is not
+``clear`` (the report then shows the count as approximate).
 
 Amplitude is in degrees peak to peak: for nods the largest cycle's smaller swing (posture drift
 does not inflate it), for shakes the largest swing. Events say whether the jaw was moving
@@ -99,9 +106,8 @@ class HeadGestureOptions:
     # ... and the angle was not ramping faster than this there (degrees per second; not
     # asked of a nodding run)
     max_rest_drift_deg_s: float = 8.0
-    # during a gesture the other angle (yaw for nods, pitch for shakes) and roll move little:
-    # the length of their two ranges (less a straight-line drift) is at most this fraction of
-    # the amplitude
+    # within each cycle of a nod, the length of the (yaw range, roll range) is at most this
+    # fraction of the cycle's amplitude (the median over a run's cycles)
     max_off_axis_ratio: float = 0.8
     # while the mouth opens and closes, the expression moves the pose estimate too (non-nod
     # dips of 2.6-4.8 degrees with the jawOpen range at 0.4-0.8 in the development set): a
@@ -112,8 +118,8 @@ class HeadGestureOptions:
     # a shake is at least this many times the typical 1 s yaw range over the 8 s before it:
     # a head that wobbles side to side all the time (grimacing, laughing) is not shaking no
     shake_activity: float = 1.5
-    # a shake's pitch range (less a straight-line drift) is at most this fraction of its
-    # amplitude (roll rides along with real shakes)
+    # within each swing of a shake, the length of the (pitch, roll) ranges less a straight-line
+    # drift is at most this fraction of the swing (the median over the swings)
     max_shake_cross_ratio: float = 0.4
     # a gesture at least this many times the amplitude it needed is "clear"; a count with
     # nods that are not is shown as approximate
