@@ -18,6 +18,7 @@ from importlib import resources
 from string import Template
 from typing import Any
 
+from presence_coach.summary.certainty import VISION_CAVEAT, about, approximate
 from presence_coach.summary.gaps import DEVICES, coverage_sentence, gap_sentence
 from presence_coach.summary.history import previous_medians
 from presence_coach.summary.plots import bars_svg, legend_html, timeline_svg
@@ -82,6 +83,12 @@ def _v(summary: Mapping[str, Any], key: str) -> Any:
     return summary["metrics"][key]["value"]
 
 
+def _shown(summary: Mapping[str, Any], key: str) -> str:
+    """A metric's value as shown: "about 12" for a count the session is unsure of."""
+    m = summary["metrics"][key]
+    return about(format_value(m["value"], m["unit"]), approximate(summary, key))
+
+
 # ---- reflections -------------------------------------------------------------------------
 
 
@@ -129,8 +136,9 @@ def reflections(
         )
     nods, listening = _v(summary, "nods"), _v(summary, "listening_nods")
     if nods and listening:
+        of = "About " if approximate(summary, "nods") else ""
         out.append(
-            f"{listening} of your {nods} nods came while you were listening, a quiet way of "
+            f"{of}{listening} of your {nods} nods came while you were listening, a quiet way of "
             "showing you are following."
             if listening < nods
             else f"All {_plural(nods, 'nod')} came while you were listening, a quiet way of "
@@ -211,6 +219,8 @@ def _notices(summary: Mapping[str, Any]) -> str:
     if not summary["has_voice"]:
         notes.append("No microphone data in this session: speech and pauses are not shown.")
     notes += _gap_notices(summary)
+    if summary["has_video"]:
+        notes.append(VISION_CAVEAT)
     if summary["has_video"] and not summary["calibration"]["calibrated"]:
         notes.append(
             "Gaze is an uncalibrated estimate (built-in defaults). Run "
@@ -276,7 +286,7 @@ def _tables(summary: Mapping[str, Any], previous: Mapping[str, Any] | None) -> t
             continue
         cells = [
             f'<th scope="row">{escape(m["label"])}</th>',
-            f'<td class="num">{escape(format_value(m["value"], m["unit"]))}</td>',
+            f'<td class="num">{escape(_shown(summary, key))}</td>',
         ]
         if show_prev:
             prev = format_value(prev_medians[key], m["unit"]) if key in prev_medians else ""
@@ -390,7 +400,7 @@ def render_terminal(summary: Mapping[str, Any], *, history: Mapping[str, Any] | 
     m = summary["metrics"]
 
     def fv(key: str) -> str:
-        return format_value(m[key]["value"], m[key]["unit"])
+        return _shown(summary, key)
 
     lines = [
         f"Session {s['id']} · {_duration(s['duration_s'])} · {summary['calibration']['label']}"

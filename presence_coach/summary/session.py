@@ -9,6 +9,7 @@
 * ``per_minute``: series for the per-minute bars (speaking share, nods, eye contact, speech rate);
 * ``timeline``: a binned picture of the whole session for the timeline plot;
 * ``voice``: the voice summary of :func:`presence_coach.voice.voice_summary`, unchanged;
+* ``certainty``: whether the nod count is approximate (:mod:`presence_coach.summary.certainty`);
 * ``calibration``, ``session``, ``notes``, ``performance``.
 
 Nothing here reads media: everything comes from the stored timeline rows and events. The
@@ -27,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from presence_coach.summary.certainty import face_certainty
 from presence_coach.summary.gaps import device_gaps, gap_sentence, signal_time_s
 from presence_coach.voice import voice_summary
 from presence_coach.voice.stats import LONG_PAUSE_MIN_S, SHORT_PAUSE_MAX_S
@@ -530,6 +532,9 @@ def session_summary(
         "session": session_info(info, duration_s),
         "has_video": has_video,
         "has_voice": has_voice,
+        "certainty": face_certainty(
+            by_type.get("nod", []), face_present_fraction=values["face_present_fraction"]
+        ),
         "calibration": calibration_info(info.calibration),
         "metrics": metrics_table(values),
         "device_gaps": times["gaps"],

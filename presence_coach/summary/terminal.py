@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from presence_coach.summary.certainty import about
+
 
 def format_summary(summary: Mapping[str, Any]) -> str:
     """A few plain lines: what was measured, in words a therapist can use."""
@@ -57,7 +59,8 @@ def _face_lines(summary: Mapping[str, Any]) -> list[str]:
             per_min = f" ({rate:.1f} a minute)" if rate is not None else ""
             silent = events.get(f"{key}_while_silent")
             listening = f", {silent} while you were silent" if silent is not None else ""
-            lines.append(f"  {label:<14} {events[key]}{per_min}{listening}")
+            unsure = key == "nods" and bool(events.get("nods_faint"))
+            lines.append(f"  {label:<14} {about(str(events[key]), unsure)}{per_min}{listening}")
         shares = events.get("gaze_fraction") or {}
         if shares.get("camera") is not None:
             flag = "" if events.get("calibrated") else " (uncalibrated estimate)"

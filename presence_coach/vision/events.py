@@ -3,7 +3,7 @@
 An :class:`Event` is an interval on the session clock with a type and attributes:
 
 * ``nod``, ``shake`` (:mod:`presence_coach.vision.nods`): ``cycles``, ``amplitude_deg``,
-  ``duration_s``;
+  ``duration_s``, ``talking``, ``clear`` (a nodding run is one nod event with its cycles);
 * ``gaze`` episodes (:mod:`presence_coach.vision.gaze_state`): ``state``, ``calibrated``;
   ``eye_contact``: camera gaze held for at least ``GazeOptions.eye_contact_min_s``;
 * ``smile``, ``blink`` (:mod:`presence_coach.vision.expressions`): ``peak``.
@@ -85,6 +85,7 @@ class FaceEventDetectors:
         self.gaze = GazeTracker(gaze, calibration=calibration)
         self.expressions = ExpressionDetector(expressions)
         self.counts: dict[str, int] = dict.fromkeys(COUNTED_TYPES, 0)
+        self.faint_nods = 0  # nods not marked clear (the count is then approximate)
 
     def update(self, sample: FaceSample) -> list[Event]:
         """Feed one sample; returns the events that ended with it, in end-time order."""
@@ -112,10 +113,12 @@ class FaceEventDetectors:
         self.expressions.reset()
         if clear_counts:
             self.counts = dict.fromkeys(COUNTED_TYPES, 0)
+            self.faint_nods = 0
             self.gaze.time_s = dict.fromkeys(self.gaze.time_s, 0.0)
 
     def summary(self, duration_s: float, face_present_s: float) -> dict[str, Any]:
-        """Counts, rates per minute of ``duration_s`` and gaze-state fractions.
+        """Counts, rates per minute of ``duration_s``, gaze-state fractions and ``nods_faint``
+        (nods not marked clear).
 
         Gaze fractions are of ``face_present_s`` (time with a face), summed per frame over
         frames with a face (``unknown`` there means eyes closed or unreadable).
@@ -131,6 +134,7 @@ class FaceEventDetectors:
                 round(min(1.0, seconds / face_present_s), 4) if face_present_s > 0 else None
             )
         out["gaze_fraction"] = fractions
+        out["nods_faint"] = self.faint_nods
         return out
 
     def _account(self, events: list[Event]) -> list[Event]:
@@ -138,4 +142,5 @@ class FaceEventDetectors:
         for event in events:
             if event.type in self.counts:
                 self.counts[event.type] += 1
+            self.faint_nods += event.type == "nod" and event.attrs.get("clear") is False
         return events

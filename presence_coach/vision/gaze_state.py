@@ -90,8 +90,10 @@ DEFAULT_CALIBRATION = GazeCalibration(calibrated=False)
 class GazeOptions:
     """Settings of the gaze-state tracker."""
 
-    # blink score (0..1) at or above which the eyes count as closed -> unknown
-    closed_blink: float = 0.5
+    # blink score (0..1) at or above which the eyes count as closed -> unknown: half-closed
+    # eyes (a long blink, a squint) are no eye contact for the client either. On the labelled
+    # real frames eyes open at the lens score at most 0.17, eyes labelled closed 0.34 and up
+    closed_blink: float = 0.3
     # a state must hold this long before an episode switches to it (no flicker)
     min_state_s: float = 0.1
     # camera gaze held at least this long is an eye-contact moment

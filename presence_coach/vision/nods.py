@@ -1,30 +1,41 @@
 """Head nods and head shakes from the per-frame head pose.
 
-A **nod** is one or more down-up oscillations of pitch that start from rest; a **shake** is
-the yaw analogue (left-right-left or right-left-right, at least three swings). Both are found
-the same way, from the pose angles alone (no clock is read; time comes with the samples):
+Both are found from the pose angles alone (time comes with the samples; no clock is read):
 
-1. **Swings.** Each angle is cut into monotone swings between turning points with a
-   hysteresis: a turning point is confirmed once the angle has come back from its running
-   extreme by ``max(min_reversal_deg, reversal_fraction * swing so far)``, or once the angle
-   has stayed near the extreme for ``settle_s`` (the head came to rest). Posture drift and
-   slow turns give few, slow swings; sensor jitter gives swings below the amplitude floor.
-2. **Runs.** Consecutive swings form a gesture run while each one is large enough
-   (``min_swing_deg``), quick enough (its 20-80 % travel within ``max_swing_s``), similar
-   in size to the one before (ratio within ``max_swing_ratio``) and follows without a pause.
-3. **Gestures.** A run is a nod when it starts with a downward swing and holds at least
-   one down-up cycle whose duration is within ``min_cycle_s..max_cycle_s``; a shake when it
-   holds at least three swings. It must start from rest (the swing before it is at most
-   ``onset_rest_ratio`` of its amplitude, or slow) and the other angle must stay steadier
-   (its range at most ``max_cross_ratio`` of the gesture amplitude), so diagonal bobbing,
-   turns with a pitch wobble and the bobbing of lively talk are not counted.
+1. **Swings** (:mod:`presence_coach.vision.swings`): pitch and yaw are each cut into monotone
+   swings between turning points; a swing that ends with the head at rest is *settled*.
+2. **Chains.** Consecutive swings form a chain while each is large enough
+   (``min_swing_deg``), quick enough (its 20-80 % travel within ``max_swing_s``) and follows
+   the one before without a pause (``max_pause_s``) or a rest.
+3. **Nods.** In a pitch chain, a *cycle* is a down swing and the up swing after it, within
+   ``min_cycle_s..max_cycle_s``, the smaller of the two at least ``min_nod_deg`` and the return
+   at least ``min_return_ratio`` of the dip (a dip that is held or only partly undone is a
+   posture change or a look down, not a nod). The up swing may be slower than the dip (a
+   listening nod dips quickly and comes back slowly) up to ``max_travel_ratio``.
+   Consecutive cycles are one gesture: a single nod or a nodding run, one event with its
+   ``cycles``. A nod that starts within ``merge_gap_s`` of the last one's end continues it.
+4. **Shakes.** In a yaw chain, at least three swings with back-and-forth periods within
+   ``min_cycle_s..max_cycle_s``, the largest at least ``min_shake_deg``, neighbours similar in
+   size (``max_shake_ratio``).
+5. **Standing out.** A gesture must stand out from what the head was doing just before: its
+   amplitude is at least ``min_contrast`` times the range (less a straight-line drift) of its
+   own angle in the ``rest_window_s`` before it (``run_contrast`` for a nodding run of
+   ``run_cycles`` or more: its rhythm is evidence enough). Talking, laughing and grimacing
+   move the pose estimate by a few degrees, so a gesture made in the middle of them must be
+   larger in proportion, instead of meeting a fixed talking floor. The jaw itself explains
+   only 1-10 % of talking's pitch motion (bench/pose_jaw.py), so it only sets a small floor
+   while the mouth moves (``jaw_floor_deg`` per unit of jawOpen range, at most
+   ``max_jaw_floor_deg``). The other angles must stay steadier than the gesture, judged per
+   cycle or swing (``max_off_axis_ratio``, ``max_shake_cross_ratio``): no diagonal bobs, no
+   tilts, no grimaces. A shake must also be ``shake_activity`` times the head's typical yaw
+   range of the seconds before: a head that wobbles all the time is not shaking "no".
 
-While the jaw moves (talking), speech itself bobs the head, so a gesture must then be larger
-(``talking_min_swing_deg``); events say whether the person was ``talking``.
+A nod that passes with less than ``clear_margin`` times the amplitude it needed is not
+``clear`` (the report then shows the count as approximate).
 
-Amplitude is in degrees peak to peak: for nods the larger cycle's smaller swing (down or
-up, so posture drift does not inflate it), for shakes the largest swing. Cycles are down-up
-pairs for nods and full back-and-forth periods for shakes (three swings = one cycle).
+Amplitude is in degrees peak to peak: for nods the largest cycle's smaller swing (posture drift
+does not inflate it), for shakes the largest swing. Events say whether the jaw was moving
+(``talking``).
 """
 
 from __future__ import annotations
@@ -32,371 +43,301 @@ from __future__ import annotations
 import itertools
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from presence_coach.vision.events import Event
 from presence_coach.vision.face import FaceSample
+from presence_coach.vision.swings import Swing, SwingOptions, SwingTracker, detrend
 
-EDGE_FRACTION = 0.2  # a swing's travel time runs from 20 % to 80 % of its amplitude
-POSE_HISTORY_S = 8.0  # pose kept for the rest and cross-axis checks (longest gesture + rest)
-
-
-def detrended_range(points: list[tuple[float, float]]) -> float:
-    """Peak-to-peak of ``(t, value)`` points after removing their least-squares line."""
-    return detrend(points)[0]
-
-
-def detrend(points: list[tuple[float, float]]) -> tuple[float, float]:
-    """Peak-to-peak of ``(t, value)`` points less their least-squares line, and its slope."""
-    if len(points) < 3:
-        return 0.0, 0.0
-    t = np.array([p[0] for p in points])
-    v = np.array([p[1] for p in points])
-    if np.ptp(t) <= 0:
-        return float(np.ptp(v)), 0.0
-    slope, intercept = np.polyfit(t - t[0], v, 1)
-    return float(np.ptp(v - (slope * (t - t[0]) + intercept))), float(slope)
+ACTIVITY_S = 8.0  # how far back a shake is compared with the head's ongoing motion
+MIN_ACTIVITY_S = 2.0  # ... and at least this much of it must have been seen
+POSE_HISTORY_S = 16.0  # pose kept for the rest and cross-axis checks (longest run + rest)
 
 
 @dataclass(frozen=True)
 class HeadGestureOptions:
     """Thresholds of the nod and shake detectors (angles in degrees, times in seconds)."""
 
-    # smallest swing (peak to peak) that can be part of a nod
-    min_nod_swing_deg: float = 2.0
-    # smallest swing that can be part of a shake (a shake's first and last swings are
-    # often half its amplitude, so this applies to the largest swing, half of it to the rest)
-    min_shake_swing_deg: float = 4.0
-    # a turning point needs the angle to come back by at least this much ...
+    # swings: a turning point needs the angle to come back by this much, and by this fraction
+    # of the swing it ends; an extreme held settle_s (within settle_band_deg) is a rest
     min_reversal_deg: float = 0.8
-    # ... and by at least this fraction of the swing it ends
     reversal_fraction: float = 0.3
-    # an extreme held this long (within the reversal band) ends the swing: the head rests
     settle_s: float = 0.45
-    # creeping on by less than this (degrees) does not restart the settle_s clock, so slow
-    # drift after a swing still lets it settle
     settle_band_deg: float = 0.5
-    # longest 20-80 % travel of one swing (0.4 of a half cycle for a smooth swing); slower
-    # motion is a turn or a posture change
+    # smallest swing that can be part of a gesture
+    min_swing_deg: float = 1.5
+    # longest 20-80 % travel of one swing; slower motion is a turn or a posture change
     max_swing_s: float = 0.45
-    # shortest and longest down-up cycle of a nod, and back-and-forth period of a shake
-    min_cycle_s: float = 0.18
-    max_cycle_s: float = 1.4
-    # neighbouring swings of one gesture differ at most by this factor in size
-    max_swing_ratio: float = 2.6
     # longest pause between two swings of one gesture
     max_pause_s: float = 0.35
-    # the swing before a gesture is at most this fraction of its amplitude (or slow) ...
-    onset_rest_ratio: float = 0.6
-    # ... and in this long a window before it, the angle (less a straight-line drift) moved
-    # within onset_rest_ratio of the amplitude: gestures start from rest
+    # shortest and longest down-up cycle of a nod (from 20 % of the dip to 80 % of the return,
+    # about 0.7 of the whole cycle: 0.18 s is a 3.9 Hz nod), and back-and-forth period of a
+    # shake (from arrival to arrival)
+    min_cycle_s: float = 0.18
+    max_cycle_s: float = 1.4
+    # smallest nod: the smaller of its down and up swings
+    min_nod_deg: float = 2.0
+    # ... and the smallest cycle that continues a run once it has started
+    min_run_cycle_deg: float = 1.5
+    # the up swing undoes at least this fraction of the dip
+    min_return_ratio: float = 0.5
+    # the up swing is at most this many times larger than the dip (else: a raise)
+    max_rise_ratio: float = 2.5
+    # the slower of a cycle's down and up travels is at most this many times the quicker
+    # (counted as at least min_travel_s): a pose jump of a frame or two next to a slow drift
+    # is not a nod
+    max_travel_ratio: float = 5.0
+    min_travel_s: float = 0.07
+    # a nod starting within this long after the last nod ended continues it (one run)
+    merge_gap_s: float = 0.8
+    # smallest shake (its largest swing) and the size ratio of neighbouring shake swings
+    min_shake_deg: float = 5.0
+    max_shake_ratio: float = 3.0
+    # a gesture's amplitude is at least this many times the range of its angle (less a
+    # straight-line drift) in the rest_window_s before it
+    min_contrast: float = 2.2
     rest_window_s: float = 0.6
-    # ... and the straight-line drift there is at most this fast (degrees per second): a
-    # gesture does not start out of a steady ramp (a raise, a turn)
-    max_rest_drift_deg_s: float = 5.0
-    # the 20-80 % travel times of neighbouring swings (e.g. a nod's down and up) differ at most
-    # by this factor: head gestures are smooth oscillations, while a pose jump of one or two
-    # frames (expression, blink, a re-fit of the landmarks) next to a slow drift is not one
-    max_travel_ratio: float = 3.0
-    # travel times are counted as at least this long (one or two frames) for that ratio
-    min_travel_s: float = 0.05
-    # the other gesture angle (yaw for nods, pitch for shakes) moves during a gesture by at
-    # most this fraction of its amplitude (range less a straight-line drift): no diagonal bobs
-    max_cross_ratio: float = 0.6
-    # ... and drifts at most this fast (degrees per second): no pitch wobble during a turn
-    max_cross_drift_deg_s: float = 5.0
-    # the same for roll, which rides along with real nods and shakes more (and drifts): a
-    # roll-dominated motion is a tilt
-    max_roll_ratio: float = 1.0
-    max_roll_drift_deg_s: float = 10.0
-    # jaw-open blendshape range (0..1) around a gesture above which the person is talking;
-    # speech moves the head (and the pose estimate) by several degrees, so while talking a
-    # gesture must reach talking_min_swing_deg
+    # ... (run_contrast for a nodding run of run_cycles or more, which may start out of
+    # other motion: a posture shift, a laugh)
+    run_cycles: int = 3
+    run_contrast: float = 1.0
+    # ... and the angle was not ramping faster than this there (degrees per second; not
+    # asked of a nodding run)
+    max_rest_drift_deg_s: float = 8.0
+    # within each cycle of a nod, the length of the (yaw range, roll range) is at most this
+    # fraction of the cycle's amplitude (the median over a run's cycles)
+    max_off_axis_ratio: float = 0.8
+    # while the mouth opens and closes, the expression moves the pose estimate too (non-nod
+    # dips of 2.6-4.8 degrees with the jawOpen range at 0.4-0.8 in the development set): a
+    # nod then needs at least this many degrees per unit of jawOpen range during it, up to
+    # max_jaw_floor_deg (a nod while talking is rarely smaller than that)
+    jaw_floor_deg: float = 11.0
+    max_jaw_floor_deg: float = 4.5
+    # a shake is at least this many times the typical 1 s yaw range over the 8 s before it:
+    # a head that wobbles side to side all the time (grimacing, laughing) is not shaking no
+    shake_activity: float = 1.5
+    # within each swing of a shake, the length of the (pitch, roll) ranges less a straight-line
+    # drift is at most this fraction of the swing (the median over the swings)
+    max_shake_cross_ratio: float = 0.4
+    # a gesture at least this many times the amplitude it needed is "clear"; a count with
+    # nods that are not is shown as approximate
+    clear_margin: float = 1.5
+    # jaw-open range (0..1) during a gesture above which the person was talking (an attribute)
     talking_jaw_range: float = 0.25
-    talking_min_swing_deg: float = 10.0
     # a gap in the samples (no face) longer than this ends any gesture in progress
     max_gap_s: float = 0.3
 
     def __post_init__(self) -> None:
-        positive = (
-            "min_nod_swing_deg",
-            "min_shake_swing_deg",
-            "min_reversal_deg",
-            "settle_s",
-            "settle_band_deg",
-            "max_swing_s",
-            "min_cycle_s",
-            "max_cycle_s",
-            "max_pause_s",
-            "onset_rest_ratio",
-            "rest_window_s",
-            "max_rest_drift_deg_s",
-            "min_travel_s",
-            "max_cross_ratio",
-            "max_roll_ratio",
-            "max_cross_drift_deg_s",
-            "max_roll_drift_deg_s",
-            "talking_jaw_range",
-            "talking_min_swing_deg",
-            "max_gap_s",
-        )
-        for name in positive:
+        for name in self.__dataclass_fields__:
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{name}={value} must be a positive number")
-        if not 0.0 <= self.reversal_fraction < 1.0:
-            raise ValueError(f"reversal_fraction={self.reversal_fraction} must be within 0..1")
-        if self.max_travel_ratio < 1.0:
-            raise ValueError(f"max_travel_ratio={self.max_travel_ratio} must be at least 1")
-        if self.max_swing_ratio < 1.0:
-            raise ValueError(f"max_swing_ratio={self.max_swing_ratio} must be at least 1")
+        if max(self.reversal_fraction, self.min_return_ratio) > 1.0:
+            raise ValueError("reversal_fraction and min_return_ratio are at most 1")
+        at_least_one = ("max_rise_ratio", "max_travel_ratio", "max_shake_ratio", "min_contrast")
+        for name in (*at_least_one, "clear_margin"):
+            if getattr(self, name) < 1.0:
+                raise ValueError(f"{name}={getattr(self, name)} must be at least 1")
         if self.min_cycle_s >= self.max_cycle_s:
             raise ValueError("min_cycle_s must be below max_cycle_s")
 
+    @property
+    def swings(self) -> SwingOptions:
+        history = 2.0 * self.max_cycle_s + self.settle_s
+        return SwingOptions(
+            self.min_reversal_deg,
+            self.reversal_fraction,
+            self.settle_s,
+            self.settle_band_deg,
+            history,
+        )
+
 
 @dataclass(frozen=True, slots=True)
-class Swing:
-    """A monotone move of one angle between two turning points."""
+class Gesture:
+    """A candidate nod or shake: its swings, cycles and amplitude."""
 
-    t0: float  # time of the starting extreme
-    v0: float  # angle there (degrees)
-    t1: float  # time of the ending extreme
-    v1: float
-    t_leave: float  # last time the angle was within 20 % of the amplitude of v0
-    t_arrive: float  # first time the angle was within 20 % of the amplitude of v1
-    settled: bool  # ended because the head came to rest (not by a reversal)
-
-    @property
-    def amplitude_deg(self) -> float:
-        return abs(self.v1 - self.v0)
+    kind: str  # "nod" or "shake"
+    swings: tuple[Swing, ...]
+    cycles: int
+    amplitude_deg: float
+    # (start, end, amplitude) of each cycle of a nod; the whole gesture for a shake
+    spans: tuple[tuple[float, float, float], ...]
 
     @property
-    def direction(self) -> int:
-        """+1 when the angle grew, -1 when it fell."""
-        return 1 if self.v1 > self.v0 else -1
+    def start(self) -> float:
+        return self.swings[0].t_leave
 
     @property
-    def travel_s(self) -> float:
-        return self.t_arrive - self.t_leave
+    def end(self) -> float:
+        return self.swings[-1].t_arrive
+
+    def joined(self, later: Gesture) -> Gesture:
+        """This gesture continued by a later one of the same kind (one run)."""
+        return Gesture(
+            self.kind,
+            self.swings + later.swings,
+            self.cycles + later.cycles,
+            max(self.amplitude_deg, later.amplitude_deg),
+            self.spans + later.spans,
+        )
 
 
-class SwingTracker:
-    """Cuts one angle's stream into :class:`Swing` s (see the module docstring, step 1)."""
-
-    def __init__(self, options: HeadGestureOptions) -> None:
-        self.options = options
-        self.reset()
-
-    def reset(self) -> None:
-        self._history: deque[tuple[float, float]] = deque()
-        self._anchor: tuple[float, float] | None = None  # last turning point (t, v)
-        self._direction = 0  # +1 rising, -1 falling, 0 at rest
-        self._extreme: tuple[float, float] = (0.0, 0.0)  # running extreme (t, v)
-        self._moved: tuple[float, float] = (0.0, 0.0)  # last clear step of the extreme (t, v)
-
-    def pending(self) -> Swing | None:
-        """The swing in progress (anchor to running extreme), if the angle is moving."""
-        if self._direction == 0 or self._anchor is None:
-            return None
-        return self._swing(self._anchor, self._extreme, settled=False)
-
-    def update(self, t: float, v: float) -> Swing | None:
-        """Feed one sample; returns a swing when a turning point is confirmed."""
-        opts = self.options
-        self._history.append((t, v))
-        # keep enough history for the longest swing we could still be measuring
-        horizon = t - (2.0 * opts.max_cycle_s + opts.settle_s)
-        while len(self._history) > 2 and self._history[0][0] < horizon:
-            anchor_t = self._anchor[0] if self._anchor else t
-            if self._history[0][0] >= anchor_t:
-                break
-            self._history.popleft()
-        if self._anchor is None:
-            self._anchor = (t, v)
-            return None
-        if self._direction == 0:
-            if abs(v - self._anchor[1]) >= opts.min_reversal_deg:
-                self._direction = 1 if v > self._anchor[1] else -1
-                self._extreme = self._moved = (t, v)
-            elif t - self._anchor[0] > opts.settle_s:
-                # at rest: the anchor follows slow drift so the next swing starts from here
-                self._anchor = (t, v)
-            return None
-        d = self._direction
-        ext_v = self._extreme[1]
-        if (v - ext_v) * d > 0:
-            self._extreme = (t, v)
-            if (v - self._moved[1]) * d > opts.settle_band_deg:
-                self._moved = (t, v)
-            return None
-        size = abs(ext_v - self._anchor[1])
-        if (ext_v - v) * d >= max(opts.min_reversal_deg, opts.reversal_fraction * size):
-            swing = self._swing(self._anchor, self._extreme, settled=False)
-            self._anchor = self._extreme
-            self._direction = -d
-            self._extreme = self._moved = (t, v)
-            return swing
-        if t - self._moved[0] >= opts.settle_s:
-            swing = self._swing(self._anchor, self._extreme, settled=True)
-            self._anchor = self._extreme
-            self._direction = 0
-            return swing
-        return None
-
-    def _swing(
-        self, start: tuple[float, float], end: tuple[float, float], *, settled: bool
-    ) -> Swing:
-        (t0, v0), (t1, v1) = start, end
-        margin = EDGE_FRACTION * abs(v1 - v0)
-        t_leave, t_arrive = t0, t1
-        for t, v in self._history:
-            if t < t0:
-                continue
-            if t > t1:
-                break
-            if abs(v - v0) <= margin:
-                t_leave = t
-            if abs(v - v1) <= margin and t_arrive == t1:
-                t_arrive = t
-        return Swing(t0, v0, t1, v1, t_leave, max(t_leave, t_arrive), settled)
+def nod_cycle_ok(down: Swing, up: Swing, opts: HeadGestureOptions, min_deg: float) -> bool:
+    """Whether a down swing and the up swing after it make one nod cycle of at least
+    ``min_deg`` (the smaller of the two swings)."""
+    if down.direction > 0 or up.direction < 0:
+        return False
+    period = up.t_arrive - down.t_leave
+    if not opts.min_cycle_s <= period <= opts.max_cycle_s:
+        return False
+    a, b = down.amplitude_deg, up.amplitude_deg
+    if min(a, b) < min_deg or b < opts.min_return_ratio * a or b > opts.max_rise_ratio * a:
+        return False
+    ta, tb = max(down.travel_s, opts.min_travel_s), max(up.travel_s, opts.min_travel_s)
+    return max(ta, tb) <= opts.max_travel_ratio * min(ta, tb)
 
 
-class _GestureAxis:
-    """Runs of swings on one angle and the gestures they make (steps 2 and 3)."""
+def _nod(chain: list[Swing], first: int, last: int, opts: HeadGestureOptions) -> Gesture:
+    """The nod made by ``chain[first..last]`` (a down swing to an up swing): its cycles are
+    the down-up pairs of at least ``min_run_cycle_deg`` (a sloppy one inside a run counts)."""
+    swings = chain[first : last + 1]
+    pairs = [
+        (d, u)
+        for d, u in itertools.pairwise(swings)
+        if d.direction < 0 and min(d.amplitude_deg, u.amplitude_deg) >= opts.min_run_cycle_deg
+    ]
+    spans = tuple((d.t_leave, u.t_arrive, min(d.amplitude_deg, u.amplitude_deg)) for d, u in pairs)
+    amplitude = max(a for _, _, a in spans)
+    return Gesture("nod", tuple(swings), len(pairs), amplitude, spans)
 
-    def __init__(self, kind: str, options: HeadGestureOptions) -> None:
-        self.kind = kind  # "nod" (pitch) or "shake" (yaw)
-        self.options = options
-        self.tracker = SwingTracker(options)
-        self.run: list[Swing] = []
-        self.before: Swing | None = None  # the swing just before the current run
 
-    def reset(self) -> None:
-        self.tracker.reset()
-        self.run = []
-        self.before = None
-
-    @property
-    def min_swing_deg(self) -> float:
-        opts = self.options
-        return opts.min_nod_swing_deg if self.kind == "nod" else opts.min_shake_swing_deg / 2
-
-    def fits(self, swing: Swing, run: list[Swing]) -> bool:
-        """Could ``swing`` extend ``run`` (or start one, when ``run`` is empty)?"""
-        opts = self.options
-        if swing.amplitude_deg < self.min_swing_deg or swing.travel_s > opts.max_swing_s:
-            return False
-        if not run:
-            return self.kind != "nod" or swing.direction < 0
-        last = run[-1]
-        if last.settled or swing.t_leave - last.t_arrive > opts.max_pause_s:
-            return False
-        ratio = swing.amplitude_deg / max(last.amplitude_deg, 1e-9)
-        return 1.0 / opts.max_swing_ratio <= ratio <= opts.max_swing_ratio
-
-    def add(self, swing: Swing) -> list[Swing] | None:
-        """Feed a confirmed swing; returns a finished run when this swing ends one."""
-        finished = None
-        if self.run and not self.fits(swing, self.run):
-            finished, self.before = self.run, self.run[-1]
-            self.run = []
-        if not self.run:
-            if self.fits(swing, []):
-                self.run = [swing]
-            else:
-                self.before = swing
+def nods_in(chain: list[Swing], opts: HeadGestureOptions) -> list[Gesture]:
+    """The nods of a chain: runs of consecutive valid down-up cycles (the first at least
+    ``min_nod_deg``, the others ``min_run_cycle_deg``); runs less than ``merge_gap_s`` apart
+    are one (a sloppy cycle does not cut a nodding run in two)."""
+    groups: list[list[int]] = []  # [first, last] chain indices
+    current: list[int] | None = None
+    i = 0
+    while i + 1 < len(chain):
+        # a run once started goes on through smaller cycles (amplitude drifts in long runs)
+        min_deg = opts.min_run_cycle_deg if current else opts.min_nod_deg
+        if nod_cycle_ok(chain[i], chain[i + 1], opts, min_deg):
+            if current is None:
+                current = [i, i + 1]
+                gap = chain[i].t_leave - chain[groups[-1][1]].t_arrive if groups else math.inf
+                if gap <= opts.merge_gap_s:
+                    current = groups.pop()
+            current[1] = i + 1
+            i += 2
         else:
-            self.run.append(swing)
-        if self.run and self.run[-1].settled:
-            finished = self._merge(finished, self.run)
-            self.before, self.run = self.run[-1], []
+            if current is not None:
+                groups.append(current)
+            current = None
+            i += 1
+    if current is not None:
+        groups.append(current)
+    return [_nod(chain, a, b, opts) for a, b in groups]
+
+
+def shake_in(chain: list[Swing], opts: HeadGestureOptions) -> Gesture | None:
+    """The shake a yaw chain makes, if any: its longest stretch of fitting swings."""
+    best: list[Swing] = []
+    run: list[Swing] = []
+    for swing in chain:
+        if run:
+            ratio = swing.amplitude_deg / max(run[-1].amplitude_deg, 1e-9)
+            period = swing.t_arrive - run[-2].t_arrive if len(run) >= 2 else opts.min_cycle_s
+            if not (
+                1 / opts.max_shake_ratio <= ratio <= opts.max_shake_ratio
+                and opts.min_cycle_s <= period <= opts.max_cycle_s
+            ):
+                run = run[-1:] if 1 / opts.max_shake_ratio <= ratio <= opts.max_shake_ratio else []
+        run.append(swing)
+        if len(run) > len(best):
+            best = list(run)
+    if len(best) < 3 or max(s.amplitude_deg for s in best) < opts.min_shake_deg:
+        return None
+    amplitude = max(s.amplitude_deg for s in best)
+    spans = tuple((s.t0, s.t1, s.amplitude_deg) for s in best)
+    return Gesture("shake", tuple(best), (len(best) - 1) // 2, amplitude, spans)
+
+
+@dataclass
+class _Axis:
+    """One angle's swing tracker and the chain of swings in progress."""
+
+    kind: str  # "nod" (pitch) or "shake" (yaw)
+    tracker: SwingTracker
+    chain: list[Swing] = field(default_factory=list)
+
+    def add(self, swing: Swing, opts: HeadGestureOptions) -> list[Swing] | None:
+        """Feed a confirmed swing; returns a finished chain when this swing ends one."""
+        fits = self.fits(swing, opts)
+        finished = None
+        if self.chain:
+            last = self.chain[-1]
+            if not fits or last.settled or swing.t_leave - last.t_arrive > opts.max_pause_s:
+                finished, self.chain = self.chain, []
+        if fits:
+            self.chain.append(swing)
+            if swing.settled:
+                finished = self._merge(finished, self.chain)
+                self.chain = []
         return finished
 
     @staticmethod
     def _merge(first: list[Swing] | None, second: list[Swing]) -> list[Swing]:
-        # two runs cannot finish on one swing unless the first was cut by it; keep the longer
-        if first is None or len(second) >= len(first):
-            return second
-        return first
+        # a swing that both ends one chain and settles alone: keep the longer
+        return second if first is None or len(second) >= len(first) else first
 
-    def flush(self) -> list[Swing] | None:
-        """End the current run, counting the swing in progress if it completes it."""
-        run = self.run
+    def flush(self, opts: HeadGestureOptions) -> list[Swing] | None:
+        """End the chain, counting the swing in progress if it belongs to it."""
+        chain, self.chain = self.chain, []
         pending = self.tracker.pending()
-        if run and pending is not None and pending.t0 >= run[-1].t1:
-            extended = [*run, pending]
-            if self.fits(pending, run):
-                run = extended
-        self.run = []
-        return run or None
+        if chain and pending is not None and pending.t0 >= chain[-1].t1:
+            chain = [*chain, pending] if self.fits(pending, opts) else chain
+        return chain or None
 
-    def gesture(self, run: list[Swing], before: Swing | None) -> tuple[list[Swing], int] | None:
-        """The swings and cycles of a valid gesture in ``run``, or None."""
-        opts = self.options
-        if self.kind == "nod":
-            swings = run[: len(run) // 2 * 2]  # whole down-up cycles only
-            if not swings:
-                return None
-            cycles = len(swings) // 2
-            periods = [swings[i + 1].t_arrive - swings[i].t_leave for i in range(0, len(swings), 2)]
-        else:
-            if len(run) < 3:
-                return None
-            swings = run
-            cycles = (len(run) - 1) // 2
-            periods = [run[i + 2].t_arrive - run[i].t_arrive for i in range(len(run) - 2)]
-            if max(s.amplitude_deg for s in swings) < opts.min_shake_swing_deg:
-                return None
-        if any(not opts.min_cycle_s <= p <= opts.max_cycle_s for p in periods):
-            return None
-        travel = [max(s.travel_s, opts.min_travel_s) for s in swings]
-        if any(
-            max(a, b) > opts.max_travel_ratio * min(a, b) for a, b in itertools.pairwise(travel)
-        ):
-            return None  # a jump next to a slow move: not a smooth oscillation
-        amplitude = max(s.amplitude_deg for s in swings)
-        if (
-            before is not None
-            and before.amplitude_deg > opts.onset_rest_ratio * amplitude
-            and before.travel_s <= opts.max_swing_s
-            and swings[0].t_leave - before.t_arrive <= opts.max_pause_s
-        ):
-            return None  # no rest before it: part of larger ongoing motion
-        return swings, cycles
+    @staticmethod
+    def fits(swing: Swing, opts: HeadGestureOptions) -> bool:
+        """Large and quick enough to be part of a gesture."""
+        return swing.amplitude_deg >= opts.min_swing_deg and swing.travel_s <= opts.max_swing_s
 
 
 class HeadGestureDetector:
     """Streaming nod and shake detector: ``update(sample) -> list[Event]``, ``reset()``.
 
-    Events: ``Event("nod" | "shake", start, end, {"cycles", "amplitude_deg", "duration_s"})``,
-    emitted when the gesture has ended (typically ``settle_s`` after its last swing).
+    Events: ``Event("nod" | "shake", start, end, {"cycles", "amplitude_deg", "duration_s",
+    "talking"})``, emitted once the gesture is over (a nod ``merge_gap_s`` after its last
+    cycle, so a nodding run is one event).
     """
 
     def __init__(self, options: HeadGestureOptions | None = None) -> None:
         self.options = options or HeadGestureOptions()
-        self._axes = {
-            "nod": _GestureAxis("nod", self.options),
-            "shake": _GestureAxis("shake", self.options),
-        }
+        swings = self.options.swings
+        self._axes = {k: _Axis(k, SwingTracker(swings)) for k in ("nod", "shake")}
         # (t, pitch, yaw, roll, jaw_open) for the rest, cross-axis and talking checks
         self._pose: deque[tuple[float, float, float, float, float]] = deque()
         self._last_t: float | None = None
+        # accepted nod that a next one may continue, and the amplitude it needed
+        self._open_nod: tuple[Gesture, float] | None = None
 
     def reset(self) -> None:
         for axis in self._axes.values():
-            axis.reset()
+            axis.tracker.reset()
+            axis.chain = []
         self._pose.clear()
         self._last_t = None
+        self._open_nod = None
 
     def in_progress(self) -> str:
         """ "nod" or "shake" while a gesture of that kind is under way, else ""."""
-        for kind, axis in self._axes.items():
-            need = 1 if kind == "nod" else 2
-            if len(axis.run) >= need:
-                return kind
-        return ""
+        if self._open_nod is not None or self._axes["nod"].chain:
+            return "nod"
+        return "shake" if len(self._axes["shake"].chain) >= 2 else ""
 
     def update(self, sample: FaceSample) -> list[Event]:
         t = sample.t
@@ -411,80 +352,131 @@ class HeadGestureDetector:
         roll = sample.roll if math.isfinite(sample.roll) else 0.0
         jaw = sample.jaw_open if math.isfinite(sample.jaw_open) else 0.0
         self._pose.append((t, sample.pitch, sample.yaw, roll, jaw))
-        horizon = t - POSE_HISTORY_S
-        while self._pose and self._pose[0][0] < horizon:
+        while self._pose[0][0] < t - POSE_HISTORY_S:
             self._pose.popleft()
         for kind, value in (("nod", sample.pitch), ("shake", sample.yaw)):
             axis = self._axes[kind]
             swing = axis.tracker.update(t, value)
-            if swing is None:
-                continue
-            before = axis.before
-            run = axis.add(swing)
-            if run:
-                event = self._event(axis, run, before)
-                if event is not None:
-                    events.append(event)
+            chain = axis.add(swing, self.options) if swing is not None else None
+            if chain:
+                events += self._judge(kind, chain)
+        if self._open_nod is not None and t - self._open_nod[0].end > self.options.merge_gap_s:
+            events.append(self._close_nod())
         return events
 
     def finish(self, t: float) -> list[Event]:
-        """Emit a gesture still in progress at the end of the stream."""
+        """Emit the gestures still in progress at the end of the stream (time ``t``)."""
         events = []
-        for axis in self._axes.values():
-            before = axis.before
-            run = axis.flush()
-            if run:
-                event = self._event(axis, run, before)
-                if event is not None:
-                    events.append(event)
+        for kind, axis in self._axes.items():
+            chain = axis.flush(self.options)
+            if chain:
+                events += self._judge(kind, chain)
+        if self._open_nod is not None:
+            events.append(self._close_nod())
         return events
 
-    def _event(self, axis: _GestureAxis, run: list[Swing], before: Swing | None) -> Event | None:
-        found = axis.gesture(run, before)
-        if found is None:
-            return None
-        swings, cycles = found
-        start, end = swings[0].t_leave, swings[-1].t_arrive
-        if axis.kind == "nod":  # per cycle the smaller of down and up: drift inflates one
-            amplitude = max(
-                min(swings[i].amplitude_deg, swings[i + 1].amplitude_deg)
-                for i in range(0, len(swings), 2)
-            )
-        else:
-            amplitude = max(s.amplitude_deg for s in swings)
+    def _judge(self, kind: str, chain: list[Swing]) -> list[Event]:
+        """Events for the gestures of a finished chain that pass the checks."""
+        if kind == "shake":
+            shake = shake_in(chain, self.options)
+            needed = self._needed(shake) if shake else math.inf
+            return [self._event(shake, needed)] if shake and shake.amplitude_deg >= needed else []
+        events = []
+        for nod in nods_in(chain, self.options):
+            opened = self._open_nod
+            if opened is not None and nod.start - opened[0].end <= self.options.merge_gap_s:
+                self._open_nod = (opened[0].joined(nod), opened[1])
+                continue
+            needed = self._needed(nod)
+            if nod.amplitude_deg < needed:
+                continue
+            if opened is not None:
+                events.append(self._close_nod())
+            self._open_nod = (nod, needed)
+        return events
+
+    def _close_nod(self) -> Event:
+        opened, self._open_nod = self._open_nod, None
+        assert opened is not None
+        return self._event(*opened)
+
+    def _window(self, start: float, end: float) -> np.ndarray:
+        """(n, 5) pose rows with start <= t <= end."""
+        rows = [p for p in self._pose if start <= p[0] <= end]
+        return np.array(rows, dtype=np.float64).reshape(-1, 5)
+
+    def _needed(self, gesture: Gesture) -> float:
+        """The amplitude the gesture needs to count (module docstring, step 5): ``inf`` when
+        it fails a check that size cannot make up for."""
         opts = self.options
-        own, other = (1, 2) if axis.kind == "nod" else (2, 1)
-        # from the rest window on: the other angles were not moving into the gesture either
-        during = [p for p in self._pose if start - opts.rest_window_s <= p[0] <= end]
-        # ranges less a straight-line drift: slow posture drift is not part of the gesture
-        for column, ratio, drift in (
-            (other, opts.max_cross_ratio, opts.max_cross_drift_deg_s),
-            (3, opts.max_roll_ratio, opts.max_roll_drift_deg_s),
-        ):
-            cross_range, cross_slope = detrend([(p[0], p[column]) for p in during])
-            if cross_range > ratio * amplitude or abs(cross_slope) > drift:
-                return None
-        rest = [(p[0], p[own]) for p in self._pose if start - opts.rest_window_s <= p[0] < start]
-        seen_rest = bool(rest) and rest[0][0] <= start - opts.rest_window_s / 2
-        rest_range, rest_slope = detrend(rest)
-        if (
-            not seen_rest
-            or rest_range > opts.onset_rest_ratio * amplitude
-            or abs(rest_slope) > opts.max_rest_drift_deg_s
-        ):
-            return None  # the head was already moving: talk or expression, not a gesture
-        jaw = [p[4] for p in self._pose if start - opts.rest_window_s <= p[0] <= end]
-        talking = bool(jaw) and max(jaw) - min(jaw) >= opts.talking_jaw_range
-        if talking and amplitude < opts.talking_min_swing_deg:
-            return None
+        own, other = (1, 2) if gesture.kind == "nod" else (2, 1)
+        before = self._window(gesture.start - opts.rest_window_s, gesture.start)
+        if len(before) < 2 or before[0, 0] > gesture.start - opts.rest_window_s / 2:
+            return math.inf  # too little seen before it to tell
+        rest_range, rest_slope = detrend(before[:, 0], before[:, own])
+        # a nodding run (run_cycles or more) is its own evidence: it may start out of motion
+        run = gesture.kind == "nod" and gesture.cycles >= opts.run_cycles
+        if abs(rest_slope) > opts.max_rest_drift_deg_s and not run:
+            return math.inf
+        limit = opts.max_off_axis_ratio if gesture.kind == "nod" else opts.max_shake_cross_ratio
+        if self._off_axis(gesture, other) > limit:
+            return math.inf
+        contrast = opts.run_contrast if run else opts.min_contrast
+        if gesture.kind == "shake":
+            activity = opts.shake_activity * self._activity(own, gesture.start)
+            return max(contrast * rest_range, activity)
+        during = self._window(gesture.start, gesture.end)
+        jaw_range = float(np.ptp(during[:, 4])) if len(during) else 0.0
+        jaw_floor = min(opts.jaw_floor_deg * jaw_range, opts.max_jaw_floor_deg)
+        return max(contrast * rest_range, jaw_floor)
+
+    def _activity(self, column: int, before: float) -> float:
+        """The typical range of one angle (less a straight-line drift) in 1 s windows over the
+        ACTIVITY_S before ``before``: how much the head moves anyway."""
+        rows = self._window(before - ACTIVITY_S, before)
+        if len(rows) < 3 or rows[-1, 0] - rows[0, 0] < MIN_ACTIVITY_S:
+            return math.inf  # too little seen yet to know how much the head moves anyway
+        ranges = []
+        for start in np.arange(rows[0, 0], before - 1.0 + 1e-9, 0.25):
+            inside = rows[(rows[:, 0] >= start) & (rows[:, 0] <= start + 1.0)]
+            ranges.append(detrend(inside[:, 0], inside[:, column])[0])
+        return float(np.median(ranges)) if ranges else 0.0
+
+    def _off_axis(self, gesture: Gesture, other: int) -> float:
+        """How much the other angles move, relative to the gesture, per cycle of a nod or
+        swing of a shake (the median over them: a run lasts seconds, over which talking
+        moves the head anyway, while a diagonal bob, a tilt or a grimace moves the other
+        angles within each cycle). For a nod the length of the (yaw, roll) ranges within the
+        cycle (a nod cycle is short: a roll coming back from a tilt counts, slow drift
+        hardly); for a shake the (pitch, roll) ranges less a straight-line drift over the
+        swing (pitch steps with expressions next to a shake). Divided by the amplitude."""
+        ratios = []
+        for a, b, amp in gesture.spans:
+            during = self._window(a, b)
+            if gesture.kind == "nod":
+                cross = math.hypot(float(np.ptp(during[:, other])), float(np.ptp(during[:, 3])))
+            else:
+                cross = detrend(during[:, 0], during[:, other])[0]
+                cross = math.hypot(cross, detrend(during[:, 0], during[:, 3])[0])
+            ratios.append(cross / amp)
+        return float(np.median(ratios))
+
+    def _event(self, gesture: Gesture, needed_deg: float) -> Event:
+        opts = self.options
+        floor = opts.min_nod_deg if gesture.kind == "nod" else opts.min_shake_deg
+        clear = gesture.amplitude_deg >= opts.clear_margin * max(needed_deg, floor)
+        during = self._window(gesture.start, gesture.end)
+        jaw = during[:, 4]
+        talking = bool(len(jaw)) and float(np.ptp(jaw)) >= self.options.talking_jaw_range
         return Event(
-            axis.kind,
-            start,
-            end,
+            gesture.kind,
+            gesture.start,
+            gesture.end,
             {
-                "cycles": cycles,
-                "amplitude_deg": round(amplitude, 2),
-                "duration_s": round(end - start, 3),
+                "cycles": gesture.cycles,
+                "amplitude_deg": round(gesture.amplitude_deg, 2),
+                "duration_s": round(gesture.end - gesture.start, 3),
                 "talking": talking,
+                "clear": clear,
             },
         )
