@@ -22,7 +22,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +92,9 @@ class VideoSource:
         size: requested (width, height) for cameras; other sources are delivered as they are.
         reconnect: a camera or stream that stops delivering is reopened until it comes back
             (gaps are recorded); without it, the source ends (``end_reason`` says why).
+        on_frame: called in the capture thread with every frame's image of a live source, in
+            order, before analysis may drop it (the pass-through,
+            :class:`~presence_coach.sources.share.CameraShare`); it must not block.
 
     Use as a context manager or call :meth:`start` / :meth:`stop` (safe twice).
     """
@@ -104,6 +107,7 @@ class VideoSource:
         clock: SessionClock | None = None,
         size: tuple[int, int] | None = None,
         reconnect: bool = False,
+        on_frame: Callable[[np.ndarray], None] | None = None,
     ) -> None:
         self.kind, self.target = parse_spec(spec)
         self.live = self.kind != "file" or realtime
@@ -113,6 +117,7 @@ class VideoSource:
         self.end_reason: str | None = None  # why a live source ended early, if it did
         self.reconnects = 0  # times a lost camera or stream was opened again
         self._size = size
+        self._on_frame = on_frame
         self._cap: cv2.VideoCapture | None = None  # files only; the capture thread owns others
         self._started = False
         self._index = 0
@@ -414,6 +419,8 @@ class VideoSource:
                 self.dropped += 1
             self._slot = frame
             self._cond.notify_all()
+        if self._on_frame is not None:
+            self._on_frame(frame.image)
 
     # ---- files -----------------------------------------------------------------------
 
