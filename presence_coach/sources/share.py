@@ -6,7 +6,9 @@ reads: a v4l2loopback device (``/dev/videoN``, Linux) or any ffmpeg output URL o
 
 * ``write(frame)`` never blocks the capture or analysis: frames wait in a bounded queue
   (:data:`QUEUE_FRAMES`); when ffmpeg falls behind and the queue is full the frame is
-  dropped and counted (``dropped``), and the summary says so.
+  dropped and counted (``dropped``), and the summary says so. While ffmpeg starts (a few
+  hundred ms, during which a joined stream also delivers its burst) up to
+  :data:`START_QUEUE_FRAMES` wait, until the writer first emptied the queue.
 * The writer thread starts ffmpeg on the first frame (its size and the source's rate fix
   the pipe's format). A later frame of another size (a camera reopened at another size) is
   scaled to the first size, because a virtual camera cannot change size mid-call.
@@ -15,12 +17,13 @@ reads: a v4l2loopback device (``/dev/videoN``, Linux) or any ffmpeg output URL o
   ``failure``; the analysis goes on.
 
 Frames go out losslessly except to a v4l2loopback device, which gets ``yuv420p`` (the
-format call apps read); URL and file targets get FFV1 in NUT, so each frame's pixels are
-the camera's (tests check this with frame checksums).
+format call apps read); URL targets get the raw BGR frames in NUT and files FFV1 in NUT,
+so each frame's pixels are the camera's (tests check this with frame checksums).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import subprocess
 import threading
@@ -34,7 +37,10 @@ import numpy as np
 from presence_coach.errors import SourceError
 
 QUEUE_FRAMES = 8  # frames waiting for ffmpeg (~0.27 s at 30 fps); more are dropped
-START_CHECK_S = 3.0  # wait_started(): ffmpeg must take the first frame and stay up this long
+START_QUEUE_FRAMES = 60  # the same while ffmpeg starts, until it first caught up (a burst)
+START_QUEUE_BYTES = 64 << 20  # ... but no more than this much memory (large frames: fewer)
+FIRST_FRAME_WAIT_S = 3.0  # wait_started(): ffmpeg must take the first frame within this
+START_CHECK_S = 1.0  # ... and then still run this long (a bad target ends it sooner)
 STOP_WAIT_S = 3.0  # stop(): ffmpeg gets this long to finish after its pipe closes
 STDERR_LINES = 5  # ffmpeg's last stderr lines kept to say why it ended
 DEVICE_PIX_FMT = "yuv420p"  # what v4l2loopback consumers (Chrome, Zoom, Teams) accept
@@ -47,12 +53,16 @@ def is_device(target: str) -> bool:
 
 def share_command(target: str, width: int, height: int, fps: float) -> list[str]:
     """The ffmpeg argv reading raw BGR frames (``width`` x ``height``) from stdin and
-    writing them to ``target``: v4l2 for ``/dev/videoN``, lossless FFV1/NUT otherwise."""
+    writing them to ``target``: v4l2 (yuv420p) for ``/dev/videoN``; raw BGR in NUT for a
+    URL (no encoding: ~2 % of a core, measured in bench/RESULTS-share.md); lossless FFV1 in
+    NUT for a file (a tenth of the size, ~18 % of a core at 480x480, 30 fps)."""
     head = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y"]
     raw_in = ["-f", "rawvideo", "-pix_fmt", "bgr24", "-video_size", f"{width}x{height}"]
     raw_in += ["-framerate", f"{fps:g}", "-i", "pipe:0"]
     if is_device(target):
         out = ["-pix_fmt", DEVICE_PIX_FMT, "-f", "v4l2", target]
+    elif "://" in target:
+        out = ["-c:v", "rawvideo", "-f", "nut", target]
     else:
         out = ["-c:v", "ffv1", "-level", "3", "-g", "1", "-slices", "4", "-f", "nut", target]
     return [*head, *raw_in, "-an", *out]
@@ -118,7 +128,8 @@ class CameraShare:
         self.resized = 0
         self.failure: str | None = None
         self.command: list[str] | None = None  # the ffmpeg argv, once started
-        self._queue: queue.Queue[tuple[np.ndarray, float] | None] = queue.Queue(QUEUE_FRAMES)
+        self._queue: queue.Queue[tuple[np.ndarray, float] | None] = queue.Queue()
+        self._caught_up = False  # the writer emptied the queue once (then QUEUE_FRAMES)
         self._size: tuple[int, int] | None = None  # (width, height) of the first frame
         self._latency_s: deque[float] = deque(maxlen=10_000)
         self._proc: subprocess.Popen[bytes] | None = None
@@ -141,19 +152,19 @@ class CameraShare:
         """Queue one (H, W, 3) uint8 BGR frame; never blocks (drops when full or ended)."""
         with self._lock:
             self.frames_in += 1
-            if self._closed or self._ended.is_set():
+            limit = QUEUE_FRAMES
+            if not self._caught_up:
+                limit = max(limit, min(START_QUEUE_FRAMES, START_QUEUE_BYTES // image.nbytes))
+            if self._closed or self._ended.is_set() or self._queue.qsize() >= limit:
                 self.dropped += 1
                 return
-            try:
-                self._queue.put_nowait((image, time.perf_counter()))
-            except queue.Full:
-                self.dropped += 1
+            self._queue.put_nowait((image, time.perf_counter()))
 
     def wait_started(self, timeout_s: float = START_CHECK_S) -> None:
-        """Wait until ffmpeg took the first frame and is still running ``timeout_s`` after
-        start; raise :class:`SourceError` (with ffmpeg's reason) when it ended instead."""
+        """Wait until ffmpeg took the first frame and is still running ``timeout_s`` later;
+        raise :class:`SourceError` (with ffmpeg's reason) when it ended instead."""
+        self._first_written.wait(FIRST_FRAME_WAIT_S)
         deadline = time.monotonic() + timeout_s
-        self._first_written.wait(timeout_s)
         while not self._ended.wait(0.05) and time.monotonic() < deadline:
             proc = self._proc
             if proc is not None and proc.poll() is not None:
@@ -170,12 +181,7 @@ class CameraShare:
         with self._lock:
             if not self._closed:
                 self._closed = True
-                while True:  # make room for the end mark without blocking
-                    try:
-                        self._queue.put_nowait(None)
-                        break
-                    except queue.Full:
-                        self._discard_one()
+                self._queue.put_nowait(None)  # after the frames already queued
         thread = self._thread
         if thread is None:
             return
@@ -206,13 +212,6 @@ class CameraShare:
 
     # ---- writer thread ------------------------------------------------------------------
 
-    def _discard_one(self) -> None:
-        try:
-            if self._queue.get_nowait() is not None:
-                self.dropped += 1
-        except queue.Empty:
-            pass
-
     def _run(self) -> None:
         try:
             while (item := self._queue.get()) is not None:
@@ -220,6 +219,8 @@ class CameraShare:
                 if not self._send(image):
                     break
                 self._latency_s.append(time.perf_counter() - t_in)
+                if not self._caught_up and self._queue.empty():
+                    self._caught_up = True
         finally:
             self._finish()
             self._ended.set()
@@ -310,3 +311,38 @@ class CameraShare:
                         self.dropped += 1
                 except queue.Empty:
                     return
+
+
+# ---- a live session's use --------------------------------------------------------------
+
+
+def open_share(target: str | None, *, fps: float | None = None) -> CameraShare | None:
+    """The started writer for ``session --share-camera TARGET``, or None without one; it
+    takes frames from the camera's first. A device target that is not there fails here,
+    before the camera is opened."""
+    if target is None:
+        return None
+    share = CameraShare(target, fps=fps or 30.0)
+    share.start()
+    return share
+
+
+def start_share(share: CameraShare | None) -> None:
+    """Once the camera gave its first frame: fail with ffmpeg's reason when the target
+    cannot be written."""
+    if share is not None:
+        share.wait_started()
+
+
+def add_share_summary(summary: dict, share: CameraShare | None) -> None:
+    """Stop the sharing and put what it did in ``summary['share']`` (None without it), and
+    a note when it dropped frames or stopped."""
+    if share is None:
+        summary["share"] = None
+        return
+    share.stop()
+    stats = share.stats()
+    summary["share"] = dataclasses.asdict(stats)
+    note = stats.note()
+    if note:
+        summary.setdefault("device_notes", []).append(note)

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from presence_coach.errors import SourceError
-from presence_coach.sources.share import QUEUE_FRAMES, CameraShare, share_command
+from presence_coach.sources.share import START_QUEUE_FRAMES, CameraShare, share_command
 from presence_coach.sources.video import VideoSource
 from tests.conftest import FACE_CLIPS
 
@@ -58,7 +58,7 @@ def test_every_frame_reaches_a_file_unchanged_and_in_order(tmp_path: Path) -> No
         share.write(image)
         # a camera delivers ~30 frames a second; the test waits only when the queue is
         # full, so every frame gets through (the drop path is tested below)
-        while share._queue.full():
+        while share._queue.qsize() >= 8:
             threading.Event().wait(0.005)
     share.stop()
     stats = share.stats()
@@ -100,7 +100,7 @@ def test_a_target_that_takes_no_frames_drops_them_and_never_blocks(tmp_path: Pat
     assert stats.frames_in == 200
     # at most the queue and the frames in ffmpeg's pipe buffer got through (64 KiB: none
     # of these 691 KB frames fits whole, so the writer thread is stuck in the first)
-    assert stats.dropped >= 200 - QUEUE_FRAMES - 2
+    assert stats.dropped >= 200 - START_QUEUE_FRAMES - 2
     share.stop()
     stats = share.stats()
     assert share._thread is None  # the writer thread ended
