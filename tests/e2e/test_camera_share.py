@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 from presence_coach.sources.video import VideoSource
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import assert_one_line_error, run_cli
 from tests.conftest import FACE_CLIPS
 from tests.e2e.test_live_stream import _free_udp_port
 
@@ -144,3 +144,13 @@ def test_shared_frames_arrive_unchanged_in_order(
         assert run["performance"]["frames_analyzed"] >= 90
     assert plain["share"] is None
     assert not any("sharing" in n for n in shared["device_notes"]), shared["device_notes"]
+
+
+def test_a_target_ffmpeg_cannot_open_ends_the_start_with_its_reason(camera: str) -> None:
+    port = _free_udp_port()  # nobody listens: TCP is refused
+    proc = run_cli(
+        "session", "--camera", camera, "--no-mic", "--duration", "5",
+        "--share-camera", f"tcp://127.0.0.1:{port}", timeout_s=60,
+    )  # fmt: skip
+    assert_one_line_error(proc, f"cannot share the camera to tcp://127.0.0.1:{port}", "refused")
+    assert "Kept as session" not in proc.stdout  # no session was begun

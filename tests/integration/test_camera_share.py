@@ -21,7 +21,14 @@ import pytest
 
 from presence_coach.errors import SourceError
 from presence_coach.sources.share import START_QUEUE_FRAMES, CameraShare, share_command
+from presence_coach.sources.share_setup import (
+    LoopbackState,
+    linux_check,
+    loopback_devices,
+    setup_text,
+)
 from presence_coach.sources.video import VideoSource
+from tests.cli_helpers import assert_one_line_error, run_cli
 from tests.conftest import FACE_CLIPS
 
 CLIP = next(p for p in FACE_CLIPS if p.stem == "d6")
@@ -130,3 +137,46 @@ def test_the_v4l2loopback_device_command() -> None:
         "-framerate", "30", "-i", "pipe:0",
         "-an", "-pix_fmt", "yuv420p", "-f", "v4l2", "/dev/video9",
     ]  # fmt: skip
+
+
+def test_camera_share_setup_prints_the_steps_and_checks_this_machine() -> None:
+    proc = run_cli("camera-share", "--setup")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert 'sudo modprobe v4l2loopback exclusive_caps=1 card_label="Presence Coach"' in out
+    assert "v4l2loopback-dkms" in out and "--share-camera /dev/videoN" in out
+    # this machine: no v4l2loopback (no kernel modules can be loaded here)
+    print("v4l2loopback: not loadable on this machine; the check says so")
+    assert "v4l2loopback is not installed for this kernel" in out
+    check = run_cli("camera-share")
+    assert check.returncode == 0 and "modprobe" not in check.stdout
+    assert "v4l2loopback is not installed" in check.stdout
+
+
+def test_loopback_devices_are_the_virtual_ones(tmp_path: Path) -> None:
+    """A sysfs tree in a temporary folder stands in for /sys/class/video4linux (there is
+    no video device on these machines): videoN links into devices/, virtual or not."""
+    devices = tmp_path / "devices"
+    usb = "pci0000:00/usb1/1-1/video4linux/video0"
+    for where, name in (("virtual/video4linux/video4", "Presence Coach"), (usb, "Webcam")):
+        folder = devices / where
+        folder.mkdir(parents=True)
+        (folder / "name").write_text(name + "\n")
+    sysfs = tmp_path / "class"
+    sysfs.mkdir()
+    (sysfs / "video4").symlink_to(devices / "virtual/video4linux/video4")
+    (sysfs / "video0").symlink_to(devices / usb)
+    assert loopback_devices(sysfs) == (("/dev/video4", "Presence Coach"),)
+    assert loopback_devices(tmp_path / "none") == ()
+    state = LoopbackState(loaded=True, installed=True, devices=loopback_devices(sysfs))
+    assert linux_check(state)[-1] == "Ready: presence-coach session --share-camera /dev/video4"
+
+
+def test_a_missing_device_target_is_one_line_before_the_camera_opens() -> None:
+    proc = run_cli("session", "--share-camera", "/dev/video77", "--no-mic", "--duration", "1")
+    assert_one_line_error(proc, "/dev/video77", "no such device", "camera-share --setup")
+
+
+def test_windows_and_macos_need_no_pass_through() -> None:
+    assert "shared read-only" in setup_text(platform="win32")
+    assert "keeps the format" in setup_text(platform="darwin")
