@@ -296,6 +296,8 @@ def run_live_session(
             writer.stop()
         summary = _live_summary(run, options, stop, duration_s, mic, mic_note, writer)
         add_share_summary(summary, share)
+        if source.format_note:  # macOS: opening the camera changed its format
+            summary["device_notes"].append(source.format_note)
         failed = finish_saving(store, writer, summary=summary, status="complete")
         return LiveResult(session_id, summary, failed)
     finally:
