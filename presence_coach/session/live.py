@@ -34,6 +34,7 @@ from presence_coach.session.stop import stop_reason
 from presence_coach.session.store import SaveError, SessionRecorder, SessionStore, saving
 from presence_coach.sources.share import add_share_summary, open_share, start_share
 from presence_coach.sources.video import Frame, Gap, VideoSource
+from presence_coach.sources.winrt_camera import start_video_source
 from presence_coach.summary.gaps import device_gaps, dropout_event, gap_sentence
 from presence_coach.vision.face import FaceSample
 from presence_coach.voice import VoiceOptions
@@ -258,10 +259,12 @@ def run_live_session(
     clock = SessionClock()
     share = open_share(options.share_camera)
     tee = share.write if share is not None else None
-    source = VideoSource(options.camera, clock=clock, reconnect=True, on_frame=tee)
+    source: VideoSource | None = None
     mic, mic_note = None, None
     try:
-        source.start()  # fails here (within OPEN_DEADLINE_S), before a session exists
+        # fails here (within OPEN_DEADLINE_S), before a session exists; on Windows a busy
+        # camera is opened shared read-only (WinRT)
+        source = start_video_source(options.camera, clock=clock, on_frame=tee)
         start_share(share)
         mic, mic_note = open_microphone(options, clock)
         recorder = _begin(store, options, profile)
@@ -301,7 +304,8 @@ def run_live_session(
         failed = finish_saving(store, writer, summary=summary, status="complete")
         return LiveResult(session_id, summary, failed)
     finally:
-        source.stop()
+        if source is not None:
+            source.stop()
         if share is not None:
             share.stop()
         if mic is not None:
