@@ -180,3 +180,27 @@ def test_a_missing_device_target_is_one_line_before_the_camera_opens() -> None:
 def test_windows_and_macos_need_no_pass_through() -> None:
     assert "shared read-only" in setup_text(platform="win32")
     assert "keeps the format" in setup_text(platform="darwin")
+
+
+def test_the_device_command_up_to_the_device_write(tmp_path: Path) -> None:
+    """The /dev/videoN command with its last step (``-f v4l2 DEVICE``) swapped for a raw
+    write to a FIFO standing in for the device: what a call app would read is yuv420p
+    frames of the camera's size, one per frame given, close to the camera's picture."""
+    print("v4l2loopback: not loadable on this machine; a FIFO stands in for /dev/video9")
+    frames = _clip_frames(30)
+    fifo = tmp_path / "video9"
+    os.mkfifo(fifo)
+    cmd = share_command("/dev/video9", 480, 480, 30.0)
+    assert cmd[-3:] == ["-f", "v4l2", "/dev/video9"]
+    cmd = [*cmd[:-3], "-f", "rawvideo", str(fifo)]
+    got: list[bytes] = []
+    size = 480 * 480 * 3 // 2  # one yuv420p frame
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    subprocess.run(cmd, input=b"".join(f.tobytes() for f in frames), check=True, timeout=60)
+    reader.join(timeout=30)
+    data = got[0]
+    assert len(data) == size * len(frames)
+    for i, image in enumerate(frames):
+        yuv = np.frombuffer(data[i * size : (i + 1) * size], np.uint8).reshape(720, 480)
+        assert cv2.PSNR(cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR_I420), image) > 30.0, i
