@@ -24,17 +24,20 @@ so each frame's pixels are the camera's (tests check this with frame checksums).
 from __future__ import annotations
 
 import dataclasses
+import os
 import queue
 import subprocess
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 
 from presence_coach.errors import SourceError
+from presence_coach.sources.share_setup import SYSFS_VIDEO, loopback_devices
 
 QUEUE_FRAMES = 8  # frames waiting for ffmpeg (~0.27 s at 30 fps); more are dropped
 START_QUEUE_FRAMES = 60  # the same while ffmpeg starts, until it first caught up (a burst)
@@ -68,12 +71,19 @@ def share_command(target: str, width: int, height: int, fps: float) -> list[str]
     return [*head, *raw_in, "-an", *out]
 
 
-def check_target(target: str) -> None:
-    """Fail early, with what to do, when a device target is not there or not writable."""
-    import os
-
+def check_target(target: str, *, sysfs: Path = SYSFS_VIDEO) -> None:
+    """Fail early, with what to do, when a device target is a real camera (not a
+    v4l2loopback device), is not there, or is not writable. ``sysfs``: where the kernel
+    lists video devices."""
     if not is_device(target):
         return
+    name = Path(target).name
+    loopbacks = {Path(dev).name for dev, _ in loopback_devices(sysfs)}
+    if (sysfs / name).exists() and name not in loopbacks:
+        raise SourceError(
+            f"cannot share the camera to {target}: it is a camera, not a v4l2loopback "
+            "device; `presence-coach camera-share` names the shared camera's device"
+        )
     if not os.path.exists(target):
         raise SourceError(
             f"cannot share the camera to {target}: there is no such device; create it with "

@@ -20,7 +20,12 @@ import numpy as np
 import pytest
 
 from presence_coach.errors import SourceError
-from presence_coach.sources.share import START_QUEUE_FRAMES, CameraShare, share_command
+from presence_coach.sources.share import (
+    START_QUEUE_FRAMES,
+    CameraShare,
+    check_target,
+    share_command,
+)
 from presence_coach.sources.share_setup import (
     LoopbackState,
     linux_check,
@@ -170,6 +175,15 @@ def test_loopback_devices_are_the_virtual_ones(tmp_path: Path) -> None:
     assert loopback_devices(tmp_path / "none") == ()
     state = LoopbackState(loaded=True, installed=True, devices=loopback_devices(sysfs))
     assert linux_check(state)[-1] == "Ready: presence-coach session --share-camera /dev/video4"
+
+
+def test_a_real_camera_is_not_a_share_target(tmp_path: Path) -> None:
+    """The same stand-in sysfs tree: /dev/video0 there is a USB camera, video4 a loopback."""
+    test_loopback_devices_are_the_virtual_ones(tmp_path)
+    with pytest.raises(SourceError, match="it is a camera, not a v4l2loopback device"):
+        check_target("/dev/video0", sysfs=tmp_path / "class")
+    with pytest.raises(SourceError, match="no such device"):  # a loopback, but no node here
+        check_target("/dev/video4", sysfs=tmp_path / "class")
 
 
 def test_a_missing_device_target_is_one_line_before_the_camera_opens() -> None:
