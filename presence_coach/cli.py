@@ -129,6 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--preview", action="store_true", help="show a small self-view window (close it to stop)"
     )
     p.add_argument("--no-open", action="store_true", help="do not open the report afterwards")
+    p.add_argument(
+        "--share-camera",
+        metavar="TARGET",
+        help="republish every camera frame to TARGET for your call app: a v4l2loopback "
+        "/dev/videoN (see `camera-share --setup`) or an ffmpeg output URL",
+    )
     p.set_defaults(func=cmd_session)
 
     p = sub.add_parser(
@@ -257,6 +263,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("devices", help="list cameras and microphones")
     p.set_defaults(func=cmd_devices)
+
+    p = sub.add_parser(
+        "camera-share",
+        help="share your camera with Zoom, Teams or Meet: check what is there",
+        description="Check what this computer has for --share-camera; with --setup, first "
+        "print the one-time steps.",
+    )
+    p.add_argument("--setup", action="store_true", help="print the one-time steps too")
+    p.set_defaults(func=cmd_camera_share)
     return parser
 
 
@@ -337,6 +352,13 @@ def cmd_devices(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_camera_share(args: argparse.Namespace) -> int:
+    from presence_coach.sources.share_setup import setup_text
+
+    print(setup_text(setup=args.setup))
+    return 0
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     from presence_coach.errors import SourceError
     from presence_coach.files import check_writable, write_json_private
@@ -404,6 +426,7 @@ def cmd_session(args: argparse.Namespace) -> int:
         use_mic=not args.no_mic,
         max_fps=ECO_MAX_FPS if args.eco else args.max_fps,
         duration_s=args.duration,
+        share_camera=args.share_camera,
     )
     model_path = models.find_model(models.FACE_LANDMARKER, models_dir=args.models_dir)
     stop = StopRequest()

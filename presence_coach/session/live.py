@@ -32,7 +32,9 @@ from presence_coach.session.spare import keep_spare
 from presence_coach.session.stats import StageTimes, ThreadCpuMeter
 from presence_coach.session.stop import stop_reason
 from presence_coach.session.store import SaveError, SessionRecorder, SessionStore, saving
+from presence_coach.sources.share import add_share_summary, open_share, start_share
 from presence_coach.sources.video import Frame, Gap, VideoSource
+from presence_coach.sources.winrt_camera import start_video_source
 from presence_coach.summary.gaps import device_gaps, dropout_event, gap_sentence
 from presence_coach.vision.face import FaceSample
 from presence_coach.voice import VoiceOptions
@@ -51,6 +53,7 @@ class LiveOptions:
     use_mic: bool = True  # False: video only
     max_fps: float | None = None  # analyse at most this many frames a second (None: all)
     duration_s: float | None = None  # stop after this many seconds (None: until stopped)
+    share_camera: str | None = None  # republish every camera frame here (/dev/videoN, URL)
 
     def __post_init__(self) -> None:
         if self.max_fps is not None and self.max_fps <= 0:
@@ -254,10 +257,15 @@ def run_live_session(
     """
     profile = profile or default_profile()
     clock = SessionClock()
-    source = VideoSource(options.camera, clock=clock, reconnect=True)
-    source.start()  # fails here (within OPEN_DEADLINE_S), before a session exists
+    share = open_share(options.share_camera)
+    tee = share.write if share is not None else None
+    source: VideoSource | None = None
     mic, mic_note = None, None
     try:
+        # fails here (within OPEN_DEADLINE_S), before a session exists; on Windows a busy
+        # camera is opened shared read-only (WinRT)
+        source = start_video_source(options.camera, clock=clock, on_frame=tee)
+        start_share(share)
         mic, mic_note = open_microphone(options, clock)
         recorder = _begin(store, options, profile)
         session_id = recorder.session_id
@@ -290,10 +298,16 @@ def run_live_session(
             run.gaps.close(end_s=duration_s, camera=source.open_gap(), audio=audio)
             writer.stop()
         summary = _live_summary(run, options, stop, duration_s, mic, mic_note, writer)
+        add_share_summary(summary, share)
+        if source.format_note:  # macOS: opening the camera changed its format
+            summary["device_notes"].append(source.format_note)
         failed = finish_saving(store, writer, summary=summary, status="complete")
         return LiveResult(session_id, summary, failed)
     finally:
-        source.stop()
+        if source is not None:
+            source.stop()
+        if share is not None:
+            share.stop()
         if mic is not None:
             mic.stop()
 

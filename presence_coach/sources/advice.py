@@ -27,7 +27,9 @@ def busy_camera(index: int, *, platform: str = sys.platform) -> str:
         )
     return (
         f"camera {index} is busy or sends no picture: close the other program using it (on "
-        "Linux only one program can use a camera at a time) and start again"
+        "Linux only one program can use a camera at a time) and start again, or share it with "
+        "your call app: run `presence-coach camera-share --setup` once, then start Presence "
+        "Coach before the call with --share-camera"
     )
 
 

@@ -22,7 +22,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +35,7 @@ import numpy as np
 from presence_coach.errors import NoDeviceError, SourceError
 from presence_coach.files import check_readable
 from presence_coach.session.clock import SessionClock
-from presence_coach.sources import advice
+from presence_coach.sources import advice, camera_open
 
 if hasattr(cv2, "utils") and hasattr(cv2.utils, "logging"):  # also if cv2 was imported first
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
@@ -89,9 +89,13 @@ class VideoSource:
         spec: camera index (``0``), file path, or URL (``udp://...``, ``rtsp://...``, ``http://...``).
         realtime: for files, pace delivery to the media clock and behave like a live source.
         clock: the session clock; a new one is started if omitted.
-        size: requested (width, height) for cameras; other sources are delivered as they are.
+        size: requested (width, height) for cameras, except on macOS (where asking would
+            change the call app's picture); other sources are delivered as they are.
         reconnect: a camera or stream that stops delivering is reopened until it comes back
             (gaps are recorded); without it, the source ends (``end_reason`` says why).
+        on_frame: called in the capture thread with every frame's image of a live source, in
+            order, before analysis may drop it (the pass-through,
+            :class:`~presence_coach.sources.share.CameraShare`); it must not block.
 
     Use as a context manager or call :meth:`start` / :meth:`stop` (safe twice).
     """
@@ -104,6 +108,7 @@ class VideoSource:
         clock: SessionClock | None = None,
         size: tuple[int, int] | None = None,
         reconnect: bool = False,
+        on_frame: Callable[[np.ndarray], None] | None = None,
     ) -> None:
         self.kind, self.target = parse_spec(spec)
         self.live = self.kind != "file" or realtime
@@ -113,6 +118,9 @@ class VideoSource:
         self.end_reason: str | None = None  # why a live source ended early, if it did
         self.reconnects = 0  # times a lost camera or stream was opened again
         self._size = size
+        self._on_frame = on_frame
+        self._opened_format: camera_open.CameraFormat | None = None  # a camera's, at open
+        self.format_note: str | None = None  # macOS: the camera's format changed on opening
         self._cap: cv2.VideoCapture | None = None  # files only; the capture thread owns others
         self._started = False
         self._index = 0
@@ -255,15 +263,12 @@ class VideoSource:
         """Open the camera or stream (in the capture thread)."""
         if self.kind == "camera":
             index = int(self.target)
-            cap = cv2.VideoCapture(index)
+            cap, self._opened_format = camera_open.open_camera(index, self._size)
             if not cap.isOpened():
                 cap.release()
                 if sys.platform.startswith("linux") and Path(f"/dev/video{index}").exists():
                     raise SourceError(advice.busy_camera(index))
                 raise NoDeviceError(advice.absent_camera(index))
-            if self._size:
-                cap.set(cv2.CAP_PROP_FRAME_WIDTH, self._size[0])
-                cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self._size[1])
             return cap
         params = [
             cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
@@ -377,6 +382,11 @@ class VideoSource:
                 # the decoder's frames from before the stall: stale, and more may follow
                 self._lost_reason = "stream stalled"
                 return False
+            if first and self._opened_format is not None and self._index == 0:
+                now_format = camera_open.camera_format(cap)
+                self.format_note = camera_open.format_change(
+                    self._opened_format, image.shape, now_format
+                )
             failures, first = 0, False
             now = self.clock.now()
             self._publish(Frame(now, image, self._index, now, decode_s))
@@ -414,6 +424,8 @@ class VideoSource:
                 self.dropped += 1
             self._slot = frame
             self._cond.notify_all()
+        if self._on_frame is not None:
+            self._on_frame(frame.image)
 
     # ---- files -----------------------------------------------------------------------
 

@@ -182,6 +182,7 @@ def test_a_stream_that_sends_nothing_fails_the_start_and_leaves_no_thread(
 def test_busy_camera_sentence_fits_the_os() -> None:
     linux = advice.busy_camera(0, platform="linux")
     assert linux.startswith("camera 0 is busy or sends no picture: close the other program")
+    assert "`presence-coach camera-share --setup`" in linux  # the pass-through (issue 15)
     windows = advice.busy_camera(1, platform="win32")
     assert "camera 1" in windows and "Allow multiple apps to use the camera" in windows
     mac = advice.busy_camera(0, platform="darwin")
