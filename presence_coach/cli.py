@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout, suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,12 +23,17 @@ from presence_coach import __version__
 from presence_coach.errors import PresenceCoachError, UsageError
 from presence_coach.models import DOWNLOAD_DEADLINE_S
 from presence_coach.session.live import ECO_MAX_FPS
+from presence_coach.session.recording import (
+    Recording,
+    open_store,
+    recording_session,
+    recording_store,
+)
 from presence_coach.session.stop import SIGHUP, SIGNAL_REASONS, StopRequest
-from presence_coach.session.store import MAX_SESSION_ID, SaveError
+from presence_coach.session.store import MAX_SESSION_ID, SaveError, SessionStore
 
 if TYPE_CHECKING:
     from presence_coach.session.live import LiveStatus
-    from presence_coach.session.store import SessionRecorder
     from presence_coach.sources.video import VideoSource
     from presence_coach.voice import VoiceResult
 
@@ -339,10 +343,9 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from presence_coach.errors import SourceError
-    from presence_coach.files import check_writable, write_json_private
+    from presence_coach.files import check_writable
     from presence_coach.session.analysis import RunOptions, VoiceTrack, audio_only
     from presence_coach.sources.video import VideoSource
-    from presence_coach.summary.terminal import format_summary
     from presence_coach.voice import analyze_audio
 
     source = VideoSource(args.video, realtime=args.realtime)
@@ -377,17 +380,33 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     outputs = {"--timeline": args.timeline, "--events": args.events, "--json": args.json}
     paths = {flag: check_writable(p, flag=flag) if p else None for flag, p in outputs.items()}
     options = RunOptions(timeline_path=paths["--timeline"], events_path=paths["--events"])
-    summary = audio_only(voice, str(args.video), options)
-    with _recording_store(args, str(args.video)) as recording:
-        if recording.recorder is not None:
+    keep = not args.no_store
+    with recording_store(args.data_dir, keep=keep) as store:
+        with recording_session(store, str(args.video), keep=keep) as recording:
             recording.recorder.add_voice(voice.timeline)
             recording.recorder.add_events(VoiceTrack(voice).events_until(math.inf))
-        recording.summary = summary
-    if paths["--json"]:
-        write_json_private(paths["--json"], summary)
-    print(format_summary(summary))
+            recording.run = audio_only(voice, str(args.video), options)
+        _show_recording(store, recording, keep=keep, json_path=paths["--json"])
     recording.raise_if_not_saved()
     return 0
+
+
+def _show_recording(
+    store: SessionStore, recording: Recording, *, keep: bool, json_path: Path | None
+) -> dict:
+    """Write the finalised recording's summary as JSON (if asked) and print it; returns it."""
+    from presence_coach.files import write_json_private
+    from presence_coach.summary.history import history
+    from presence_coach.summary.report import render_terminal
+    from presence_coach.summary.session import summary_from_store
+
+    summary = summary_from_store(store, recording.session_id)
+    if json_path:
+        write_json_private(json_path, summary)
+    print(render_terminal(summary, history=history(store) if keep else None, kept=keep))
+    if keep:
+        print(f"Kept as session {recording.session_id} in your private history.", file=sys.stderr)
+    return summary
 
 
 def cmd_session(args: argparse.Namespace) -> int:
@@ -395,6 +414,7 @@ def cmd_session(args: argparse.Namespace) -> int:
     from presence_coach.calibration.profile import active_profile
     from presence_coach.files import check_writable, write_json_private
     from presence_coach.session.live import LiveOptions, run_live_session
+    from presence_coach.summary.session import summary_from_store
     from presence_coach.summary.terminal import format_performance
 
     json_path = check_writable(args.json, flag="--json") if args.json else None
@@ -442,13 +462,11 @@ def cmd_session(args: argparse.Namespace) -> int:
                 status_line.close()
                 if preview is not None:
                     preview.close()
-        summary = result.summary
-        if json_path:
-            write_json_private(json_path, summary)
         with _open_store(args) as store:
-            page, page_error = _write_report_saying(store, result.session_id)
-        for note in summary.get("device_notes", []):
-            print(f"  note: {note}")
+            summary = summary_from_store(store, result.session_id)
+            if json_path:
+                write_json_private(json_path, summary)
+            page, page_error = _write_report_saying(store, result.session_id, summary)
         where = f" Report: {page}" if page else ""
         print(f"Kept as session {result.session_id} in your private history.{where}")
         if args.stats:
@@ -496,14 +514,15 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_report_saying(store: object, session_id: int) -> tuple[Path | None, SaveError | None]:
+def _write_report_saying(
+    store: object, session_id: int, summary: dict
+) -> tuple[Path | None, SaveError | None]:
     """Write a session's report page, then print its terminal summary; a page that cannot be
     written (a full disk) is returned as the error to show last, the summary is shown anyway."""
     from presence_coach.summary.history import history
     from presence_coach.summary.report import render_terminal
-    from presence_coach.summary.session import summary_from_store
 
-    summary, h = summary_from_store(store, session_id), history(store)
+    h = history(store)
     page, error = None, None
     try:  # first: the terminal may be gone (SIGHUP)
         page = _write_page(store, session_id, summary, h)
@@ -698,23 +717,9 @@ def cmd_recover(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_store(args: argparse.Namespace):
+def _open_store(args: argparse.Namespace) -> SessionStore:
     """The user's session store; on a full disk the spare space is used to open it."""
-    from presence_coach.session.spare import release_spare
-    from presence_coach.session.store import SessionStore
-
-    try:
-        return SessionStore(args.data_dir)
-    except SaveError as exc:
-        if exc.problem != "disk full" or not release_spare(_data_dir(args)):
-            raise
-    return SessionStore(args.data_dir)
-
-
-def _data_dir(args: argparse.Namespace) -> Path:
-    from presence_coach.session.store import default_data_dir
-
-    return Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
+    return open_store(args.data_dir)
 
 
 def _recover(store: object) -> list[int]:
@@ -729,50 +734,6 @@ def _recover(store: object) -> list[int]:
     return ids
 
 
-@dataclass
-class _Recording:
-    """A recording's session while it is analysed; kept with ``summary`` once that is set."""
-
-    recorder: SessionRecorder | None  # None with --no-store
-    summary: dict | None = None
-    saving_failed: str | None = None  # one line when rows could not be saved
-
-    def raise_if_not_saved(self) -> None:
-        """Say last (one line, exit 1) that saving failed, why and what was kept."""
-        if self.saving_failed:
-            raise SaveError(self.saving_failed, "saving failed")
-
-
-@contextmanager
-def _recording_store(args: argparse.Namespace, name: str) -> Iterator[_Recording]:
-    """The session a recording is kept as; finalised on exit if the caller set a summary."""
-    if getattr(args, "no_store", True):
-        yield _Recording(None)
-        return
-    from presence_coach.session.saving import StoreWriter, finish_saving
-    from presence_coach.session.spare import keep_spare
-    from presence_coach.session.store import SessionRecorder, saving
-
-    with _open_store(args) as store:
-        with saving("start a session", store.dir):
-            session_id = store.begin_session(kind="recording", source=name)
-        keep_spare(store.dir)
-        recording = _Recording(SessionRecorder(store, session_id))
-        writer = StoreWriter(recording.recorder)
-        writer.start()
-        try:
-            yield recording
-        finally:
-            writer.stop()
-            summary = recording.summary
-            if summary is not None:
-                status = "interrupted" if summary.get("interrupted") else "complete"
-                recording.saving_failed = finish_saving(
-                    store, writer, summary=summary, status=status
-                )
-                print(f"Kept as session {session_id} in your private history.", file=sys.stderr)
-
-
 def _run_video(
     args: argparse.Namespace,
     source: VideoSource,
@@ -784,9 +745,9 @@ def _run_video(
     from tqdm import tqdm
 
     from presence_coach import models
-    from presence_coach.files import check_writable, write_json_private
+    from presence_coach.files import check_writable
     from presence_coach.session.analysis import RunOptions, VideoAnalysis
-    from presence_coach.summary.terminal import format_performance, format_summary
+    from presence_coach.summary.terminal import format_performance
 
     outputs = {
         "--timeline": getattr(args, "timeline", None),
@@ -810,26 +771,26 @@ def _run_video(
         with suppress(OSError):  # the terminal was closed: the analysis goes on
             bar.update(1)
 
+    keep = not args.no_store
     with _stop_on_signals(stop):
-        with _recording_store(args, str(source.target)) as recording:
-            analysis = VideoAnalysis(source, model_path, options, recorder=recording.recorder)
-            try:
-                summary = analysis.run(on_sample, stop=stop)
-                if voice_note:
-                    summary["voice_note"] = voice_note
-            finally:
-                with suppress(OSError):
-                    bar.close()
-            recording.summary = summary
-        if paths["--json"]:
-            write_json_private(paths["--json"], summary)
-        print(format_summary(summary))
+        with recording_store(args.data_dir, keep=keep) as store:
+            with recording_session(store, str(source.target), keep=keep) as recording:
+                analysis = VideoAnalysis(source, model_path, options, recorder=recording.recorder)
+                try:
+                    run = analysis.run(on_sample, stop=stop)
+                    if voice_note:
+                        run["voice_note"] = voice_note
+                finally:
+                    with suppress(OSError):
+                        bar.close()
+                recording.run = run
+            summary = _show_recording(store, recording, keep=keep, json_path=paths["--json"])
         if args.stats:
-            print(format_performance(summary["performance"]))  # type: ignore[arg-type]
+            print(format_performance(summary["performance"]))
         recording.raise_if_not_saved()
-    if not summary["frames"]:
+    if not run["frames"]:
         raise PresenceCoachError(f"no frames could be read from {source.target}")
-    if summary["interrupted"]:  # 128 + the signal, the shell convention (130 for Ctrl+C)
+    if run["interrupted"]:  # 128 + the signal, the shell convention (130 for Ctrl+C)
         return 128 + (stop.signum or signal.SIGINT)
     return 0
 

@@ -33,7 +33,7 @@ from presence_coach.session.stats import StageTimes, ThreadCpuMeter
 from presence_coach.session.stop import stop_reason
 from presence_coach.session.store import SaveError, SessionRecorder, SessionStore, saving
 from presence_coach.sources.video import Frame, Gap, VideoSource
-from presence_coach.summary.gaps import device_gaps, dropout_event, gap_sentence
+from presence_coach.summary.gaps import dropout_event
 from presence_coach.vision.face import FaceSample
 from presence_coach.voice import VoiceOptions
 from presence_coach.voice.prosody import rms_dbfs
@@ -146,7 +146,7 @@ OnStatus = Callable[[LiveStatus], None]
 @dataclass
 class LiveResult:
     session_id: int
-    summary: dict
+    summary: dict  # the run's own facts as stored; the summary is summary_from_store's
     saving_failed: str | None = None  # one line when rows could not be saved (see finish_saving)
 
 
@@ -289,7 +289,7 @@ def run_live_session(
             duration_s = round(clock.now(), 3)
             run.gaps.close(end_s=duration_s, camera=source.open_gap(), audio=audio)
             writer.stop()
-        summary = _live_summary(run, options, stop, duration_s, mic, mic_note, writer)
+        summary = _live_run_facts(run, options, stop, duration_s, mic, mic_note, writer)
         failed = finish_saving(store, writer, summary=summary, status="complete")
         return LiveResult(session_id, summary, failed)
     finally:
@@ -319,7 +319,7 @@ def _stopped(stop: threading.Event, options: LiveOptions, duration_s: float) -> 
     return "the camera and microphone ended"
 
 
-def _live_summary(
+def _live_run_facts(
     run: _LiveRun,
     options: LiveOptions,
     stop: threading.Event,
@@ -328,21 +328,17 @@ def _live_summary(
     mic_note: str | None,
     writer: StoreWriter,
 ) -> dict:
-    """The analysis summary with what only a live session knows: how it stopped, the
-    voice, the device gaps and notes, and the threads' timings and CPU."""
+    """The analysis's run facts with what only a live session knows: how it stopped, the
+    device notes, and the threads' timings and CPU (the device gaps are stored as events)."""
     assert run.analysis is not None
     audio = run.audio
-    summary = run.analysis.summary()
+    summary = run.analysis.run_facts()
     summary["source"]["kind"] = "live"
     # stopping is how a live session ends: not an interruption
     summary["interrupted"] = False
     summary["stopped"] = _stopped(stop, options, duration_s)
     summary["duration_s"] = duration_s
-    summary["voice"] = audio.analyzer.summary() if audio is not None else None
-    gaps = device_gaps(run.gaps.events, duration_s=duration_s)
-    summary["device_gaps"] = gaps
-    notes = [n for n in (mic_note, run.analysis.light.note()) if n]
-    summary["device_notes"] = notes + [gap_sentence(g) for g in gaps]
+    summary["device_notes"] = [n for n in (mic_note, run.analysis.light.note()) if n]
     perf = summary["performance"]
     for worker in (writer, audio):
         if worker is not None:

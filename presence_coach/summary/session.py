@@ -28,9 +28,12 @@ from typing import Any
 import numpy as np
 
 from presence_coach.summary.gaps import device_gaps, gap_sentence, signal_time_s
+from presence_coach.summary.metrics import pose_stats
 from presence_coach.voice import voice_summary
 from presence_coach.voice.stats import LONG_PAUSE_MIN_S, SHORT_PAUSE_MAX_S
 
+# raise when the summary's keys or their meaning change (scripts reading --json check it)
+SUMMARY_SCHEMA = 1
 MINUTE_S = 60.0  # length of one bar of the per-minute series
 RATE_MIN_SPEECH_S = 5.0  # a minute's speech rate is given only with at least this much speech
 TIMELINE_BINS = 720  # resolution of the timeline picture (bins across the whole session)
@@ -527,14 +530,17 @@ def session_summary(
     )
     timeline["gaps"] = [[g["start_s"], g["end_s"], g["device"]] for g in times["gaps"]]
     return {
+        "schema_version": SUMMARY_SCHEMA,
         "session": session_info(info, duration_s),
+        "run": run_facts(info.summary),
         "has_video": has_video,
         "has_voice": has_voice,
         "calibration": calibration_info(info.calibration),
         "metrics": metrics_table(values),
         "device_gaps": times["gaps"],
-        "device_notes": [gap_sentence(g) for g in times["gaps"]],
+        "device_notes": device_notes(info.summary, times["gaps"]),
         "voice": voice,
+        "pose": pose_stats(face_rows),
         "halves": halves(
             face_rows=face_rows,
             voice_t=voice_t,
@@ -586,6 +592,29 @@ def _stored_trend_numbers(
     return numbers, times
 
 
+def run_facts(stored: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What the run itself knew, as stored when it was finalised (``sessions.summary``):
+    the source it read (kind, name, fps, size; None for a recovered session), frames
+    analysed, whether it was interrupted, how a live session stopped, and why its voice was
+    not analysed (None: it was, or there was none to analyse)."""
+    s = stored or {}
+    return {
+        "source": s.get("source"),
+        "frames": s.get("frames"),
+        "interrupted": bool(s.get("interrupted", False)),
+        "stopped": s.get("stopped"),
+        "voice_note": s.get("voice_note"),
+        "recovered": bool(s.get("recovered", False)),
+    }
+
+
+def device_notes(stored: Mapping[str, Any] | None, gaps: Sequence[Mapping[str, Any]]) -> list:
+    """The run's own notes (light, a file cut short, saving that failed for a while) and a
+    sentence per device gap, each once."""
+    notes = list((stored or {}).get("device_notes") or []) + [gap_sentence(g) for g in gaps]
+    return list(dict.fromkeys(notes))
+
+
 def session_info(info: Any, duration_s: float) -> dict[str, Any]:
     """Who, when and how long: the ``session`` part of the summary."""
     return {
@@ -595,7 +624,7 @@ def session_info(info: Any, duration_s: float) -> dict[str, Any]:
         "kind": info.kind,
         "source": info.source,
         "status": info.status,
-        "duration_s": round(duration_s, 1),
+        "duration_s": round(duration_s, 3),
         # what a run stopped early covers, in words (None: the whole session)
         "partial": (info.summary or {}).get("partial"),
         # what was kept when saving failed (a full disk), in words (None: all was saved)
