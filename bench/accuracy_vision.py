@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO / "tests"))
 import headmotion  # noqa: E402
 
 from presence_coach.sources.video import VideoSource  # noqa: E402
-from presence_coach.vision.events import Event, FaceEventDetectors  # noqa: E402
+from presence_coach.vision.detectors import Event, FaceEventDetectors  # noqa: E402
 from presence_coach.vision.face import FaceAnalyzer, FaceSample  # noqa: E402
 from presence_coach.vision.gaze_state import gaze_state  # noqa: E402
 

@@ -13,13 +13,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from presence_coach import __version__
+from presence_coach.events import Event
 from presence_coach.session.engine import FrameLoop
+from presence_coach.session.exports import EventWriter, TimelineWriter
 from presence_coach.session.source_checks import PictureLight, truncation_note
 from presence_coach.session.stats import StageTimes
 from presence_coach.session.store import SessionRecorder
 from presence_coach.sources.video import DROPOUT_MIN_S, Frame, VideoSource
-from presence_coach.summary.exports import EventWriter, TimelineWriter
-from presence_coach.vision.events import Event, FaceEventDetectors
+from presence_coach.vision.detectors import FaceEventDetectors
 from presence_coach.vision.face import FaceAnalyzer, FaceSample
 from presence_coach.vision.gaze_state import GazeCalibration
 from presence_coach.voice import VoiceEvent, VoiceResult, voice_summary

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from presence_coach.vision.events import Event
+from presence_coach.events import Event
 from presence_coach.vision.face import FaceSample
 
 EDGE_FRACTION = 0.2  # a swing's travel time runs from 20 % to 80 % of its amplitude
