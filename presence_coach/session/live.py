@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from presence_coach.calibration.profile import CalibrationProfile, default_profile
+from presence_coach.clock import SessionClock
 from presence_coach.errors import NoDeviceError, SourceError
 from presence_coach.session.analysis import RunOptions, VideoAnalysis, voice_event_json
-from presence_coach.session.clock import SessionClock
 from presence_coach.session.saving import StoreWriter, finalize_session, finish_saving
 from presence_coach.session.spare import keep_spare
 from presence_coach.session.stats import StageTimes, ThreadCpuMeter

@@ -64,3 +64,21 @@ def test_no_import_cycles() -> None:
 
     for name in sorted(graph):
         visit(name, ())
+
+
+def test_arrows_point_one_way() -> None:
+    """Shared types are leaves; sources know nothing of sessions; a run's analysis knows
+    nothing of the summary (the summary reads the store)."""
+    modules = _modules()
+    graph = {name: _imports(name, path, modules) for name, path in modules.items()}
+    for leaf in ("presence_coach.events", "presence_coach.clock", "presence_coach.errors"):
+        assert graph[leaf] == set(), leaf
+    assert graph["presence_coach.sources.base"] <= {"presence_coach.errors"}
+    back = {
+        (name, dep)
+        for name, deps in graph.items()
+        for dep in deps
+        if (name.startswith("presence_coach.sources") and ".session" in dep)
+        or (name == "presence_coach.session.analysis" and ".summary" in dep)
+    }
+    assert not back, sorted(back)
