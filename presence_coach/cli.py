@@ -80,35 +80,63 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    common = _Common()
+    for add in (
+        _add_session,
+        _add_analyze,
+        _add_models,
+        _add_calibrate,
+        _add_report,
+        _add_history,
+        _add_note,
+        _add_forget,
+        _add_recover,
+        _add_devices,
+    ):
+        add(sub, common)
+    return parser
 
-    models_dir = _Parser(add_help=False)
-    models_dir.add_argument(
-        "--models-dir",
-        metavar="DIR",
-        help="look for model files here first (then $PRESENCE_COACH_MODELS, the checkout's "
-        "models/, the user cache)",
-    )
-    data_dir = _Parser(add_help=False)
-    data_dir.add_argument(
-        "--data-dir",
-        metavar="DIR",
-        help="where sessions are kept (default: $PRESENCE_COACH_DATA, else your user data folder)",
-    )
-    analysis = _Parser(add_help=False)
-    analysis.add_argument(
-        "--max-fps",
-        type=_positive_float,
-        metavar="N",
-        help="analyse at most N frames per second (lighter on the CPU; default: every frame)",
-    )
-    analysis.add_argument("--json", metavar="FILE", help="write the session summary as JSON")
-    analysis.add_argument(
-        "--stats", action="store_true", help="print per-stage timings after the run"
-    )
 
+class _Common:
+    """Flags shared by several commands, as argparse parent parsers."""
+
+    def __init__(self) -> None:
+        self.models_dir = _Parser(add_help=False)
+        self.models_dir.add_argument(
+            "--models-dir",
+            metavar="DIR",
+            help="look for model files here first (then $PRESENCE_COACH_MODELS, the checkout's "
+            "models/, the user cache)",
+        )
+        self.data_dir = _Parser(add_help=False)
+        self.data_dir.add_argument(
+            "--data-dir",
+            metavar="DIR",
+            help="where sessions are kept (default: $PRESENCE_COACH_DATA, else your user data "
+            "folder)",
+        )
+        self.analysis = _Parser(add_help=False)
+        self.analysis.add_argument(
+            "--max-fps",
+            type=_positive_float,
+            metavar="N",
+            help="analyse at most N frames per second (lighter on the CPU; default: every frame)",
+        )
+        self.analysis.add_argument(
+            "--json", metavar="FILE", help="write the session summary as JSON"
+        )
+        self.analysis.add_argument(
+            "--stats", action="store_true", help="print per-stage timings after the run"
+        )
+
+
+Subparsers = argparse._SubParsersAction  # argparse has no public name for it
+
+
+def _add_session(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser(
         "session",
-        parents=[models_dir, data_dir, analysis],
+        parents=[common.models_dir, common.data_dir, common.analysis],
         help="run beside a video call: camera and microphone, live (the main job)",
         description="Analyse your camera and microphone until Ctrl+C, q or --duration; then "
         "print a summary and keep the session in your private history.",
@@ -135,9 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-open", action="store_true", help="do not open the report afterwards")
     p.set_defaults(func=cmd_session)
 
+
+def _add_analyze(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser(
         "analyze",
-        parents=[models_dir, data_dir, analysis],
+        parents=[common.models_dir, common.data_dir, common.analysis],
         help="analyse a recording (video and its sound, or sound alone)",
         description="Analyse a recorded video frame by frame and its sound track; or an audio "
         "file (wav, flac, ...) alone.",
@@ -167,11 +197,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_analyze)
 
+
+def _add_models(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser("models", help="download or verify the model files")
     msub = p.add_subparsers(dest="models_command", metavar="ACTION", parser_class=_Parser)
     mp = msub.add_parser(
         "fetch",
-        parents=[models_dir],
+        parents=[common.models_dir],
         help="download the models and check their SHA-256 (the only network use)",
         description="Download missing models (or all, with --force) and verify them.",
     )
@@ -186,14 +218,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mp.set_defaults(func=cmd_models_fetch)
     mp = msub.add_parser(
-        "check", parents=[models_dir], help="verify the model files that are present"
+        "check", parents=[common.models_dir], help="verify the model files that are present"
     )
     mp.set_defaults(func=cmd_models_check)
     p.set_defaults(func=lambda args: _missing_action(p))
 
+
+def _add_calibrate(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser(
         "calibrate",
-        parents=[models_dir],
+        parents=[common.models_dir],
         help="a one-minute guided calibration for this camera and microphone",
         description="Fit Presence Coach to your camera, screen, room and voice: look at the "
         "lens, at the call window, away; stay silent; read a sentence; nod. Saved per "
@@ -211,9 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--audio", metavar="FILE", help="the recording's sound, if not in the video")
     p.set_defaults(func=cmd_calibrate)
 
+
+def _add_report(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser(
         "report",
-        parents=[data_dir],
+        parents=[common.data_dir],
         help="write (and open) the private report of a session",
         description="Write the report page of a session (the newest by default) into your "
         "data folder and open it in your browser. It works offline and fetches nothing.",
@@ -225,22 +261,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="also write the session summary as JSON")
     p.set_defaults(func=cmd_report)
 
+
+def _add_history(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser(
-        "history", parents=[data_dir], help="your sessions and how they trend, week by week"
+        "history", parents=[common.data_dir], help="your sessions and how they trend, week by week"
     )
     p.add_argument("--json", metavar="FILE", help="write the history as JSON")
     p.set_defaults(func=cmd_history)
 
+
+def _add_note(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser(
-        "note", parents=[data_dir], help="add your own note to a session (kept privately)"
+        "note", parents=[common.data_dir], help="add your own note to a session (kept privately)"
     )
     p.add_argument("session", type=_session_number, metavar="SESSION", help="session number")
     p.add_argument("text", nargs="+", help="the note")
     p.set_defaults(func=cmd_note)
 
+
+def _add_forget(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser(
         "forget",
-        parents=[data_dir],
+        parents=[common.data_dir],
         help="delete a session, or all of them, with every trace (rows, notes, report pages)",
     )
     p.add_argument(
@@ -252,16 +294,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_forget)
 
+
+def _add_recover(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser(
         "recover",
-        parents=[data_dir],
+        parents=[common.data_dir],
         help="finish sessions that were cut off (power loss, crash); also done at each start",
     )
     p.set_defaults(func=cmd_recover)
 
+
+def _add_devices(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser("devices", help="list cameras and microphones")
     p.set_defaults(func=cmd_devices)
-    return parser
 
 
 def _missing_action(parser: argparse.ArgumentParser) -> int:
