@@ -895,55 +895,6 @@ def timeline_picture(
     slot_s = max(dur / bins, VOICE_ROW_S)
     n = max(1, math.ceil(dur / slot_s))
     out: dict[str, Any] = {"duration_s": round(duration_s, 2), "slot_s": round(slot_s, 3)}
-    speaking: list[list[float]] = []
-    pitch: list[list[float]] = []
-    if voice_rows:
-        vt = np.fromiter((r["t"] for r in voice_rows), np.float64, len(voice_rows))
-        spk = np.fromiter((r["speaking"] for r in voice_rows), np.float64, len(voice_rows))
-        f0 = np.fromiter(
-            (
-                r["f0_hz"] if r["f0_hz"] is not None and r["speaking"] else np.nan
-                for r in voice_rows
-            ),
-            np.float64,
-            len(voice_rows),
-        )
-        idx = _slot_index(vt, slot_s=slot_s, n=n)
-        cnt = np.bincount(idx, minlength=n)
-        share = np.bincount(idx, weights=spk, minlength=n) / np.maximum(cnt, 1)
-        on = (share >= 0.5) & (cnt > 0)
-        speaking = [
-            [round(a * slot_s, 2), round(min(b * slot_s, dur), 2)]
-            for a, b, s in _runs(on.tolist())
-            if s
-        ]
-        ok = np.isfinite(f0)
-        if ok.any():
-            order = np.argsort(idx[ok], kind="stable")
-            slots, f0s = idx[ok][order], f0[ok][order]
-            bounds = np.flatnonzero(np.diff(slots)) + 1
-            for sl, vals in zip(np.split(slots, bounds), np.split(f0s, bounds), strict=True):
-                pitch.append([round((sl[0] + 0.5) * slot_s, 2), round(float(np.median(vals)), 1)])
-    gaze: list[list[Any]] = []
-    if face_rows:
-        ft = np.fromiter((r["t"] for r in face_rows), np.float64, len(face_rows))
-        names = ("none", "camera", "screen", "away", "unknown")
-        code = {s: i for i, s in enumerate(names)}
-        states = np.fromiter(
-            (code.get(r["gaze"] or "unknown", 4) if r["face"] else 0 for r in face_rows),
-            np.int64,
-            len(face_rows),
-        )
-        idx = _slot_index(ft, slot_s=slot_s, n=n)
-        table = np.zeros((n, len(names)), np.int64)
-        np.add.at(table, (idx, states), 1)
-        has = table.sum(axis=1) > 0
-        mode = np.where(has, table.argmax(axis=1), -1)
-        gaze = [
-            [round(a * slot_s, 2), round(min(b * slot_s, dur), 2), names[s]]
-            for a, b, s in _runs(mode.tolist())
-            if s >= 0
-        ]
     vt_all = np.fromiter((r["t"] for r in voice_rows), np.float64, len(voice_rows))
     sp_all = np.fromiter((r["speaking"] for r in voice_rows), np.float64, len(voice_rows))
 
@@ -966,10 +917,9 @@ def timeline_picture(
             if keep(e)
         ]
 
+    out |= _voice_picture(voice_rows, slot_s=slot_s, n=n, dur=dur)
     out |= {
-        "speaking": speaking,
-        "pitch": pitch,
-        "gaze": gaze,
+        "gaze": _gaze_picture(face_rows, slot_s=slot_s, n=n, dur=dur),
         "long_pauses": spans(
             "pause", lambda e: float(e["end"]) - float(e["start"]) >= LONG_PAUSE_MIN_S
         ),
@@ -979,6 +929,66 @@ def timeline_picture(
         "smiles": spans("smile"),
     }
     return out
+
+
+def _voice_picture(
+    voice_rows: Sequence[Row], *, slot_s: float, n: int, dur: float
+) -> dict[str, list[list[float]]]:
+    """``speaking`` runs and ``pitch`` slot medians of :func:`timeline_picture`."""
+    speaking: list[list[float]] = []
+    pitch: list[list[float]] = []
+    if not voice_rows:
+        return {"speaking": speaking, "pitch": pitch}
+    vt = np.fromiter((r["t"] for r in voice_rows), np.float64, len(voice_rows))
+    spk = np.fromiter((r["speaking"] for r in voice_rows), np.float64, len(voice_rows))
+    f0 = np.fromiter(
+        (r["f0_hz"] if r["f0_hz"] is not None and r["speaking"] else np.nan for r in voice_rows),
+        np.float64,
+        len(voice_rows),
+    )
+    idx = _slot_index(vt, slot_s=slot_s, n=n)
+    cnt = np.bincount(idx, minlength=n)
+    share = np.bincount(idx, weights=spk, minlength=n) / np.maximum(cnt, 1)
+    on = (share >= 0.5) & (cnt > 0)
+    speaking = [
+        [round(a * slot_s, 2), round(min(b * slot_s, dur), 2)]
+        for a, b, s in _runs(on.tolist())
+        if s
+    ]
+    ok = np.isfinite(f0)
+    if ok.any():
+        order = np.argsort(idx[ok], kind="stable")
+        slots, f0s = idx[ok][order], f0[ok][order]
+        bounds = np.flatnonzero(np.diff(slots)) + 1
+        for sl, vals in zip(np.split(slots, bounds), np.split(f0s, bounds), strict=True):
+            pitch.append([round((sl[0] + 0.5) * slot_s, 2), round(float(np.median(vals)), 1)])
+    return {"speaking": speaking, "pitch": pitch}
+
+
+def _gaze_picture(
+    face_rows: Sequence[Row], *, slot_s: float, n: int, dur: float
+) -> list[list[Any]]:
+    """``gaze`` runs of :func:`timeline_picture`: each slot's most frequent state."""
+    if not face_rows:
+        return []
+    ft = np.fromiter((r["t"] for r in face_rows), np.float64, len(face_rows))
+    names = ("none", "camera", "screen", "away", "unknown")
+    code = {s: i for i, s in enumerate(names)}
+    states = np.fromiter(
+        (code.get(r["gaze"] or "unknown", 4) if r["face"] else 0 for r in face_rows),
+        np.int64,
+        len(face_rows),
+    )
+    idx = _slot_index(ft, slot_s=slot_s, n=n)
+    table = np.zeros((n, len(names)), np.int64)
+    np.add.at(table, (idx, states), 1)
+    has = table.sum(axis=1) > 0
+    mode = np.where(has, table.argmax(axis=1), -1)
+    return [
+        [round(a * slot_s, 2), round(min(b * slot_s, dur), 2), names[s]]
+        for a, b, s in _runs(mode.tolist())
+        if s >= 0
+    ]
 
 
 # ---- from the store --------------------------------------------------------------------
