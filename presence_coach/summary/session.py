@@ -23,7 +23,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +31,9 @@ from presence_coach.summary.gaps import device_gaps, gap_sentence, signal_time_s
 from presence_coach.summary.metrics import pose_stats
 from presence_coach.voice import voice_summary
 from presence_coach.voice.stats import LONG_PAUSE_MIN_S, SHORT_PAUSE_MAX_S
+
+if TYPE_CHECKING:
+    from presence_coach.session.store import SessionStore
 
 # raise when the summary's keys or their meaning change (scripts reading --json check it)
 SUMMARY_SCHEMA = 1
@@ -994,7 +997,7 @@ def _gaze_picture(
 # ---- from the store --------------------------------------------------------------------
 
 
-def summary_from_store(store: Any, session_id: int) -> dict[str, Any]:
+def summary_from_store(store: SessionStore, session_id: int) -> dict[str, Any]:
     """:func:`session_summary` of one stored session (read-only).
 
     Raises:
