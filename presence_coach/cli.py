@@ -528,6 +528,7 @@ def cmd_session(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from presence_coach.files import check_writable, write_json_private
     from presence_coach.session.store import StoreError
+    from presence_coach.summary.pages import write_report
 
     json_path = check_writable(args.json, flag="--json") if args.json else None
     with _open_store(args) as store:
@@ -537,7 +538,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             if not finished:
                 raise StoreError("no sessions yet: run `presence-coach session` first")
             session_id = finished[-1]
-        page, summary = _write_report(store, session_id)
+        page, summary = write_report(store, session_id)
     if json_path:
         write_json_private(json_path, summary)
     print(f"Report of session {session_id}: {page}")
@@ -565,42 +566,17 @@ def _write_report_saying(
     """Write a session's report page, then print its terminal summary; a page that cannot be
     written (a full disk) is returned as the error to show last, the summary is shown anyway."""
     from presence_coach.summary.history import history
+    from presence_coach.summary.pages import write_page
     from presence_coach.summary.report import render_terminal
 
     h = history(store)
     page, error = None, None
     try:  # first: the terminal may be gone (SIGHUP)
-        page = _write_page(store, session_id, summary, h)
+        page = write_page(store, session_id, summary, h)
     except SaveError as exc:
         error = SaveError(f"{exc}, then run `presence-coach report {session_id}`", exc.problem)
     print(render_terminal(summary, history=h))
     return page, error
-
-
-def _write_page(store: object, session_id: int, summary: dict, h: dict) -> Path:
-    """The report page, written 0600 into the private data folder."""
-    from presence_coach.files import open_private
-    from presence_coach.session.datadir import REPORTS_DIR
-    from presence_coach.session.store import saving
-    from presence_coach.summary.report import render_report
-
-    folder = store.dir / REPORTS_DIR  # type: ignore[attr-defined]
-    page = folder / f"session-{session_id}.html"
-    with saving("write the report page", folder):
-        folder.mkdir(mode=0o700, exist_ok=True)
-        with open_private(page, encoding="utf-8") as fh:
-            fh.write(render_report(summary, history=h))
-    return page
-
-
-def _write_report(store: object, session_id: int) -> tuple[Path, dict]:
-    """Write a session's report page (0600, in the private data folder). Returns the page and
-    the session summary."""
-    from presence_coach.summary.history import history
-    from presence_coach.summary.session import summary_from_store
-
-    summary = summary_from_store(store, session_id)
-    return _write_page(store, session_id, summary, history(store)), summary
 
 
 def _open_page(page: Path) -> None:
@@ -738,6 +714,7 @@ def _refresh_reports(args: argparse.Namespace, *, after: int) -> None:
     without the forgotten one (a page that cannot be written again is removed)."""
     from presence_coach.session.datadir import data_dir_path
     from presence_coach.session.forget import page_ids, remove_pages
+    from presence_coach.summary.pages import write_report
 
     folder = data_dir_path(args.data_dir)
     later = [sid for sid in page_ids(folder) if sid > after]
@@ -746,7 +723,7 @@ def _refresh_reports(args: argparse.Namespace, *, after: int) -> None:
     with _open_store(args) as store:
         for sid in later:
             try:
-                _write_report(store, sid)
+                write_report(store, sid)
             except (PresenceCoachError, sqlite3.DatabaseError):
                 remove_pages(folder, [sid])
 
