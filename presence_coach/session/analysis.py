@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from presence_coach import __version__
 from presence_coach.events import Event
 from presence_coach.session.engine import FrameLoop
@@ -24,6 +26,7 @@ from presence_coach.vision.detectors import FaceEventDetectors
 from presence_coach.vision.face import FaceAnalyzer, FaceSample
 from presence_coach.vision.gaze_state import GazeCalibration
 from presence_coach.voice import VoiceEvent, VoiceResult, voice_summary
+from presence_coach.voice.speaking import speaking_share, while_speaking
 
 
 @dataclass(frozen=True)
@@ -245,6 +248,7 @@ class VoiceTrack:
         self.voice = voice
         self._rows = voice.timeline if voice else []
         self._row_s = (self._rows[1].t - self._rows[0].t) if len(self._rows) > 1 else 0.1
+        self._columns()
         self._events = sorted(voice.events, key=lambda e: e.end) if voice else []
         self._next = 0
         self._next_row = 0
@@ -255,7 +259,13 @@ class VoiceTrack:
         if self.voice is not None:
             self.voice = cut_voice(self.voice, end_s)
             self._rows = self.voice.timeline
+            self._columns()
             self._events = sorted(self.voice.events, key=lambda e: e.end)
+
+    def _columns(self) -> None:
+        """The rows' start times and speaking flags as arrays, shape (n,)."""
+        self._t = np.fromiter((r.t for r in self._rows), np.float64, len(self._rows))
+        self._speaking = np.fromiter((r.speaking for r in self._rows), np.float64, len(self._rows))
 
     def state_at(self, t: float) -> dict[str, str]:
         """Voice timeline columns for time ``t`` (empty strings without voice)."""
@@ -266,18 +276,13 @@ class VoiceTrack:
         f0 = "" if math.isnan(row.f0_hz) else f"{row.f0_hz:.1f}"
         return {"speaking": str(row.speaking), "rms_dbfs": f"{row.rms_dbfs:.1f}", "f0_hz": f0}
 
-    def speaking_fraction(self, t0: float, t1: float) -> float:
-        if not self._rows:
-            return math.nan
-        a = max(int((t0 - self._rows[0].t) / self._row_s), 0)
-        b = max(math.ceil((t1 - self._rows[0].t) / self._row_s), a + 1)
-        rows = self._rows[a:b]
-        return sum(r.speaking for r in rows) / len(rows) if rows else math.nan
-
     def annotate(self, event: Event) -> Event:
+        """A nod or shake with its ``speaking`` attribute (the one rule,
+        :func:`~presence_coach.voice.speaking.while_speaking`); other events unchanged."""
         if self.voice is None or event.type not in ("nod", "shake"):
             return event
-        speaking = self.speaking_fraction(event.start, event.end) > 0.5
+        share = speaking_share(self._t, self._speaking, start_s=event.start, end_s=event.end)
+        speaking = bool(while_speaking(share))
         return Event(event.type, event.start, event.end, {**event.attrs, "speaking": speaking})
 
     def rows_until(self, t: float) -> list:

@@ -30,6 +30,7 @@ import numpy as np
 from presence_coach.summary.gaps import device_gaps, gap_sentence, signal_time_s
 from presence_coach.summary.metrics import pose_stats
 from presence_coach.voice import voice_summary
+from presence_coach.voice.speaking import VOICE_ROW_S, speaking_share, while_speaking
 from presence_coach.voice.stats import LONG_PAUSE_MIN_S, SHORT_PAUSE_MAX_S
 
 if TYPE_CHECKING:
@@ -40,7 +41,6 @@ SUMMARY_SCHEMA = 1
 MINUTE_S = 60.0  # length of one bar of the per-minute series
 RATE_MIN_SPEECH_S = 5.0  # a minute's speech rate is given only with at least this much speech
 TIMELINE_BINS = 720  # resolution of the timeline picture (bins across the whole session)
-VOICE_ROW_S = 0.1  # voice timeline rows are 100 ms (10 Hz)
 GAZE_STATES = ("camera", "screen", "away")
 
 Row = Mapping[str, Any]
@@ -360,24 +360,21 @@ def _voice_events(by_type: Mapping[str, list[Row]]) -> list[dict[str, Any]]:
 def speaking_share_between(
     voice_t: np.ndarray, voice_speaking: np.ndarray, *, start_s: float, end_s: float
 ) -> float | None:
-    """Share of voice rows in [start_s, end_s) marked speaking; None without rows there."""
-    a = int(np.searchsorted(voice_t, start_s - VOICE_ROW_S / 2, side="left"))
-    b = int(np.searchsorted(voice_t, end_s, side="left"))
-    if b <= a:
-        return None
-    return float(voice_speaking[a:b].mean())
+    """Share of voice rows in [start_s, end_s) marked speaking; None without rows there
+    (:func:`~presence_coach.voice.speaking.speaking_share`)."""
+    return speaking_share(voice_t, voice_speaking, start_s=start_s, end_s=end_s)
 
 
 def gesture_while_speaking(
     event: Row, *, speaking_share: Callable[[float, float], float | None]
 ) -> bool | None:
     """Whether a nod or shake was made while speaking: the event's own ``speaking`` attribute
-    (set by the analysis when the voice was known), else speech covering more than half of the
-    gesture in the voice timeline; None when unknown (no voice)."""
+    (set by the analysis when the voice was known), else
+    :func:`~presence_coach.voice.speaking.while_speaking` of the voice timeline's share over
+    the gesture; None when unknown (no voice)."""
     if isinstance(event.get("speaking"), bool):
         return bool(event["speaking"])
-    share = speaking_share(float(event["start"]), float(event["end"]))
-    return None if share is None else share > 0.5
+    return while_speaking(speaking_share(float(event["start"]), float(event["end"])))
 
 
 def gaze_fractions(counts: Mapping[str, int]) -> dict[str, float | None]:
