@@ -767,6 +767,7 @@ def _run_video(
     from tqdm import tqdm
 
     from presence_coach import models
+    from presence_coach.calibration.profile import default_profile
     from presence_coach.files import check_writable
     from presence_coach.session.analysis import RunOptions, VideoAnalysis
     from presence_coach.summary.terminal import format_performance
@@ -778,11 +779,14 @@ def _run_video(
     }
     paths = {flag: check_writable(p, flag=flag) if p else None for flag, p in outputs.items()}
     model_path = models.find_model(models.FACE_LANDMARKER, models_dir=args.models_dir)
+    # the default profile (calibration/laptop-default.toml), as an uncalibrated session uses
+    profile = default_profile()
     options = RunOptions(
         max_fps=args.max_fps,
         timeline_path=paths["--timeline"],
         events_path=paths["--events"],
         voice=voice,
+        gaze_calibration=profile.gaze_calibration(),
     )
     stop = StopRequest()
     bar = tqdm(unit="frame", disable=not progress or None, leave=False)
@@ -796,7 +800,9 @@ def _run_video(
     keep = not args.no_store
     with _stop_on_signals(stop):
         with recording_store(args.data_dir, keep=keep) as store:
-            with recording_session(store, str(source.target), keep=keep) as recording:
+            with recording_session(
+                store, str(source.target), keep=keep, calibration=profile.to_dict()
+            ) as recording:
                 analysis = VideoAnalysis(source, model_path, options, recorder=recording.recorder)
                 try:
                     run = analysis.run(on_sample, stop=stop)

@@ -13,10 +13,11 @@ from the store) serves both::
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from presence_coach.session.datadir import data_dir_path
 from presence_coach.session.saving import StoreWriter, finish_saving
@@ -65,12 +66,15 @@ class Recording:
 
 
 @contextmanager
-def recording_session(store: SessionStore, name: str, *, keep: bool) -> Iterator[Recording]:
+def recording_session(
+    store: SessionStore, name: str, *, keep: bool, calibration: Mapping[str, Any] | None = None
+) -> Iterator[Recording]:
     """A new session for the recording ``name``, written about once a second while the
     caller analyses it; finalised with ``run`` on exit when the caller set it (an
-    interrupted run as ``interrupted``). ``keep``: keep spare disk space for its end."""
+    interrupted run as ``interrupted``). ``keep``: keep spare disk space for its end;
+    ``calibration``: the profile the analysis used (``CalibrationProfile.to_dict``)."""
     with saving("start a session", store.dir):
-        session_id = store.begin_session(kind="recording", source=name)
+        session_id = store.begin_session(kind="recording", source=name, calibration=calibration)
     if keep:
         keep_spare(store.dir)
     recording = Recording(SessionRecorder(store, session_id))

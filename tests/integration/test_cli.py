@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from presence_coach.calibration.profile import default_profile
+from presence_coach.session.store import SessionStore
 from tests.cli_helpers import EXE, assert_one_line_error, run_cli
 from tests.conftest import FACE_CLIPS
 
@@ -224,6 +226,10 @@ def test_analyze_json_is_the_report_json(tmp_path: Path) -> None:
     assert a["run"]["frames"] == m["frames_analyzed"] == 536
     assert a["pose"]["yaw_deg"]["count"] == pytest.approx(10 * a["session"]["duration_s"], abs=2)
     assert f"Analysed 536 frames over {a['session']['duration_s']} s" in proc.stdout
+    with SessionStore(data) as store:  # the same default profile as an uncalibrated session
+        (info,) = store.sessions()
+    assert info.calibration == default_profile().to_dict()
+    assert a["calibration"]["calibrated"] is False
 
     tmp = tmp_path / "tmp"
     tmp.mkdir()
