@@ -44,7 +44,7 @@ import lifemotion  # noqa: E402
 import nodscore  # noqa: E402
 from machine import cpu_name  # noqa: E402
 
-from presence_coach.vision.events import Event, FaceEventDetectors  # noqa: E402
+from presence_coach.vision.detectors import Event, FaceEventDetectors  # noqa: E402
 from presence_coach.vision.face import FaceSample  # noqa: E402
 from presence_coach.vision.gaze_state import gaze_state  # noqa: E402
 

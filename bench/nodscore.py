@@ -16,7 +16,7 @@ from pathlib import Path
 
 import lifemotion
 
-from presence_coach.vision.events import Event
+from presence_coach.events import Event
 from presence_coach.vision.face import FaceSample
 from presence_coach.vision.nods import HeadGestureDetector, HeadGestureOptions
 

@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout, suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,12 +23,17 @@ from presence_coach import __version__
 from presence_coach.errors import PresenceCoachError, UsageError
 from presence_coach.models import DOWNLOAD_DEADLINE_S
 from presence_coach.session.live import ECO_MAX_FPS
+from presence_coach.session.recording import (
+    Recording,
+    open_store,
+    recording_session,
+    recording_store,
+)
 from presence_coach.session.stop import SIGHUP, SIGNAL_REASONS, StopRequest
-from presence_coach.session.store import MAX_SESSION_ID, SaveError
+from presence_coach.session.store import MAX_SESSION_ID, SaveError, SessionStore
 
 if TYPE_CHECKING:
     from presence_coach.session.live import LiveStatus
-    from presence_coach.session.store import SessionRecorder
     from presence_coach.sources.video import VideoSource
     from presence_coach.voice import VoiceResult
 
@@ -76,35 +80,64 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    common = _Common()
+    for add in (
+        _add_session,
+        _add_analyze,
+        _add_models,
+        _add_calibrate,
+        _add_report,
+        _add_history,
+        _add_note,
+        _add_forget,
+        _add_recover,
+        _add_devices,
+        _add_camera_share,
+    ):
+        add(sub, common)
+    return parser
 
-    models_dir = _Parser(add_help=False)
-    models_dir.add_argument(
-        "--models-dir",
-        metavar="DIR",
-        help="look for model files here first (then $PRESENCE_COACH_MODELS, the checkout's "
-        "models/, the user cache)",
-    )
-    data_dir = _Parser(add_help=False)
-    data_dir.add_argument(
-        "--data-dir",
-        metavar="DIR",
-        help="where sessions are kept (default: $PRESENCE_COACH_DATA, else your user data folder)",
-    )
-    analysis = _Parser(add_help=False)
-    analysis.add_argument(
-        "--max-fps",
-        type=_positive_float,
-        metavar="N",
-        help="analyse at most N frames per second (lighter on the CPU; default: every frame)",
-    )
-    analysis.add_argument("--json", metavar="FILE", help="write the session summary as JSON")
-    analysis.add_argument(
-        "--stats", action="store_true", help="print per-stage timings after the run"
-    )
 
+class _Common:
+    """Flags shared by several commands, as argparse parent parsers."""
+
+    def __init__(self) -> None:
+        self.models_dir = _Parser(add_help=False)
+        self.models_dir.add_argument(
+            "--models-dir",
+            metavar="DIR",
+            help="look for model files here first (then $PRESENCE_COACH_MODELS, the checkout's "
+            "models/, the user cache)",
+        )
+        self.data_dir = _Parser(add_help=False)
+        self.data_dir.add_argument(
+            "--data-dir",
+            metavar="DIR",
+            help="where sessions are kept (default: $PRESENCE_COACH_DATA, else your user data "
+            "folder)",
+        )
+        self.analysis = _Parser(add_help=False)
+        self.analysis.add_argument(
+            "--max-fps",
+            type=_positive_float,
+            metavar="N",
+            help="analyse at most N frames per second (lighter on the CPU; default: every frame)",
+        )
+        self.analysis.add_argument(
+            "--json", metavar="FILE", help="write the session summary as JSON"
+        )
+        self.analysis.add_argument(
+            "--stats", action="store_true", help="print per-stage timings after the run"
+        )
+
+
+Subparsers = argparse._SubParsersAction  # argparse has no public name for it
+
+
+def _add_session(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser(
         "session",
-        parents=[models_dir, data_dir, analysis],
+        parents=[common.models_dir, common.data_dir, common.analysis],
         help="run beside a video call: camera and microphone, live (the main job)",
         description="Analyse your camera and microphone until Ctrl+C, q or --duration; then "
         "print a summary and keep the session in your private history.",
@@ -137,9 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_session)
 
+
+def _add_analyze(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser(
         "analyze",
-        parents=[models_dir, data_dir, analysis],
+        parents=[common.models_dir, common.data_dir, common.analysis],
         help="analyse a recording (video and its sound, or sound alone)",
         description="Analyse a recorded video frame by frame and its sound track; or an audio "
         "file (wav, flac, ...) alone.",
@@ -169,11 +204,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_analyze)
 
+
+def _add_models(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser("models", help="download or verify the model files")
     msub = p.add_subparsers(dest="models_command", metavar="ACTION", parser_class=_Parser)
     mp = msub.add_parser(
         "fetch",
-        parents=[models_dir],
+        parents=[common.models_dir],
         help="download the models and check their SHA-256 (the only network use)",
         description="Download missing models (or all, with --force) and verify them.",
     )
@@ -188,14 +225,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mp.set_defaults(func=cmd_models_fetch)
     mp = msub.add_parser(
-        "check", parents=[models_dir], help="verify the model files that are present"
+        "check", parents=[common.models_dir], help="verify the model files that are present"
     )
     mp.set_defaults(func=cmd_models_check)
     p.set_defaults(func=lambda args: _missing_action(p))
 
+
+def _add_calibrate(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser(
         "calibrate",
-        parents=[models_dir],
+        parents=[common.models_dir],
         help="a one-minute guided calibration for this camera and microphone",
         description="Fit Presence Coach to your camera, screen, room and voice: look at the "
         "lens, at the call window, away; stay silent; read a sentence; nod. Saved per "
@@ -213,9 +252,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--audio", metavar="FILE", help="the recording's sound, if not in the video")
     p.set_defaults(func=cmd_calibrate)
 
+
+def _add_report(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser(
         "report",
-        parents=[data_dir],
+        parents=[common.data_dir],
         help="write (and open) the private report of a session",
         description="Write the report page of a session (the newest by default) into your "
         "data folder and open it in your browser. It works offline and fetches nothing.",
@@ -227,22 +268,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="also write the session summary as JSON")
     p.set_defaults(func=cmd_report)
 
+
+def _add_history(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser(
-        "history", parents=[data_dir], help="your sessions and how they trend, week by week"
+        "history", parents=[common.data_dir], help="your sessions and how they trend, week by week"
     )
     p.add_argument("--json", metavar="FILE", help="write the history as JSON")
     p.set_defaults(func=cmd_history)
 
+
+def _add_note(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser(
-        "note", parents=[data_dir], help="add your own note to a session (kept privately)"
+        "note", parents=[common.data_dir], help="add your own note to a session (kept privately)"
     )
     p.add_argument("session", type=_session_number, metavar="SESSION", help="session number")
     p.add_argument("text", nargs="+", help="the note")
     p.set_defaults(func=cmd_note)
 
+
+def _add_forget(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser(
         "forget",
-        parents=[data_dir],
+        parents=[common.data_dir],
         help="delete a session, or all of them, with every trace (rows, notes, report pages)",
     )
     p.add_argument(
@@ -254,16 +301,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_forget)
 
+
+def _add_recover(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser(
         "recover",
-        parents=[data_dir],
+        parents=[common.data_dir],
         help="finish sessions that were cut off (power loss, crash); also done at each start",
     )
     p.set_defaults(func=cmd_recover)
 
+
+def _add_devices(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser("devices", help="list cameras and microphones")
     p.set_defaults(func=cmd_devices)
 
+
+def _add_camera_share(sub: Subparsers, common: _Common) -> None:
     p = sub.add_parser(
         "camera-share",
         help="share your camera with Zoom, Teams or Meet: check what is there",
@@ -272,7 +325,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--setup", action="store_true", help="print the one-time steps too")
     p.set_defaults(func=cmd_camera_share)
-    return parser
 
 
 def _missing_action(parser: argparse.ArgumentParser) -> int:
@@ -361,10 +413,9 @@ def cmd_camera_share(args: argparse.Namespace) -> int:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from presence_coach.errors import SourceError
-    from presence_coach.files import check_writable, write_json_private
+    from presence_coach.files import check_writable
     from presence_coach.session.analysis import RunOptions, VoiceTrack, audio_only
     from presence_coach.sources.video import VideoSource
-    from presence_coach.summary.terminal import format_summary
     from presence_coach.voice import analyze_audio
 
     source = VideoSource(args.video, realtime=args.realtime)
@@ -399,17 +450,33 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     outputs = {"--timeline": args.timeline, "--events": args.events, "--json": args.json}
     paths = {flag: check_writable(p, flag=flag) if p else None for flag, p in outputs.items()}
     options = RunOptions(timeline_path=paths["--timeline"], events_path=paths["--events"])
-    summary = audio_only(voice, str(args.video), options)
-    with _recording_store(args, str(args.video)) as recording:
-        if recording.recorder is not None:
+    keep = not args.no_store
+    with recording_store(args.data_dir, keep=keep) as store:
+        with recording_session(store, str(args.video), keep=keep) as recording:
             recording.recorder.add_voice(voice.timeline)
             recording.recorder.add_events(VoiceTrack(voice).events_until(math.inf))
-        recording.summary = summary
-    if paths["--json"]:
-        write_json_private(paths["--json"], summary)
-    print(format_summary(summary))
+            recording.run = audio_only(voice, str(args.video), options)
+        _show_recording(store, recording, keep=keep, json_path=paths["--json"])
     recording.raise_if_not_saved()
     return 0
+
+
+def _show_recording(
+    store: SessionStore, recording: Recording, *, keep: bool, json_path: Path | None
+) -> dict:
+    """Write the finalised recording's summary as JSON (if asked) and print it; returns it."""
+    from presence_coach.files import write_json_private
+    from presence_coach.summary.history import history
+    from presence_coach.summary.report import render_terminal
+    from presence_coach.summary.session import summary_from_store
+
+    summary = summary_from_store(store, recording.session_id)
+    if json_path:
+        write_json_private(json_path, summary)
+    print(render_terminal(summary, history=history(store) if keep else None, kept=keep))
+    if keep:
+        print(f"Kept as session {recording.session_id} in your private history.", file=sys.stderr)
+    return summary
 
 
 def cmd_session(args: argparse.Namespace) -> int:
@@ -417,6 +484,7 @@ def cmd_session(args: argparse.Namespace) -> int:
     from presence_coach.calibration.profile import active_profile
     from presence_coach.files import check_writable, write_json_private
     from presence_coach.session.live import LiveOptions, run_live_session
+    from presence_coach.summary.session import summary_from_store
     from presence_coach.summary.terminal import format_performance
 
     json_path = check_writable(args.json, flag="--json") if args.json else None
@@ -465,13 +533,11 @@ def cmd_session(args: argparse.Namespace) -> int:
                 status_line.close()
                 if preview is not None:
                     preview.close()
-        summary = result.summary
-        if json_path:
-            write_json_private(json_path, summary)
         with _open_store(args) as store:
-            page, page_error = _write_report_saying(store, result.session_id)
-        for note in summary.get("device_notes", []):
-            print(f"  note: {note}")
+            summary = summary_from_store(store, result.session_id)
+            if json_path:
+                write_json_private(json_path, summary)
+            page, page_error = _write_report_saying(store, result.session_id, summary)
         where = f" Report: {page}" if page else ""
         print(f"Kept as session {result.session_id} in your private history.{where}")
         if args.stats:
@@ -488,6 +554,7 @@ def cmd_session(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from presence_coach.files import check_writable, write_json_private
     from presence_coach.session.store import StoreError
+    from presence_coach.summary.pages import write_report
 
     json_path = check_writable(args.json, flag="--json") if args.json else None
     with _open_store(args) as store:
@@ -497,7 +564,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             if not finished:
                 raise StoreError("no sessions yet: run `presence-coach session` first")
             session_id = finished[-1]
-        page, summary = _write_report(store, session_id)
+        page, summary = write_report(store, session_id)
     if json_path:
         write_json_private(json_path, summary)
     print(f"Report of session {session_id}: {page}")
@@ -519,47 +586,23 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_report_saying(store: object, session_id: int) -> tuple[Path | None, SaveError | None]:
+def _write_report_saying(
+    store: object, session_id: int, summary: dict
+) -> tuple[Path | None, SaveError | None]:
     """Write a session's report page, then print its terminal summary; a page that cannot be
     written (a full disk) is returned as the error to show last, the summary is shown anyway."""
     from presence_coach.summary.history import history
+    from presence_coach.summary.pages import write_page
     from presence_coach.summary.report import render_terminal
-    from presence_coach.summary.session import summary_from_store
 
-    summary, h = summary_from_store(store, session_id), history(store)
+    h = history(store)
     page, error = None, None
     try:  # first: the terminal may be gone (SIGHUP)
-        page = _write_page(store, session_id, summary, h)
+        page = write_page(store, session_id, summary, h)
     except SaveError as exc:
         error = SaveError(f"{exc}, then run `presence-coach report {session_id}`", exc.problem)
     print(render_terminal(summary, history=h))
     return page, error
-
-
-def _write_page(store: object, session_id: int, summary: dict, h: dict) -> Path:
-    """The report page, written 0600 into the private data folder."""
-    from presence_coach.files import open_private
-    from presence_coach.session.datadir import REPORTS_DIR
-    from presence_coach.session.store import saving
-    from presence_coach.summary.report import render_report
-
-    folder = store.dir / REPORTS_DIR  # type: ignore[attr-defined]
-    page = folder / f"session-{session_id}.html"
-    with saving("write the report page", folder):
-        folder.mkdir(mode=0o700, exist_ok=True)
-        with open_private(page, encoding="utf-8") as fh:
-            fh.write(render_report(summary, history=h))
-    return page
-
-
-def _write_report(store: object, session_id: int) -> tuple[Path, dict]:
-    """Write a session's report page (0600, in the private data folder). Returns the page and
-    the session summary."""
-    from presence_coach.summary.history import history
-    from presence_coach.summary.session import summary_from_store
-
-    summary = summary_from_store(store, session_id)
-    return _write_page(store, session_id, summary, history(store)), summary
 
 
 def _open_page(page: Path) -> None:
@@ -697,6 +740,7 @@ def _refresh_reports(args: argparse.Namespace, *, after: int) -> None:
     without the forgotten one (a page that cannot be written again is removed)."""
     from presence_coach.session.datadir import data_dir_path
     from presence_coach.session.forget import page_ids, remove_pages
+    from presence_coach.summary.pages import write_report
 
     folder = data_dir_path(args.data_dir)
     later = [sid for sid in page_ids(folder) if sid > after]
@@ -705,7 +749,7 @@ def _refresh_reports(args: argparse.Namespace, *, after: int) -> None:
     with _open_store(args) as store:
         for sid in later:
             try:
-                _write_report(store, sid)
+                write_report(store, sid)
             except (PresenceCoachError, sqlite3.DatabaseError):
                 remove_pages(folder, [sid])
 
@@ -721,23 +765,9 @@ def cmd_recover(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_store(args: argparse.Namespace):
+def _open_store(args: argparse.Namespace) -> SessionStore:
     """The user's session store; on a full disk the spare space is used to open it."""
-    from presence_coach.session.spare import release_spare
-    from presence_coach.session.store import SessionStore
-
-    try:
-        return SessionStore(args.data_dir)
-    except SaveError as exc:
-        if exc.problem != "disk full" or not release_spare(_data_dir(args)):
-            raise
-    return SessionStore(args.data_dir)
-
-
-def _data_dir(args: argparse.Namespace) -> Path:
-    from presence_coach.session.store import default_data_dir
-
-    return Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
+    return open_store(args.data_dir)
 
 
 def _recover(store: object) -> list[int]:
@@ -752,50 +782,6 @@ def _recover(store: object) -> list[int]:
     return ids
 
 
-@dataclass
-class _Recording:
-    """A recording's session while it is analysed; kept with ``summary`` once that is set."""
-
-    recorder: SessionRecorder | None  # None with --no-store
-    summary: dict | None = None
-    saving_failed: str | None = None  # one line when rows could not be saved
-
-    def raise_if_not_saved(self) -> None:
-        """Say last (one line, exit 1) that saving failed, why and what was kept."""
-        if self.saving_failed:
-            raise SaveError(self.saving_failed, "saving failed")
-
-
-@contextmanager
-def _recording_store(args: argparse.Namespace, name: str) -> Iterator[_Recording]:
-    """The session a recording is kept as; finalised on exit if the caller set a summary."""
-    if getattr(args, "no_store", True):
-        yield _Recording(None)
-        return
-    from presence_coach.session.saving import StoreWriter, finish_saving
-    from presence_coach.session.spare import keep_spare
-    from presence_coach.session.store import SessionRecorder, saving
-
-    with _open_store(args) as store:
-        with saving("start a session", store.dir):
-            session_id = store.begin_session(kind="recording", source=name)
-        keep_spare(store.dir)
-        recording = _Recording(SessionRecorder(store, session_id))
-        writer = StoreWriter(recording.recorder)
-        writer.start()
-        try:
-            yield recording
-        finally:
-            writer.stop()
-            summary = recording.summary
-            if summary is not None:
-                status = "interrupted" if summary.get("interrupted") else "complete"
-                recording.saving_failed = finish_saving(
-                    store, writer, summary=summary, status=status
-                )
-                print(f"Kept as session {session_id} in your private history.", file=sys.stderr)
-
-
 def _run_video(
     args: argparse.Namespace,
     source: VideoSource,
@@ -807,9 +793,10 @@ def _run_video(
     from tqdm import tqdm
 
     from presence_coach import models
-    from presence_coach.files import check_writable, write_json_private
+    from presence_coach.calibration.profile import default_profile
+    from presence_coach.files import check_writable
     from presence_coach.session.analysis import RunOptions, VideoAnalysis
-    from presence_coach.summary.terminal import format_performance, format_summary
+    from presence_coach.summary.terminal import format_performance
 
     outputs = {
         "--timeline": getattr(args, "timeline", None),
@@ -818,11 +805,14 @@ def _run_video(
     }
     paths = {flag: check_writable(p, flag=flag) if p else None for flag, p in outputs.items()}
     model_path = models.find_model(models.FACE_LANDMARKER, models_dir=args.models_dir)
+    # the default profile (calibration/laptop-default.toml), as an uncalibrated session uses
+    profile = default_profile()
     options = RunOptions(
         max_fps=args.max_fps,
         timeline_path=paths["--timeline"],
         events_path=paths["--events"],
         voice=voice,
+        gaze_calibration=profile.gaze_calibration(),
     )
     stop = StopRequest()
     bar = tqdm(unit="frame", disable=not progress or None, leave=False)
@@ -833,26 +823,28 @@ def _run_video(
         with suppress(OSError):  # the terminal was closed: the analysis goes on
             bar.update(1)
 
+    keep = not args.no_store
     with _stop_on_signals(stop):
-        with _recording_store(args, str(source.target)) as recording:
-            analysis = VideoAnalysis(source, model_path, options, recorder=recording.recorder)
-            try:
-                summary = analysis.run(on_sample, stop=stop)
-                if voice_note:
-                    summary["voice_note"] = voice_note
-            finally:
-                with suppress(OSError):
-                    bar.close()
-            recording.summary = summary
-        if paths["--json"]:
-            write_json_private(paths["--json"], summary)
-        print(format_summary(summary))
+        with recording_store(args.data_dir, keep=keep) as store:
+            with recording_session(
+                store, str(source.target), keep=keep, calibration=profile.to_dict()
+            ) as recording:
+                analysis = VideoAnalysis(source, model_path, options, recorder=recording.recorder)
+                try:
+                    run = analysis.run(on_sample, stop=stop)
+                    if voice_note:
+                        run["voice_note"] = voice_note
+                finally:
+                    with suppress(OSError):
+                        bar.close()
+                recording.run = run
+            summary = _show_recording(store, recording, keep=keep, json_path=paths["--json"])
         if args.stats:
-            print(format_performance(summary["performance"]))  # type: ignore[arg-type]
+            print(format_performance(summary["performance"]))
         recording.raise_if_not_saved()
-    if not summary["frames"]:
+    if not run["frames"]:
         raise PresenceCoachError(f"no frames could be read from {source.target}")
-    if summary["interrupted"]:  # 128 + the signal, the shell convention (130 for Ctrl+C)
+    if run["interrupted"]:  # 128 + the signal, the shell convention (130 for Ctrl+C)
         return 128 + (stop.signum or signal.SIGINT)
     return 0
 

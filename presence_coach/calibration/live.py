@@ -30,7 +30,7 @@ from presence_coach.calibration.steps import (
     RoutineOptions,
     StepInput,
 )
-from presence_coach.session.clock import SessionClock
+from presence_coach.clock import SessionClock
 from presence_coach.session.engine import FrameLoop
 from presence_coach.session.live import AudioWorker
 from presence_coach.sources.base import AudioBlock

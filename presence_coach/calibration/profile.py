@@ -140,7 +140,7 @@ class CalibrationProfile:
         return self.created[:10]
 
     def gaze_calibration(self) -> GazeCalibration:
-        """The mapping for :class:`~presence_coach.vision.events.FaceEventDetectors`."""
+        """The mapping for :class:`~presence_coach.vision.detectors.FaceEventDetectors`."""
         return self.gaze
 
     def voice_options(self, base: VoiceOptions = DEFAULT_VOICE) -> VoiceOptions:

@@ -1,4 +1,4 @@
-"""One analysis run over a video source: frame loop + detectors + exports -> summary.
+"""One analysis run over a video source: frame loop + detectors + exports + store.
 
 Shared by ``presence-coach analyze`` (a recording), ``presence-coach session`` (live) and the
 benchmarks, so all three run exactly the same pipeline.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,19 +15,18 @@ from pathlib import Path
 import numpy as np
 
 from presence_coach import __version__
+from presence_coach.events import Event
 from presence_coach.session.engine import FrameLoop
+from presence_coach.session.exports import EventWriter, TimelineWriter
 from presence_coach.session.source_checks import PictureLight, truncation_note
 from presence_coach.session.stats import StageTimes
 from presence_coach.session.store import SessionRecorder
 from presence_coach.sources.video import DROPOUT_MIN_S, Frame, VideoSource
-from presence_coach.summary.exports import EventWriter, TimelineWriter
-from presence_coach.summary.metrics import video_summary
-from presence_coach.vision.events import Event, FaceEventDetectors
+from presence_coach.vision.detectors import FaceEventDetectors
 from presence_coach.vision.face import FaceAnalyzer, FaceSample
 from presence_coach.vision.gaze_state import GazeCalibration
 from presence_coach.voice import VoiceEvent, VoiceResult, voice_summary
-
-SUMMARY_COLUMNS = ("t", "face", "yaw", "pitch", "roll")  # kept per frame for the summary
+from presence_coach.voice.speaking import speaking_share, while_speaking
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ class VideoAnalysis:
     """Runs ``source`` through the face analyzer and the event detectors.
 
     ``loop.stop`` (a ``threading.Event``) ends the run early from another thread or a signal
-    handler; whatever was measured until then is summarised and kept. The recording's voice
+    handler; whatever was measured until then is kept. The recording's voice
     goes to the store and the exports in step with the video, and a run stopped early keeps
     the voice only up to the last analysed frame, so both halves cover the same time.
     A gap in the picture (no frame for :data:`DROPOUT_MIN_S`, a live camera that stalled)
@@ -78,8 +76,8 @@ class VideoAnalysis:
         self.last_state: dict[str, str] = {}  # gaze/head (and voice) state of the newest frame
         self._events: EventWriter | None = None
         self.loop: FrameLoop | None = None
-        # float32 columns: 20 bytes a frame, about 4 MB over a 2-hour session at 30 fps
-        self._columns: dict[str, array] = {k: array("f") for k in SUMMARY_COLUMNS}
+        self.frames = 0  # frames analysed
+        self.first_t = 0.0  # session time of the first analysed frame
         self.last_t = 0.0
         self.light = PictureLight()
         self.frames_read = 0  # index of the newest frame + 1 (analysed or skipped)
@@ -116,7 +114,7 @@ class VideoAnalysis:
                 if opts.duration_s is not None and frame.t >= opts.duration_s:
                     break
             self.finish()
-        return self.summary()
+        return self.run_facts()
 
     def open_outputs(self, stack: contextlib.ExitStack) -> None:
         """Open the export files (closed by ``stack``)."""
@@ -128,7 +126,7 @@ class VideoAnalysis:
 
     def consume(self, sample: FaceSample, times: StageTimes) -> None:
         """Detectors, exports and store for one analysed frame."""
-        if self._columns["t"] and sample.t - self.last_t >= DROPOUT_MIN_S:
+        if self.frames and sample.t - self.last_t >= DROPOUT_MIN_S:
             self._close_episodes(self.last_t)  # a gap in the picture
             self.detectors.reset()
         voice = self.voice
@@ -142,14 +140,15 @@ class VideoAnalysis:
                 self._timeline.write(sample, state)
             if self._events is not None:
                 self._events.write(new, now=sample.t)
-            for key, values in self._columns.items():
-                values.append(getattr(sample, key))
         if self.recorder is not None:
             with times.time("store"):
                 self.recorder.add_face(sample, state)
                 self.recorder.add_voice(voice.rows_until(sample.t))
                 if new:
                     self.recorder.add_events(new)
+        if not self.frames:
+            self.first_t = sample.t
+        self.frames += 1
         self.last_t = sample.t
 
     @property
@@ -175,21 +174,10 @@ class VideoAnalysis:
                 self.recorder.add_voice(self.voice.rows_until(math.inf))
             self.recorder.add_events(new)
 
-    def summary(self) -> dict:
-        """The session summary of what has been analysed so far."""
-        arrays = {
-            k: np.frombuffer(v, dtype=np.float32).astype(np.float64)
-            for k, v in self._columns.items()
-        }
-        video = video_summary(
-            arrays["t"], arrays["face"] > 0, arrays["yaw"], arrays["pitch"], arrays["roll"]
-        )
-        face_present_s = (video["face_present_fraction"] or 0.0) * video["duration_s"]
-        face_events = self.detectors.summary(video["duration_s"], face_present_s)
-        voice = self.voice.voice
-        has_voice = voice is not None
-        face_events["nods_while_silent"] = self.voice.while_silent["nod"] if has_voice else None
-        face_events["shakes_while_silent"] = self.voice.while_silent["shake"] if has_voice else None
+    def run_facts(self) -> dict:
+        """What only the run knows (the summary itself is computed from the store): the
+        source, frames analysed, whether it was stopped, the session time it covers, the
+        per-stage timings and notes about what the source delivered."""
         source = self.source
         out: dict[str, object] = {
             "version": __version__,
@@ -202,17 +190,19 @@ class VideoAnalysis:
                 "realtime": source.live,
             },
             "interrupted": self.stopped,
-            **video,
-            "face_events": face_events,
-            "voice": voice.summary if voice is not None else None,
+            "frames": self.frames,
+            "duration_s": round(self.last_t - self.first_t, 3) if self.frames else 0.0,
             "performance": self.loop.performance() if self.loop is not None else None,
         }
         if source.end_reason:
             out["source"]["ended"] = source.end_reason  # type: ignore[index]
-        if source.kind == "file" and video["frames"]:
+        if source.kind == "file" and self.frames:
             # a recording's time starts at 0, also when --realtime dropped its first frames:
-            # the session (and its sound) covers 0 to the last analysed frame
-            out["duration_s"] = round(self.last_t, 3)
+            # the session covers 0 to the last analysed frame, or to the end of its sound
+            # when that is longer (a run stopped early has cut the sound at that frame)
+            voice = self.voice.voice
+            voice_s = voice.duration_s if voice is not None else 0.0
+            out["duration_s"] = round(max(self.last_t, voice_s), 3)
             if self.stopped:
                 out["partial"] = partial_note(self.last_t, source.frame_count / source.fps)
         out["device_notes"] = self.source_notes()
@@ -258,10 +248,10 @@ class VoiceTrack:
         self.voice = voice
         self._rows = voice.timeline if voice else []
         self._row_s = (self._rows[1].t - self._rows[0].t) if len(self._rows) > 1 else 0.1
+        self._columns()
         self._events = sorted(voice.events, key=lambda e: e.end) if voice else []
         self._next = 0
         self._next_row = 0
-        self.while_silent = {"nod": 0, "shake": 0}  # gestures made while not speaking
 
     def cut(self, end_s: float) -> None:
         """Keep the voice only up to ``end_s`` (see :func:`cut_voice`); what was handed out
@@ -269,7 +259,13 @@ class VoiceTrack:
         if self.voice is not None:
             self.voice = cut_voice(self.voice, end_s)
             self._rows = self.voice.timeline
+            self._columns()
             self._events = sorted(self.voice.events, key=lambda e: e.end)
+
+    def _columns(self) -> None:
+        """The rows' start times and speaking flags as arrays, shape (n,)."""
+        self._t = np.fromiter((r.t for r in self._rows), np.float64, len(self._rows))
+        self._speaking = np.fromiter((r.speaking for r in self._rows), np.float64, len(self._rows))
 
     def state_at(self, t: float) -> dict[str, str]:
         """Voice timeline columns for time ``t`` (empty strings without voice)."""
@@ -280,19 +276,13 @@ class VoiceTrack:
         f0 = "" if math.isnan(row.f0_hz) else f"{row.f0_hz:.1f}"
         return {"speaking": str(row.speaking), "rms_dbfs": f"{row.rms_dbfs:.1f}", "f0_hz": f0}
 
-    def speaking_fraction(self, t0: float, t1: float) -> float:
-        if not self._rows:
-            return math.nan
-        a = max(int((t0 - self._rows[0].t) / self._row_s), 0)
-        b = max(math.ceil((t1 - self._rows[0].t) / self._row_s), a + 1)
-        rows = self._rows[a:b]
-        return sum(r.speaking for r in rows) / len(rows) if rows else math.nan
-
     def annotate(self, event: Event) -> Event:
+        """A nod or shake with its ``speaking`` attribute (the one rule,
+        :func:`~presence_coach.voice.speaking.while_speaking`); other events unchanged."""
         if self.voice is None or event.type not in ("nod", "shake"):
             return event
-        speaking = self.speaking_fraction(event.start, event.end) > 0.5
-        self.while_silent[event.type] += not speaking
+        share = speaking_share(self._t, self._speaking, start_s=event.start, end_s=event.end)
+        speaking = bool(while_speaking(share))
         return Event(event.type, event.start, event.end, {**event.attrs, "speaking": speaking})
 
     def rows_until(self, t: float) -> list:
@@ -345,7 +335,7 @@ def cut_voice(voice: VoiceResult, end_s: float) -> VoiceResult:
 
 
 def audio_only(voice: VoiceResult, name: str, options: RunOptions) -> dict:
-    """Exports and summary for a recording that has sound but no picture."""
+    """Exports and run facts for a recording that has sound but no picture."""
     if options.timeline_path:
         track = VoiceTrack(voice)
         with TimelineWriter(options.timeline_path) as timeline:
@@ -360,5 +350,4 @@ def audio_only(voice: VoiceResult, name: str, options: RunOptions) -> dict:
         "interrupted": False,
         "duration_s": round(voice.duration_s, 3),
         "frames": 0,
-        "voice": voice.summary,
     }

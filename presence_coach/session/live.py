@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from presence_coach.calibration.profile import CalibrationProfile, default_profile
+from presence_coach.clock import SessionClock
 from presence_coach.errors import NoDeviceError, SourceError
 from presence_coach.session.analysis import RunOptions, VideoAnalysis, voice_event_json
-from presence_coach.session.clock import SessionClock
 from presence_coach.session.saving import StoreWriter, finalize_session, finish_saving
 from presence_coach.session.spare import keep_spare
 from presence_coach.session.stats import StageTimes, ThreadCpuMeter
@@ -35,7 +35,7 @@ from presence_coach.session.store import SaveError, SessionRecorder, SessionStor
 from presence_coach.sources.share import add_share_summary, open_share, start_share
 from presence_coach.sources.video import Frame, Gap, VideoSource
 from presence_coach.sources.winrt_camera import start_video_source
-from presence_coach.summary.gaps import device_gaps, dropout_event, gap_sentence
+from presence_coach.summary.gaps import dropout_event
 from presence_coach.vision.face import FaceSample
 from presence_coach.voice import VoiceOptions
 from presence_coach.voice.prosody import rms_dbfs
@@ -149,7 +149,7 @@ OnStatus = Callable[[LiveStatus], None]
 @dataclass
 class LiveResult:
     session_id: int
-    summary: dict
+    summary: dict  # the run's own facts as stored; the summary is summary_from_store's
     saving_failed: str | None = None  # one line when rows could not be saved (see finish_saving)
 
 
@@ -297,7 +297,7 @@ def run_live_session(
             duration_s = round(clock.now(), 3)
             run.gaps.close(end_s=duration_s, camera=source.open_gap(), audio=audio)
             writer.stop()
-        summary = _live_summary(run, options, stop, duration_s, mic, mic_note, writer)
+        summary = _live_run_facts(run, options, stop, duration_s, mic, mic_note, writer)
         add_share_summary(summary, share)
         if source.format_note:  # macOS: opening the camera changed its format
             summary["device_notes"].append(source.format_note)
@@ -333,7 +333,7 @@ def _stopped(stop: threading.Event, options: LiveOptions, duration_s: float) -> 
     return "the camera and microphone ended"
 
 
-def _live_summary(
+def _live_run_facts(
     run: _LiveRun,
     options: LiveOptions,
     stop: threading.Event,
@@ -342,21 +342,17 @@ def _live_summary(
     mic_note: str | None,
     writer: StoreWriter,
 ) -> dict:
-    """The analysis summary with what only a live session knows: how it stopped, the
-    voice, the device gaps and notes, and the threads' timings and CPU."""
+    """The analysis's run facts with what only a live session knows: how it stopped, the
+    device notes, and the threads' timings and CPU (the device gaps are stored as events)."""
     assert run.analysis is not None
     audio = run.audio
-    summary = run.analysis.summary()
+    summary = run.analysis.run_facts()
     summary["source"]["kind"] = "live"
     # stopping is how a live session ends: not an interruption
     summary["interrupted"] = False
     summary["stopped"] = _stopped(stop, options, duration_s)
     summary["duration_s"] = duration_s
-    summary["voice"] = audio.analyzer.summary() if audio is not None else None
-    gaps = device_gaps(run.gaps.events, duration_s=duration_s)
-    summary["device_gaps"] = gaps
-    notes = [n for n in (mic_note, run.analysis.light.note()) if n]
-    summary["device_notes"] = notes + [gap_sentence(g) for g in gaps]
+    summary["device_notes"] = [n for n in (mic_note, run.analysis.light.note()) if n]
     perf = summary["performance"]
     for worker in (writer, audio):
         if worker is not None:

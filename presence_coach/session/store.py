@@ -198,6 +198,19 @@ def _private_umask() -> Iterator[None]:
         os.umask(old)
 
 
+@dataclass(frozen=True)
+class RowCounts:
+    """Timeline row counts of one session (:meth:`SessionStore.row_counts`)."""
+
+    voice_rows: int  # voice timeline rows (10 a second while the microphone worked)
+    voice_first_t: float | None  # session seconds of the first voice row (None: no rows)
+    voice_last_t: float | None  # session seconds of the last voice row
+    speaking_rows: int  # voice rows marked speaking
+    face_rows: int  # face timeline rows (10 a second while the camera worked)
+    face_first_t: float | None  # session seconds of the first face row
+    face_last_t: float | None  # session seconds of the last face row
+
+
 class SessionStore:
     """The user's database. Use as a context manager; ``close()`` is safe twice.
 
@@ -496,6 +509,43 @@ class SessionStore:
             args += (type_,)
         rows = self.db.execute(sql + " ORDER BY start, rowid", args).fetchall()
         return [{"type": r[0], "start": r[1], "end": r[2], **json.loads(r[3])} for r in rows]
+
+    def row_counts(self, session_id: int) -> RowCounts:
+        """How many timeline rows a session has and when they start and end (SQL counts,
+        never the rows themselves)."""
+        voice, voice_first, voice_last, speaking = self.db.execute(
+            "SELECT COUNT(*), MIN(t), MAX(t), TOTAL(speaking) FROM voice_timeline "
+            "WHERE session_id = ?",
+            (session_id,),
+        ).fetchone()
+        face, face_first, face_last = self.db.execute(
+            "SELECT COUNT(*), MIN(t), MAX(t) FROM face_timeline WHERE session_id = ?",
+            (session_id,),
+        ).fetchone()
+        return RowCounts(voice, voice_first, voice_last, int(speaking), face, face_first, face_last)
+
+    def gaze_counts(self, session_id: int) -> dict[str, int]:
+        """Face-in-view rows of a session by gaze state ("unknown" when none was given)."""
+        cur = self.db.execute(
+            "SELECT gaze, COUNT(*) FROM face_timeline WHERE session_id = ? AND face = 1 "
+            "GROUP BY gaze",
+            (session_id,),
+        )
+        out: dict[str, int] = {}
+        for gaze, n in cur:
+            key = str(gaze or "unknown")
+            out[key] = out.get(key, 0) + n
+        return out
+
+    def speaking_share(self, session_id: int, start_s: float, end_s: float) -> float | None:
+        """Share of the voice rows starting in [``start_s``, ``end_s``) marked speaking; None
+        without rows there."""
+        share, n = self.db.execute(
+            "SELECT AVG(speaking), COUNT(*) FROM voice_timeline WHERE session_id = ? "
+            "AND t >= ? AND t < ?",
+            (session_id, start_s, end_s),
+        ).fetchone()
+        return float(share) if n else None
 
     def _rows(self, table: str, columns: Sequence[str], session_id: int) -> list[dict[str, Any]]:
         cols = ", ".join(columns)

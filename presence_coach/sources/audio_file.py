@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import soxr
 
+from presence_coach.clock import SessionClock
 from presence_coach.errors import SourceError
 from presence_coach.files import check_readable
-from presence_coach.session.clock import SessionClock
 from presence_coach.sources.base import (
     ANALYSIS_RATE_HZ,
     DEFAULT_BLOCK_S,

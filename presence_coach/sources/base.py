@@ -4,7 +4,7 @@ Audio comes from a file (:class:`~presence_coach.sources.audio_file.AudioFileSou
 microphone (:class:`~presence_coach.sources.microphone.MicrophoneSource`). Both hand out
 :class:`AudioBlock` objects: ``samples`` is float32 mono at :data:`ANALYSIS_RATE_HZ`, and ``t``
 is the session time (seconds) of the block's first sample. For a microphone the session clock
-is :class:`~presence_coach.session.clock.SessionClock` (``time.monotonic()`` at capture); for a
+is :class:`~presence_coach.clock.SessionClock` (``time.monotonic()`` at capture); for a
 file it is the media time. :class:`AudioSource` is the contract.
 """
 

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import soxr
 
+from presence_coach.clock import SessionClock
 from presence_coach.errors import SourceError
-from presence_coach.session.clock import SessionClock
 from presence_coach.sources import devices
 from presence_coach.sources.base import (
     ANALYSIS_RATE_HZ,

@@ -32,9 +32,9 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET: no libav 
 import cv2
 import numpy as np
 
+from presence_coach.clock import SessionClock
 from presence_coach.errors import NoDeviceError, SourceError
 from presence_coach.files import check_readable
-from presence_coach.session.clock import SessionClock
 from presence_coach.sources import advice, camera_open
 
 if hasattr(cv2, "utils") and hasattr(cv2.utils, "logging"):  # also if cv2 was imported first

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from presence_coach.errors import SourceError
-from presence_coach.sources.winrt_camera import (
+from presence_coach.sources.winrt_frames import (
     FrameSourceInfo,
     SourceGroup,
     bgra_to_bgr,

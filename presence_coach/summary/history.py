@@ -13,7 +13,7 @@ import datetime as dt
 import sqlite3
 import statistics
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from presence_coach import __version__
 from presence_coach.session.damage import is_corruption
@@ -21,9 +21,13 @@ from presence_coach.summary.session import (
     METRICS,
     TREND_KEYS,
     TREND_REVISION,
+    VOICE_ROW_S,
     signal_times,
     trend_numbers,
 )
+
+if TYPE_CHECKING:
+    from presence_coach.session.store import SessionStore
 
 # columns of the history table: (key, short heading, format)
 HISTORY_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -34,15 +38,6 @@ HISTORY_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("eye_contacts_per_min", "eye ct/min", "{:.1f}"),
     ("pauses_long", "silences>=3s", "{:d}"),
 )
-
-
-def _speaking_share(db: Any, session_id: int, start_s: float, end_s: float) -> float | None:
-    row = db.execute(
-        "SELECT AVG(speaking), COUNT(*) FROM voice_timeline WHERE session_id = ? "
-        "AND t >= ? AND t < ?",
-        (session_id, start_s - 0.05, end_s),
-    ).fetchone()
-    return float(row[0]) if row[1] else None
 
 
 # who computed a cached trend: another version, definitions or keys make the cache stale
@@ -56,7 +51,7 @@ def trend_cache_key(info: Any) -> str:
     return f"{TREND_COMPUTED_BY}|{info.status}|{info.ended_at}|{info.duration_s}"
 
 
-def session_trend(store: Any, info: Any) -> dict[str, Any]:
+def session_trend(store: SessionStore, info: Any) -> dict[str, Any]:
     """The comparable numbers of one stored session.
 
     A finished session's numbers are computed once and kept in the store; a running one's
@@ -82,42 +77,34 @@ def session_trend(store: Any, info: Any) -> dict[str, Any]:
     }
 
 
-def _compute_trend(store: Any, info: Any) -> dict[str, Any]:
-    """Duration and trend numbers from SQL aggregates and the events (never the timeline)."""
-    db = store.db
+def _compute_trend(store: SessionStore, info: Any) -> dict[str, Any]:
+    """Duration and trend numbers from the store's row counts and the events (never the
+    timeline)."""
     sid = info.id
-    voice_rows, voice_start, voice_end, speaking_rows = db.execute(
-        "SELECT COUNT(*), MIN(t), MAX(t), TOTAL(speaking) FROM voice_timeline WHERE session_id = ?",
-        (sid,),
-    ).fetchone()
-    face_rows, face_start, face_end = db.execute(
-        "SELECT COUNT(*), MIN(t), MAX(t) FROM face_timeline WHERE session_id = ?", (sid,)
-    ).fetchone()
-    gaze_counts = {
-        str(g or "unknown"): n
-        for g, n in db.execute(
-            "SELECT gaze, COUNT(*) FROM face_timeline WHERE session_id = ? AND face = 1 "
-            "GROUP BY gaze",
-            (sid,),
-        )
-    }
+    rows = store.row_counts(sid)
+    gaze_counts = store.gaze_counts(sid)
     events = store.events(sid)
     duration_s = info.duration_s or max(
-        [0.0, (voice_end or 0.0) + 0.1, (face_end or 0.0) + 0.1] + [float(e["end"]) for e in events]
+        [0.0, (rows.voice_last_t or 0.0) + VOICE_ROW_S, (rows.face_last_t or 0.0) + 0.1]
+        + [float(e["end"]) for e in events]
     )
     times = signal_times(
-        events, duration_s=duration_s, first_face_t=face_start, first_voice_t=voice_start
+        events,
+        duration_s=duration_s,
+        first_face_t=rows.face_first_t,
+        first_voice_t=rows.voice_first_t,
     )
     numbers = trend_numbers(
         duration_s=duration_s,
         events=events,
-        has_voice=bool(voice_rows),
-        has_video=bool(face_rows),
+        has_voice=bool(rows.voice_rows),
+        has_video=bool(rows.face_rows),
         face_present_rows=sum(gaze_counts.values()),
         gaze_counts=gaze_counts,
-        speaking_share=lambda a, b: _speaking_share(db, sid, a, b),
-        voice_rows=int(voice_rows),
-        speaking_rows=int(speaking_rows),
+        # rows starting up to half a row before the gesture count (as speaking_share_between)
+        speaking_share=lambda a, b: store.speaking_share(sid, a - VOICE_ROW_S / 2, b),
+        voice_rows=rows.voice_rows,
+        speaking_rows=rows.speaking_rows,
         camera_s=times["camera_s"],
         mic_s=times["microphone_s"],
     )
@@ -136,7 +123,7 @@ def _median(values: Sequence[Any]) -> float | None:
     return round(float(statistics.median(vals)), 3) if vals else None
 
 
-def history(store: Any) -> dict[str, Any]:
+def history(store: SessionStore) -> dict[str, Any]:
     """Every finished session's comparable numbers and their medians by ISO week.
 
     Returns ``{"sessions": [...], "weeks": [{"week", "sessions", "minutes", key: median}],

@@ -1,4 +1,4 @@
-"""Session summary numbers: pure functions over per-frame values.
+"""Distribution numbers of stored per-row values (head pose): pure array functions.
 
 Every number has a unit in its key.
 """
@@ -6,14 +6,21 @@ Every number has a unit in its key.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
+
+POSE_KEYS = {"yaw_deg": "yaw", "pitch_deg": "pitch", "roll_deg": "roll"}  # summary key: row key
 
 
 def describe(values: Sequence[float] | np.ndarray) -> dict[str, float | int | None]:
     """Count, median, mean, standard deviation, 5th/95th percentile, min and max of the
-    finite values (NaN, i.e. no face, left out); ``None`` where there are no values."""
+    finite values (NaN, i.e. no face, left out); ``None`` where there are no values.
+
+    Args:
+        values: (n,) numbers.
+    """
     x = np.asarray(values, dtype=np.float64)
     x = x[np.isfinite(x)]
     if x.size == 0:
@@ -32,25 +39,20 @@ def describe(values: Sequence[float] | np.ndarray) -> dict[str, float | int | No
     }
 
 
-def video_summary(
-    t: np.ndarray, face: np.ndarray, yaw: np.ndarray, pitch: np.ndarray, roll: np.ndarray
-) -> dict[str, object]:
-    """Summary of the face track.
-
-    Args:
-        t: (n,) frame times in seconds; face: (n,) bool; yaw, pitch, roll: (n,) degrees, NaN
-        where no face.
-    """
-    n = len(t)
+def pose_stats(face_rows: Sequence[Mapping[str, Any]]) -> dict[str, dict] | None:
+    """Head turn, lift and tilt (:func:`describe`, degrees) over the stored face rows with a
+    face; None for a session without a camera."""
+    if not face_rows:
+        return None
     return {
-        "duration_s": _round(float(t[-1] - t[0])) if n else 0.0,
-        "frames": n,
-        "face_present_fraction": _round(float(np.mean(face))) if n else None,
-        "pose": {
-            "yaw_deg": describe(yaw),
-            "pitch_deg": describe(pitch),
-            "roll_deg": describe(roll),
-        },
+        key: describe(
+            np.fromiter(
+                (np.nan if r[col] is None or not r["face"] else r[col] for r in face_rows),
+                np.float64,
+                len(face_rows),
+            )
+        )
+        for key, col in POSE_KEYS.items()
     }
 
 

@@ -122,31 +122,45 @@ def timeline_svg(tl: Mapping[str, Any]) -> str:
             f'height="{LANE_H - 12}" fill="{COLOURS.get(state, COLOURS["unknown"])}"/>'
         )
     # pitch line (gaps where there was no voiced speech for a while)
-    pitch = tl.get("pitch", [])
-    y3 = top + 3 * LANE_H
-    if pitch:
-        f0 = [p[1] for p in pitch]
-        lo, hi = min(f0), max(f0)
-        if hi - lo < 1e-6:
-            lo, hi = lo - 1, hi + 1
-        gap_s = max(5 * float(tl.get("slot_s", 1.0)), 3.0)
-        paths: list[str] = []
-        prev_t = -math.inf
-        for t, v in pitch:
-            yy = y3 + LANE_H - 6 - (LANE_H - 12) * math.log(v / lo) / math.log(hi / lo)
-            paths.append(f"{'M' if t - prev_t > gap_s else 'L'}{_f(x(t))} {yy:.1f}")
-            prev_t = t
-        parts.append(
-            f'<path d="{" ".join(paths)}" fill="none" stroke="{COLOURS["pitch"]}" '
-            'stroke-width="1.2"/>'
-        )
-        parts.append(
-            f'<text x="{LABEL_W - 8}" y="{y3 + LANE_H + 2}" text-anchor="end" class="small">'
-            f"{lo:.0f}-{hi:.0f} Hz</text>"
-        )
+    parts += _pitch_line(tl.get("pitch", []), x, y3=top + 3 * LANE_H, slot_s=tl.get("slot_s"))
     parts += gap_marks(tl.get("gaps", []), x, top=top)
-    # time axis
-    ya = top + len(lanes) * LANE_H + 4
+    parts += _time_axis(x, dur, top=top, ya=top + len(lanes) * LANE_H + 4)
+    desc = _timeline_desc(tl, dur)
+    return _svg(TIMELINE_W, h, "Session timeline", desc, parts, "timeline")
+
+
+def _pitch_line(
+    pitch: list, x: Callable[[float], float], *, y3: float, slot_s: float | None
+) -> list[str]:
+    """The pitch lane of :func:`timeline_svg`: a line broken where no voiced speech was
+    heard for a while, and its range in Hz."""
+    parts: list[str] = []
+    if not pitch:
+        return parts
+    f0 = [p[1] for p in pitch]
+    lo, hi = min(f0), max(f0)
+    if hi - lo < 1e-6:
+        lo, hi = lo - 1, hi + 1
+    gap_s = max(5 * float(slot_s or 1.0), 3.0)
+    paths: list[str] = []
+    prev_t = -math.inf
+    for t, v in pitch:
+        yy = y3 + LANE_H - 6 - (LANE_H - 12) * math.log(v / lo) / math.log(hi / lo)
+        paths.append(f"{'M' if t - prev_t > gap_s else 'L'}{_f(x(t))} {yy:.1f}")
+        prev_t = t
+    parts.append(
+        f'<path d="{" ".join(paths)}" fill="none" stroke="{COLOURS["pitch"]}" stroke-width="1.2"/>'
+    )
+    parts.append(
+        f'<text x="{LABEL_W - 8}" y="{y3 + LANE_H + 2}" text-anchor="end" class="small">'
+        f"{lo:.0f}-{hi:.0f} Hz</text>"
+    )
+    return parts
+
+
+def _time_axis(x: Callable[[float], float], dur: float, *, top: float, ya: float) -> list[str]:
+    """The time ticks and labels (minutes:seconds) under :func:`timeline_svg`."""
+    parts: list[str] = []
     step = _tick_step_s(dur)
     k = 0
     while k * step <= dur + 1e-6:
@@ -162,8 +176,7 @@ def timeline_svg(tl: Mapping[str, Any]) -> str:
         f'<text x="{LABEL_W}" y="{ya + 40}" class="small">time since the session started '
         "(minutes:seconds)</text>"
     )
-    desc = _timeline_desc(tl, dur)
-    return _svg(TIMELINE_W, h, "Session timeline", desc, parts, "timeline")
+    return parts
 
 
 def _timeline_desc(tl: Mapping[str, Any], dur: float) -> str:

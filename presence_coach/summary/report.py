@@ -23,6 +23,7 @@ from presence_coach.summary.gaps import DEVICES, coverage_sentence, gap_sentence
 from presence_coach.summary.history import previous_medians
 from presence_coach.summary.plots import bars_svg, legend_html, timeline_svg
 from presence_coach.summary.session import LONG_PAUSE_MIN_S
+from presence_coach.summary.terminal import note_lines, run_lines
 
 MAX_REFLECTIONS = 5
 CHANGE_NOTABLE = 0.15  # relative change vs previous sessions worth a sentence
@@ -394,17 +395,20 @@ def render_report(summary: Mapping[str, Any], *, history: Mapping[str, Any] | No
 # ---- terminal ----------------------------------------------------------------------------
 
 
-def render_terminal(summary: Mapping[str, Any], *, history: Mapping[str, Any] | None = None) -> str:
-    """A short, kind summary for the terminal after a session."""
+def render_terminal(
+    summary: Mapping[str, Any], *, history: Mapping[str, Any] | None = None, kept: bool = True
+) -> str:
+    """A short, kind summary for the terminal after a session or an analysis (``kept``:
+    whether the session is in the user's history, so that a note can be added to it)."""
     s = summary["session"]
     m = summary["metrics"]
 
     def fv(key: str) -> str:
         return _shown(summary, key)
 
-    lines = [
-        f"Session {s['id']} · {_duration(s['duration_s'])} · {summary['calibration']['label']}"
-    ]
+    what = f"Session {s['id']}" if kept else "Analysis (not kept)"
+    lines = [f"{what} · {_duration(s['duration_s'])} · {summary['calibration']['label']}"]
+    lines += run_lines(summary)
     if s.get("partial"):
         lines.append(f"  A partial session: {s['partial']}.")
     if s.get("saving"):
@@ -439,9 +443,11 @@ def render_terminal(summary: Mapping[str, Any], *, history: Mapping[str, Any] | 
         )
     else:
         lines.append("  No camera data this time.")
+    lines += note_lines(summary)
     previous = previous_medians(history, session_id=s["id"]) if history else None
     notes = reflections(summary, previous=previous)[:3]
     lines.append("A few observations:")
     lines += [f"  - {r}" for r in notes]
-    lines.append(f"Add a note: presence-coach note {s['id']} {shlex.quote('your words')}")
+    if kept:
+        lines.append(f"Add a note: presence-coach note {s['id']} {shlex.quote('your words')}")
     return "\n".join(lines)

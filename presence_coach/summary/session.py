@@ -24,19 +24,25 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from presence_coach.summary.certainty import face_certainty
 from presence_coach.summary.gaps import device_gaps, gap_sentence, signal_time_s
+from presence_coach.summary.metrics import pose_stats
 from presence_coach.voice import voice_summary
+from presence_coach.voice.speaking import VOICE_ROW_S, speaking_share, while_speaking
 from presence_coach.voice.stats import LONG_PAUSE_MIN_S, SHORT_PAUSE_MAX_S
 
+if TYPE_CHECKING:
+    from presence_coach.session.store import SessionStore
+
+# raise when the summary's keys or their meaning change (scripts reading --json check it)
+SUMMARY_SCHEMA = 1
 MINUTE_S = 60.0  # length of one bar of the per-minute series
 RATE_MIN_SPEECH_S = 5.0  # a minute's speech rate is given only with at least this much speech
 TIMELINE_BINS = 720  # resolution of the timeline picture (bins across the whole session)
-VOICE_ROW_S = 0.1  # voice timeline rows are 100 ms (10 Hz)
 GAZE_STATES = ("camera", "screen", "away")
 
 Row = Mapping[str, Any]
@@ -356,24 +362,21 @@ def _voice_events(by_type: Mapping[str, list[Row]]) -> list[dict[str, Any]]:
 def speaking_share_between(
     voice_t: np.ndarray, voice_speaking: np.ndarray, *, start_s: float, end_s: float
 ) -> float | None:
-    """Share of voice rows in [start_s, end_s) marked speaking; None without rows there."""
-    a = int(np.searchsorted(voice_t, start_s - VOICE_ROW_S / 2, side="left"))
-    b = int(np.searchsorted(voice_t, end_s, side="left"))
-    if b <= a:
-        return None
-    return float(voice_speaking[a:b].mean())
+    """Share of voice rows in [start_s, end_s) marked speaking; None without rows there
+    (:func:`~presence_coach.voice.speaking.speaking_share`)."""
+    return speaking_share(voice_t, voice_speaking, start_s=start_s, end_s=end_s)
 
 
 def gesture_while_speaking(
     event: Row, *, speaking_share: Callable[[float, float], float | None]
 ) -> bool | None:
     """Whether a nod or shake was made while speaking: the event's own ``speaking`` attribute
-    (set by the analysis when the voice was known), else speech covering more than half of the
-    gesture in the voice timeline; None when unknown (no voice)."""
+    (set by the analysis when the voice was known), else
+    :func:`~presence_coach.voice.speaking.while_speaking` of the voice timeline's share over
+    the gesture; None when unknown (no voice)."""
     if isinstance(event.get("speaking"), bool):
         return bool(event["speaking"])
-    share = speaking_share(float(event["start"]), float(event["end"]))
-    return None if share is None else share > 0.5
+    return while_speaking(speaking_share(float(event["start"]), float(event["end"])))
 
 
 def gaze_fractions(counts: Mapping[str, int]) -> dict[str, float | None]:
@@ -472,6 +475,13 @@ def trend_numbers(
 # ---- the whole summary -----------------------------------------------------------------
 
 
+def _voice_arrays(voice_rows: Sequence[Row]) -> tuple[np.ndarray, np.ndarray]:
+    """The voice rows' times (s) and speaking flags (0/1), two float arrays of shape (n,)."""
+    n = len(voice_rows)
+    t = np.fromiter((r["t"] for r in voice_rows), np.float64, n)
+    return t, np.fromiter((r["speaking"] for r in voice_rows), np.float64, n)
+
+
 def session_summary(
     *,
     info: Any,
@@ -493,8 +503,7 @@ def session_summary(
     )
     has_video = bool(face_rows)
     has_voice = bool(voice_rows)
-    voice_t = np.fromiter((r["t"] for r in voice_rows), np.float64, len(voice_rows))
-    voice_speaking = np.fromiter((r["speaking"] for r in voice_rows), np.float64, len(voice_rows))
+    voice_t, voice_speaking = _voice_arrays(voice_rows)
     numbers, times = _stored_trend_numbers(
         duration_s=duration_s,
         events=events,
@@ -526,10 +535,11 @@ def session_summary(
     }
     timeline = timeline_picture(
         duration_s=duration_s, face_rows=face_rows, voice_rows=voice_rows, by_type=by_type
-    )
-    timeline["gaps"] = [[g["start_s"], g["end_s"], g["device"]] for g in times["gaps"]]
+    ) | {"gaps": [[g["start_s"], g["end_s"], g["device"]] for g in times["gaps"]]}
     return {
+        "schema_version": SUMMARY_SCHEMA,
         "session": session_info(info, duration_s),
+        "run": run_facts(info.summary),
         "has_video": has_video,
         "has_voice": has_voice,
         "certainty": face_certainty(
@@ -538,8 +548,9 @@ def session_summary(
         "calibration": calibration_info(info.calibration),
         "metrics": metrics_table(values),
         "device_gaps": times["gaps"],
-        "device_notes": [gap_sentence(g) for g in times["gaps"]],
+        "device_notes": device_notes(info.summary, times["gaps"]),
         "voice": voice,
+        "pose": pose_stats(face_rows),
         "halves": halves(
             face_rows=face_rows,
             voice_t=voice_t,
@@ -591,6 +602,29 @@ def _stored_trend_numbers(
     return numbers, times
 
 
+def run_facts(stored: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What the run itself knew, as stored when it was finalised (``sessions.summary``):
+    the source it read (kind, name, fps, size; None for a recovered session), frames
+    analysed, whether it was interrupted, how a live session stopped, and why its voice was
+    not analysed (None: it was, or there was none to analyse)."""
+    s = stored or {}
+    return {
+        "source": s.get("source"),
+        "frames": s.get("frames"),
+        "interrupted": bool(s.get("interrupted", False)),
+        "stopped": s.get("stopped"),
+        "voice_note": s.get("voice_note"),
+        "recovered": bool(s.get("recovered", False)),
+    }
+
+
+def device_notes(stored: Mapping[str, Any] | None, gaps: Sequence[Mapping[str, Any]]) -> list:
+    """The run's own notes (light, a file cut short, saving that failed for a while) and a
+    sentence per device gap, each once."""
+    notes = list((stored or {}).get("device_notes") or []) + [gap_sentence(g) for g in gaps]
+    return list(dict.fromkeys(notes))
+
+
 def session_info(info: Any, duration_s: float) -> dict[str, Any]:
     """Who, when and how long: the ``session`` part of the summary."""
     return {
@@ -600,7 +634,7 @@ def session_info(info: Any, duration_s: float) -> dict[str, Any]:
         "kind": info.kind,
         "source": info.source,
         "status": info.status,
-        "duration_s": round(duration_s, 1),
+        "duration_s": round(duration_s, 3),
         # what a run stopped early covers, in words (None: the whole session)
         "partial": (info.summary or {}).get("partial"),
         # what was kept when saving failed (a full disk), in words (None: all was saved)
@@ -871,55 +905,6 @@ def timeline_picture(
     slot_s = max(dur / bins, VOICE_ROW_S)
     n = max(1, math.ceil(dur / slot_s))
     out: dict[str, Any] = {"duration_s": round(duration_s, 2), "slot_s": round(slot_s, 3)}
-    speaking: list[list[float]] = []
-    pitch: list[list[float]] = []
-    if voice_rows:
-        vt = np.fromiter((r["t"] for r in voice_rows), np.float64, len(voice_rows))
-        spk = np.fromiter((r["speaking"] for r in voice_rows), np.float64, len(voice_rows))
-        f0 = np.fromiter(
-            (
-                r["f0_hz"] if r["f0_hz"] is not None and r["speaking"] else np.nan
-                for r in voice_rows
-            ),
-            np.float64,
-            len(voice_rows),
-        )
-        idx = _slot_index(vt, slot_s=slot_s, n=n)
-        cnt = np.bincount(idx, minlength=n)
-        share = np.bincount(idx, weights=spk, minlength=n) / np.maximum(cnt, 1)
-        on = (share >= 0.5) & (cnt > 0)
-        speaking = [
-            [round(a * slot_s, 2), round(min(b * slot_s, dur), 2)]
-            for a, b, s in _runs(on.tolist())
-            if s
-        ]
-        ok = np.isfinite(f0)
-        if ok.any():
-            order = np.argsort(idx[ok], kind="stable")
-            slots, f0s = idx[ok][order], f0[ok][order]
-            bounds = np.flatnonzero(np.diff(slots)) + 1
-            for sl, vals in zip(np.split(slots, bounds), np.split(f0s, bounds), strict=True):
-                pitch.append([round((sl[0] + 0.5) * slot_s, 2), round(float(np.median(vals)), 1)])
-    gaze: list[list[Any]] = []
-    if face_rows:
-        ft = np.fromiter((r["t"] for r in face_rows), np.float64, len(face_rows))
-        names = ("none", "camera", "screen", "away", "unknown")
-        code = {s: i for i, s in enumerate(names)}
-        states = np.fromiter(
-            (code.get(r["gaze"] or "unknown", 4) if r["face"] else 0 for r in face_rows),
-            np.int64,
-            len(face_rows),
-        )
-        idx = _slot_index(ft, slot_s=slot_s, n=n)
-        table = np.zeros((n, len(names)), np.int64)
-        np.add.at(table, (idx, states), 1)
-        has = table.sum(axis=1) > 0
-        mode = np.where(has, table.argmax(axis=1), -1)
-        gaze = [
-            [round(a * slot_s, 2), round(min(b * slot_s, dur), 2), names[s]]
-            for a, b, s in _runs(mode.tolist())
-            if s >= 0
-        ]
     vt_all = np.fromiter((r["t"] for r in voice_rows), np.float64, len(voice_rows))
     sp_all = np.fromiter((r["speaking"] for r in voice_rows), np.float64, len(voice_rows))
 
@@ -942,10 +927,9 @@ def timeline_picture(
             if keep(e)
         ]
 
+    out |= _voice_picture(voice_rows, slot_s=slot_s, n=n, dur=dur)
     out |= {
-        "speaking": speaking,
-        "pitch": pitch,
-        "gaze": gaze,
+        "gaze": _gaze_picture(face_rows, slot_s=slot_s, n=n, dur=dur),
         "long_pauses": spans(
             "pause", lambda e: float(e["end"]) - float(e["start"]) >= LONG_PAUSE_MIN_S
         ),
@@ -957,10 +941,70 @@ def timeline_picture(
     return out
 
 
+def _voice_picture(
+    voice_rows: Sequence[Row], *, slot_s: float, n: int, dur: float
+) -> dict[str, list[list[float]]]:
+    """``speaking`` runs and ``pitch`` slot medians of :func:`timeline_picture`."""
+    speaking: list[list[float]] = []
+    pitch: list[list[float]] = []
+    if not voice_rows:
+        return {"speaking": speaking, "pitch": pitch}
+    vt = np.fromiter((r["t"] for r in voice_rows), np.float64, len(voice_rows))
+    spk = np.fromiter((r["speaking"] for r in voice_rows), np.float64, len(voice_rows))
+    f0 = np.fromiter(
+        (r["f0_hz"] if r["f0_hz"] is not None and r["speaking"] else np.nan for r in voice_rows),
+        np.float64,
+        len(voice_rows),
+    )
+    idx = _slot_index(vt, slot_s=slot_s, n=n)
+    cnt = np.bincount(idx, minlength=n)
+    share = np.bincount(idx, weights=spk, minlength=n) / np.maximum(cnt, 1)
+    on = (share >= 0.5) & (cnt > 0)
+    speaking = [
+        [round(a * slot_s, 2), round(min(b * slot_s, dur), 2)]
+        for a, b, s in _runs(on.tolist())
+        if s
+    ]
+    ok = np.isfinite(f0)
+    if ok.any():
+        order = np.argsort(idx[ok], kind="stable")
+        slots, f0s = idx[ok][order], f0[ok][order]
+        bounds = np.flatnonzero(np.diff(slots)) + 1
+        for sl, vals in zip(np.split(slots, bounds), np.split(f0s, bounds), strict=True):
+            pitch.append([round((sl[0] + 0.5) * slot_s, 2), round(float(np.median(vals)), 1)])
+    return {"speaking": speaking, "pitch": pitch}
+
+
+def _gaze_picture(
+    face_rows: Sequence[Row], *, slot_s: float, n: int, dur: float
+) -> list[list[Any]]:
+    """``gaze`` runs of :func:`timeline_picture`: each slot's most frequent state."""
+    if not face_rows:
+        return []
+    ft = np.fromiter((r["t"] for r in face_rows), np.float64, len(face_rows))
+    names = ("none", "camera", "screen", "away", "unknown")
+    code = {s: i for i, s in enumerate(names)}
+    states = np.fromiter(
+        (code.get(r["gaze"] or "unknown", 4) if r["face"] else 0 for r in face_rows),
+        np.int64,
+        len(face_rows),
+    )
+    idx = _slot_index(ft, slot_s=slot_s, n=n)
+    table = np.zeros((n, len(names)), np.int64)
+    np.add.at(table, (idx, states), 1)
+    has = table.sum(axis=1) > 0
+    mode = np.where(has, table.argmax(axis=1), -1)
+    return [
+        [round(a * slot_s, 2), round(min(b * slot_s, dur), 2), names[s]]
+        for a, b, s in _runs(mode.tolist())
+        if s >= 0
+    ]
+
+
 # ---- from the store --------------------------------------------------------------------
 
 
-def summary_from_store(store: Any, session_id: int) -> dict[str, Any]:
+def summary_from_store(store: SessionStore, session_id: int) -> dict[str, Any]:
     """:func:`session_summary` of one stored session (read-only).
 
     Raises:

@@ -1,101 +1,54 @@
-"""Plain-text summary for the terminal (drawing only; the numbers come from ``metrics``)."""
+"""Plain-text lines for the terminal about the run itself (drawing only; every number comes
+from the one session summary, :func:`~presence_coach.summary.session.session_summary`).
+
+:func:`~presence_coach.summary.report.render_terminal` puts them together with the session's
+numbers.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from presence_coach.summary.certainty import about
 
-
-def format_summary(summary: Mapping[str, Any]) -> str:
-    """A few plain lines: what was measured, in words a therapist can use."""
+def run_lines(summary: Mapping[str, Any]) -> list[str]:
+    """What was analysed (frames or sound, stopped early), the head pose and the speed."""
+    run = summary["run"]
+    duration = summary["session"]["duration_s"]
     stopped = ""
-    if summary.get("interrupted"):
-        stopped = f" ({summary['partial']})" if summary.get("partial") else " (stopped early)"
-    if summary.get("frames"):
-        lines = [f"Analysed {summary['frames']} frames over {summary['duration_s']} s{stopped}"]
-        lines += _face_lines(summary)
-    else:
-        lines = [f"Analysed {summary['duration_s']} s of sound{stopped}"]
-    voice = summary.get("voice")
-    if voice:
-        lines += _voice_lines(voice)
-    elif summary.get("voice_note"):
-        lines.append(f"  voice          not analysed: {summary['voice_note']}")
+    if run.get("interrupted"):
+        stopped = " (stopped early)"
+    lines = []
+    if run.get("frames"):
+        lines.append(f"  Analysed {run['frames']} frames over {duration} s{stopped}")
+    elif (run.get("source") or {}).get("kind") == "audio":
+        lines.append(f"  Analysed {duration} s of sound{stopped}")
+    lines += _pose_lines(summary.get("pose"))
+    if run.get("voice_note"):
+        lines.append(f"  Voice not analysed: {run['voice_note']}")
     perf = summary.get("performance")
-    if perf:
+    if perf and perf.get("analysis_fps") is not None:
         lines.append(
-            f"  performance    {perf['analysis_fps']} frames/s analysed, "
+            f"  Performance: {perf['analysis_fps']} frames/s analysed, "
             f"{perf['frames_dropped']} dropped, {perf['frames_skipped']} skipped by --max-fps"
         )
-    lines += [f"  note: {note}" for note in summary.get("device_notes") or ()]
-    return "\n".join(lines)
-
-
-def _face_lines(summary: Mapping[str, Any]) -> list[str]:
-    lines = [f"  face in view   {_pct(summary.get('face_present_fraction'))} of frames"]
-    pose = summary["pose"]
-    for key, label in (
-        ("yaw_deg", "head turn"),
-        ("pitch_deg", "head lift"),
-        ("roll_deg", "head tilt"),
-    ):
-        d = pose[key]
-        if d["count"]:
-            lines.append(
-                f"  {label:<14} median {d['median']:+.1f} deg, 90% within "
-                f"{d['p5']:+.1f}..{d['p95']:+.1f}"
-            )
-    events = summary.get("face_events")
-    if events:
-        for key, label in (
-            ("nods", "nods"),
-            ("shakes", "head shakes"),
-            ("smiles", "smiles"),
-            ("eye_contacts", "eye contact"),
-        ):
-            rate = events.get(f"{key}_per_min")
-            per_min = f" ({rate:.1f} a minute)" if rate is not None else ""
-            silent = events.get(f"{key}_while_silent")
-            listening = f", {silent} while you were silent" if silent is not None else ""
-            unsure = key == "nods" and bool(events.get("nods_faint"))
-            lines.append(f"  {label:<14} {about(str(events[key]), unsure)}{per_min}{listening}")
-        shares = events.get("gaze_fraction") or {}
-        if shares.get("camera") is not None:
-            flag = "" if events.get("calibrated") else " (uncalibrated estimate)"
-            lines.append(
-                f"  gaze           camera {_pct(shares['camera'])}, screen "
-                f"{_pct(shares['screen'])}, away {_pct(shares['away'])} of face time{flag}"
-            )
     return lines
 
 
-def _voice_lines(voice: Mapping[str, Any]) -> list[str]:
-    pauses = voice["pauses"]
-    rate = voice["rate"]
-    pitch = voice["pitch"]
-    loud = voice["loudness"]
-    lines = [
-        f"  speaking       {_pct(voice.get('speaking_fraction'))} of the time, "
-        f"{voice['utterances']} stretches, longest {voice['longest_speech_s']} s",
-        f"  pauses         {pauses['count']}: {pauses['short']} short (< 1 s), "
-        f"{pauses['medium']} medium (1-3 s), {pauses['long']} long (>= 3 s)",
-    ]
-    if rate.get("articulation_rate_syl_per_s") is not None:
-        lines.append(
-            f"  speech rate    {rate['articulation_rate_syl_per_s']} syllables/s while speaking"
-            f" (about {rate['words_per_min_approx']} words a minute)"
-        )
-    if pitch.get("f0_median_hz") is not None:
-        lines.append(
-            f"  pitch          median {pitch['f0_median_hz']} Hz, range {pitch['f0_range_st']} "
-            "semitones"
-        )
-    if loud.get("median_dbfs") is not None:
-        lines.append(
-            f"  loudness       median {loud['median_dbfs']} dBFS, spread {loud['sd_db']} dB"
-        )
+def note_lines(summary: Mapping[str, Any]) -> list[str]:
+    """One line per device note (light, a file cut short, gaps, saving)."""
+    return [f"  note: {note}" for note in summary.get("device_notes") or ()]
+
+
+def _pose_lines(pose: Mapping[str, Any] | None) -> list[str]:
+    lines = []
+    for key, label in (("yaw_deg", "turn"), ("pitch_deg", "lift"), ("roll_deg", "tilt")):
+        d = (pose or {}).get(key)
+        if d and d["count"]:
+            lines.append(
+                f"  Head {label}: median {d['median']:+.1f} deg, 90% within "
+                f"{d['p5']:+.1f}..{d['p95']:+.1f}"
+            )
     return lines
 
 
@@ -117,7 +70,3 @@ def format_performance(perf: Mapping[str, object]) -> str:
         shown = [f"{name} {pct:.1f}%" for name, pct in by_thread.items() if pct >= 0.5]
         lines.append("CPU by thread (% of one core): " + ", ".join(shown))
     return "\n".join(lines)
-
-
-def _pct(fraction: object) -> str:
-    return "n/a" if fraction is None else f"{100 * float(fraction):.0f}%"  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from presence_coach.vision.events import Event
+from presence_coach.events import Event
 from presence_coach.vision.face import FaceSample
 
 

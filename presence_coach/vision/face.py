@@ -6,17 +6,15 @@ extraction (:func:`face_sample`) are separate steps so the frame loop can time t
 frame without a face is data: a ``FaceSample`` with ``face=False`` and NaN features, never an
 exception.
 
-MediaPipe's Python wrapper turns every result into 478 landmark and 52 category objects: 1.8 ms
-of Python a frame in a profile, on the analysis thread (5 % of a core at 30 fps). Where the
-wrapper is the ctypes one (mediapipe 0.10.30 and later), :class:`FaceAnalyzer` makes the same C call
-and reads the result struct straight into arrays; otherwise it uses the public
-``detect_for_video``. Both give identical numbers (tests/integration/test_face_analysis.py).
+Where the installed mediapipe is one the fast path supports
+(:mod:`~presence_coach.vision.landmarker_c`), :class:`FaceAnalyzer` reads the result struct
+straight into arrays; otherwise it uses the public ``detect_for_video``. Both give identical
+numbers (tests/integration/test_face_analysis.py).
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import math
 import os
 import tempfile
@@ -29,6 +27,8 @@ import numpy as np
 
 from presence_coach.errors import ModelError
 from presence_coach.vision.gaze import LEFT_EYE, N_LANDMARKS_WITH_IRIS, RIGHT_EYE, iris_offset
+from presence_coach.vision.landmarker_c import CResults
+from presence_coach.vision.outputs import NO_FACE, FaceOutputs
 from presence_coach.vision.pose import head_pose
 
 NAN = float("nan")
@@ -97,18 +97,6 @@ def blendshape_scores(categories: Sequence[object]) -> dict[str, float]:
     return {c.category_name: float(c.score) for c in categories}  # type: ignore[attr-defined]
 
 
-@dataclass(frozen=True, slots=True)
-class FaceOutputs:
-    """The landmarker's outputs for the first face of one frame, as arrays."""
-
-    landmarks: np.ndarray | None = None  # (478, 3) float32 normalised x, y and z; None: no face
-    matrix: np.ndarray | None = None  # (4, 4) facial transformation matrix
-    blendshapes: dict[str, float] | None = None  # name -> score
-
-
-NO_FACE = FaceOutputs()
-
-
 def outputs_of(result: Any) -> FaceOutputs:
     """:class:`FaceOutputs` from MediaPipe's public ``FaceLandmarkerResult``."""
     faces = result.face_landmarks
@@ -120,76 +108,6 @@ def outputs_of(result: Any) -> FaceOutputs:
         matrix=np.asarray(matrices[0]) if matrices else None,
         blendshapes=blendshape_scores(shapes[0]) if shapes else None,
     )
-
-
-def _float_fields(pointer: Any, count: int, first_field: Any, n_fields: int) -> np.ndarray:
-    """(count, n_fields) float32 copy of consecutive float fields of a C struct array."""
-    struct = type(pointer.contents)
-    stride = ctypes.sizeof(struct) // 4  # the structs hold 4-byte fields and pointers
-    flat = np.ctypeslib.as_array(ctypes.cast(pointer, ctypes.POINTER(ctypes.c_float)),
-                                 shape=(count * stride,))  # fmt: skip
-    start = first_field.offset // 4
-    return flat.reshape(count, stride)[:, start : start + n_fields].copy()
-
-
-def _c_result_type() -> Any:
-    """The wrapper's ctypes result struct: ``FaceLandmarkerResultC`` in mediapipe 0.10.3x,
-    renamed ``MpFaceLandmarkerResultC`` in 1.x (same fields); None for other wrappers."""
-    try:
-        from mediapipe.tasks.python.vision import face_landmarker as fl
-    except ImportError:
-        return None
-    return getattr(fl, "MpFaceLandmarkerResultC", None) or getattr(
-        fl, "FaceLandmarkerResultC", None
-    )
-
-
-class _CResults:
-    """Runs the landmarker's C detect call and reads its result struct into arrays."""
-
-    def __init__(self, landmarker: Any) -> None:
-        self._lib, self._handle = landmarker._lib, landmarker._handle
-        self._result_type = _c_result_type()
-        self._names: list[str] = []  # blendshape names by index (fixed by the model)
-
-    @staticmethod
-    def available(landmarker: Any) -> bool:
-        lib = getattr(landmarker, "_lib", None)
-        return (
-            _c_result_type() is not None
-            and getattr(landmarker, "_handle", None) is not None
-            and hasattr(lib, "MpFaceLandmarkerDetectForVideo")
-            and hasattr(lib, "MpFaceLandmarkerCloseResult")
-        )
-
-    def detect_for_video(self, image: Any, timestamp_ms: int) -> FaceOutputs:
-        result = self._result_type()
-        self._lib.MpFaceLandmarkerDetectForVideo(
-            self._handle, image._image_ptr, None, timestamp_ms, ctypes.byref(result)
-        )
-        try:
-            return self._read(result)
-        finally:
-            self._lib.MpFaceLandmarkerCloseResult(ctypes.byref(result))
-
-    def _read(self, result: Any) -> FaceOutputs:
-        if result.face_landmarks_count == 0:
-            return NO_FACE
-        face = result.face_landmarks[0]
-        n = face.landmarks_count
-        landmarks = _float_fields(face.landmarks, n, type(face.landmarks.contents).x, 3)
-        matrix = None
-        if result.facial_transformation_matrixes_count:
-            matrix = result.facial_transformation_matrixes[0].to_numpy()
-        shapes = None
-        if result.face_blendshapes_count:
-            cats = result.face_blendshapes[0]
-            k = cats.categories_count
-            if len(self._names) != k:
-                self._names = [cats.categories[j].category_name.decode() for j in range(k)]
-            scores = _float_fields(cats.categories, k, type(cats.categories.contents).score, 1)
-            shapes = dict(zip(self._names, scores[:, 0].astype(np.float64).tolist(), strict=True))
-        return FaceOutputs(landmarks=landmarks, matrix=matrix, blendshapes=shapes)
 
 
 def face_sample(
@@ -298,7 +216,7 @@ class FaceAnalyzer:
                     "run `presence-coach models fetch` to get the official file"
                 ) from None
         self._c_results = (
-            _CResults(self._landmarker) if _CResults.available(self._landmarker) else None
+            CResults(self._landmarker) if CResults.available(self._landmarker) else None
         )
         self._last_ms = -1
         self._closed = False

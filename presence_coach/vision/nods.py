@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from presence_coach.vision.events import Event
+from presence_coach.events import Event
 from presence_coach.vision.face import FaceSample
 from presence_coach.vision.swings import Swing, SwingOptions, SwingTracker, detrend
 

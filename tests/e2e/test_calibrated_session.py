@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # calibrationgen, 
 import calibrationgen as cg
 
 from presence_coach.session.store import SessionStore
+from presence_coach.summary.session import summary_from_store
 from tests.cli_helpers import EXE, assert_one_line_error, run_cli
 from tests.conftest import SHARED, SHARED_MODELS
 from tests.e2e.test_live_stream import live_stream  # noqa: F401 - fixture
@@ -57,8 +58,9 @@ def test_calibrated_live_session(
     assert proc.returncode == 0, stderr
     with SessionStore(data) as store:
         (info,) = store.sessions()
+        summary = summary_from_store(store, info.id)
     assert info.calibration is not None and info.calibration["kind"] != "default"
-    assert info.summary["face_events"]["calibrated"] is True
+    assert summary["calibration"]["calibrated"] is True
     page = (data / "reports" / f"session-{info.id}.html").read_text()
     assert "calibrated on" in page and "uncalibrated" not in page
 

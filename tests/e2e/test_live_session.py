@@ -88,8 +88,8 @@ def test_live_session_stopped_with_ctrl_c(pulse: dict, tmp_path: Path, recorded)
         events = store.events(info.id)
     assert (info.kind, info.status) == ("live", "complete")
     assert info.duration_s >= 22.0
-    live = info.summary
-    assert live == json.loads((tmp_path / "live.json").read_text())
+    live = json.loads((tmp_path / "live.json").read_text())  # the one summary, from the store
+    assert info.summary["stopped"] == live["run"]["stopped"] == "by you"  # Ctrl+C
 
     # stored at the promised rates: 10 face rows and 10 voice rows a second
     span = face[-1]["t"] - face[0]["t"]
@@ -100,7 +100,7 @@ def test_live_session_stopped_with_ctrl_c(pulse: dict, tmp_path: Path, recorded)
 
     rec, rec_rows = recorded
     # the camera half: the same face, pose and gaze as the file analysis
-    assert live["face_present_fraction"] >= 0.95
+    assert live["metrics"]["face_present_fraction"]["value"] >= 0.95
     assert live["performance"]["frames_analyzed"] >= 20 * 25
     # CPU is broken down by thread: the loop, the capture, the voice and MediaPipe's own
     by_thread = live["performance"]["cpu_by_thread_pct"]
@@ -111,12 +111,12 @@ def test_live_session_stopped_with_ctrl_c(pulse: dict, tmp_path: Path, recorded)
         assert live["pose"][key]["median"] == pytest.approx(rec["pose"][key]["median"], abs=2.5), (
             key
         )
-    cam_live = live["face_events"]["gaze_fraction"]["camera"]
-    cam_rec = rec["face_events"]["gaze_fraction"]["camera"]
+    cam_live = live["metrics"]["gaze_camera_fraction"]["value"]
+    cam_rec = rec["metrics"]["gaze_camera_fraction"]["value"]
     assert cam_live == pytest.approx(cam_rec, abs=0.1)
 
     # the microphone half: speaking share over the same stretch of the conversation
-    covered = min(live["duration_s"], 30.0)
+    covered = min(live["session"]["duration_s"], 30.0)
     rec_speaking = [int(r["speaking"]) for r in rec_rows if float(r["t"]) <= covered]
     rec_share = sum(rec_speaking) / len(rec_speaking)
     live_share = sum(r["speaking"] for r in voice) / len(voice)
@@ -138,6 +138,7 @@ def test_live_session_stopped_with_ctrl_c(pulse: dict, tmp_path: Path, recorded)
     assert report.returncode == 0, report.stderr
     stored = json.loads((tmp_path / "r.json").read_text())
     assert stored["session"]["id"] == info.id
+    assert stored == live  # the session's JSON is the report's
 
 
 def test_kill_9_then_recover_keeps_all_but_the_last_second(pulse: dict, tmp_path: Path) -> None:

@@ -86,10 +86,11 @@ def test_live_session_matches_the_recording(
     assert proc.returncode == 0, proc.stderr
     live = json.loads(out.read_text())
     perf = live["performance"]
-    assert live["source"]["kind"] == "live" and live["source"]["realtime"] is True
+    source = live["run"]["source"]
+    assert source["kind"] == "live" and source["realtime"] is True
     # about 30 fps for the seconds after the stream was joined
     assert perf["frames_analyzed"] >= 90
-    assert live["face_present_fraction"] >= 0.95
+    assert live["metrics"]["face_present_fraction"]["value"] >= 0.95
     # the same face, the same head: pose statistics agree with the file analysis
     for key in ("yaw_deg", "pitch_deg", "roll_deg"):
         assert live["pose"][key]["median"] == pytest.approx(
@@ -113,7 +114,7 @@ def test_ctrl_c_stops_a_live_session_cleanly(live_stream: str, tmp_path: Path) -
     assert proc.returncode == 0, stderr  # Ctrl+C is the normal way to end a session
     assert "Traceback" not in stderr
     data = json.loads(out.read_text())
-    assert data["stopped"] == "by you" and data["frames"] > 30
+    assert data["run"]["stopped"] == "by you" and data["run"]["frames"] > 30
     assert "Kept as session" in stdout and "No microphone data" in stdout
     # no microphone on this machine (no audio server): video only, and it says so
     assert data["voice"] is None

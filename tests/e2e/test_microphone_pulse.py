@@ -21,7 +21,7 @@ import soundfile as sf
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/voicegen.py
 import voicegen
 
-from presence_coach.session.clock import SessionClock
+from presence_coach.clock import SessionClock
 from presence_coach.sources.devices import resolve_input_device
 from presence_coach.sources.microphone import MicrophoneSource
 from presence_coach.voice import VoiceAnalyzer, analyze_audio

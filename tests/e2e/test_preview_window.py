@@ -102,7 +102,7 @@ def test_the_preview_window_stops_the_session(
     assert proc.returncode == 0, stderr
     assert "Traceback" not in stderr
     data = json.loads(out.read_text())
-    assert data["stopped"] == "by you" and data["frames"] > 10
+    assert data["run"]["stopped"] == "by you" and data["run"]["frames"] > 10
     assert _window_ids(env) == []  # the window is gone
 
 

@@ -22,7 +22,7 @@ from presence_coach.calibration.steps import (
     reading_baseline,
 )
 from presence_coach.errors import PresenceCoachError, UsageError
-from presence_coach.vision.events import FaceEventDetectors
+from presence_coach.vision.detectors import FaceEventDetectors
 from presence_coach.vision.gaze_state import gaze_state
 from tests.conftest import SHARED_MODELS
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from presence_coach.calibration.profile import default_profile
+from presence_coach.session.store import SessionStore
 from tests.cli_helpers import EXE, assert_one_line_error, run_cli
 from tests.conftest import FACE_CLIPS
 
@@ -53,12 +55,14 @@ def test_analyze_writes_timeline_and_summary(tmp_path: Path) -> None:
     assert all(-30 < float(r["yaw"]) < 30 for r in rows)
 
     data = json.loads(summary.read_text())
-    assert data["frames"] == 216
-    assert data["duration_s"] == pytest.approx(215 / 30, abs=1e-3)
-    assert data["face_present_fraction"] == 1.0
-    assert data["interrupted"] is False
-    yaw = data["pose"]["yaw_deg"]
-    assert yaw["count"] == 216 and yaw["p5"] <= yaw["median"] <= yaw["p95"]
+    assert data["run"]["frames"] == 216
+    # the last frame, or the end of the clip's sound (7.198 s) a few ms later
+    assert 215 / 30 <= data["session"]["duration_s"] <= 215 / 30 + 0.04
+    assert data["metrics"]["face_present_fraction"]["value"] == 1.0
+    assert data["run"]["interrupted"] is False
+    yaw = data["pose"]["yaw_deg"]  # over the stored face rows (10 a second)
+    assert yaw["count"] == 72 and yaw["p5"] <= yaw["median"] <= yaw["p95"]
+    assert -30 < yaw["median"] < 30
     perf = data["performance"]
     assert perf["frames_analyzed"] == 216 and perf["frames_dropped"] == 0
     assert {"capture", "convert", "inference", "features"} <= set(perf["stages"])
@@ -92,13 +96,14 @@ def test_analyze_writes_events_and_detector_state(tmp_path: Path) -> None:
     gaze = [e for e in lines if e["type"] == "gaze"]
     assert gaze[0]["start"] == 0.0 and gaze[-1]["end"] == pytest.approx(float(rows[-1]["t"]))
     assert any(e["state"] == "away" and 7.5 <= e["start"] <= 10.5 for e in gaze)
-    face_events = json.loads(summary.read_text())["face_events"]
-    assert face_events["calibrated"] is False
-    assert face_events["eye_contacts"] == sum(e["type"] == "eye_contact" for e in lines) >= 1
-    assert face_events["nods"] == sum(e["type"] == "nod" for e in lines)
-    assert face_events["gaze_fraction"]["camera"] > 0.5
+    data = json.loads(summary.read_text())
+    m = {k: v["value"] for k, v in data["metrics"].items()}
+    assert data["calibration"]["calibrated"] is False
+    assert m["eye_contacts"] == sum(e["type"] == "eye_contact" for e in lines) >= 1
+    assert m["nods"] == sum(e["type"] == "nod" for e in lines)
+    assert m["gaze_camera_fraction"] > 0.5
     assert stat.S_IMODE(events.stat().st_mode) == 0o600
-    assert "eye contact" in proc.stdout
+    assert "Eye contact" in proc.stdout
 
 
 def test_video_with_a_voice_file_gets_a_voice_track(tmp_path: Path, speech_dir: Path) -> None:
@@ -130,8 +135,9 @@ def test_video_with_a_voice_file_gets_a_voice_track(tmp_path: Path, speech_dir: 
     assert {"utterance", "pause", "gaze"} <= {e["type"] for e in lines}
     ends = [e["end"] for e in lines]
     assert ends == sorted(ends)  # face and voice events interleaved in time order
-    nods = data["face_events"]["nods_while_silent"]
-    assert nods is not None and 0 <= nods <= data["face_events"]["nods"]
+    m = data["metrics"]
+    nods = m["listening_nods"]["value"]
+    assert nods is not None and 0 <= nods <= m["nods"]["value"]
 
 
 def test_audio_file_alone(tmp_path: Path, speech_dir: Path) -> None:
@@ -147,9 +153,10 @@ def test_audio_file_alone(tmp_path: Path, speech_dir: Path) -> None:
         summary,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "of sound" in proc.stdout and "pauses" in proc.stdout
+    assert "of sound" in proc.stdout and "Pauses" in proc.stdout
     data = json.loads(summary.read_text())
-    assert data["source"]["kind"] == "audio" and data["frames"] == 0
+    assert data["run"]["source"]["kind"] == "audio" and data["run"]["frames"] == 0
+    assert data["has_video"] is False
     assert data["voice"]["duration_s"] == pytest.approx(30.0, abs=0.1)
     rows = list(csv.DictReader(timeline.open()))
     assert len(rows) == pytest.approx(300, abs=2)  # 10 voice rows a second
@@ -164,8 +171,8 @@ def test_video_without_sound_says_so(tmp_path: Path) -> None:
     proc = run_cli("analyze", CLIPS["d0"], "--json", summary, "--quiet")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(summary.read_text())
-    assert data["voice"] is None and "no audio track" in data["voice_note"]
-    assert "voice          not analysed" in proc.stdout
+    assert data["voice"] is None and "no audio track" in data["run"]["voice_note"]
+    assert "Voice not analysed: " in proc.stdout
 
 
 def test_max_fps_analyses_fewer_frames(tmp_path: Path) -> None:
@@ -196,11 +203,49 @@ def test_interrupted_analysis_keeps_what_was_measured(tmp_path: Path) -> None:
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     data = json.loads(summary.read_text())
-    assert data["interrupted"] is True
-    assert 20 <= data["frames"] < 1008  # d6 has 1008 frames; we stopped early
+    assert data["run"]["interrupted"] is True
+    assert 20 <= data["run"]["frames"] < 1008  # d6 has 1008 frames; we stopped early
     rows = list(csv.DictReader(timeline.open()))
-    assert len(rows) == data["frames"]
+    assert len(rows) == data["run"]["frames"]
     assert "stopped early" in out
+
+
+def test_analyze_json_is_the_report_json(tmp_path: Path) -> None:
+    """One summary, computed from the store: what ``analyze`` writes is what ``report``
+    writes for the same session, number for number; ``--no-store`` gives the same numbers
+    from a temporary store that does not outlive the run."""
+    data, analysed, reported = tmp_path / "data", tmp_path / "a.json", tmp_path / "r.json"
+    proc = run_cli("analyze", CLIPS["d14"], "--json", analysed, "--data-dir", data, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    report = run_cli("report", "--data-dir", data, "--no-open", "--json", reported)
+    assert report.returncode == 0, report.stderr
+    a = json.loads(analysed.read_text())
+    assert a == json.loads(reported.read_text())
+    assert a["schema_version"] == 1 and a["has_video"] and a["has_voice"]  # d14 has sound
+    m = {k: v["value"] for k, v in a["metrics"].items()}
+    assert a["run"]["frames"] == m["frames_analyzed"] == 536
+    assert a["pose"]["yaw_deg"]["count"] == pytest.approx(10 * a["session"]["duration_s"], abs=2)
+    assert f"Analysed 536 frames over {a['session']['duration_s']} s" in proc.stdout
+    with SessionStore(data) as store:  # the same default profile as an uncalibrated session
+        (info,) = store.sessions()
+    assert info.calibration == default_profile().to_dict()
+    assert a["calibration"]["calibrated"] is False
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    again = tmp_path / "again.json"
+    proc = run_cli(
+        "analyze", CLIPS["d14"], "--json", again, "--no-store", "--quiet", env={"TMPDIR": str(tmp)}
+    )
+    assert proc.returncode == 0, proc.stderr
+    b = json.loads(again.read_text())
+    timings = {"ms_per_frame", "cpu_one_core_fraction"}  # measured, so never twice the same
+    assert {k: v for k, v in m.items() if k not in timings} == {
+        k: v["value"] for k, v in b["metrics"].items() if k not in timings
+    }
+    assert b["pose"] == a["pose"] and b["voice"] == a["voice"] and b["timeline"] == a["timeline"]
+    assert list(tmp.iterdir()) == []  # the temporary store is gone
+    assert "Analysis (not kept)" in proc.stdout and "presence-coach note" not in proc.stdout
 
 
 def test_devices_lists_both_kinds() -> None:

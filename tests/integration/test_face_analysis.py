@@ -155,7 +155,7 @@ def test_c_results_equal_the_public_api(d14_frames: list[np.ndarray]) -> None:
     frames = [*d14_frames[:40], blank, blank, *d14_frames[40:60]]
     with FaceAnalyzer(find_model()) as fast, FaceAnalyzer(find_model()) as public:
         # the installed MediaPipe has the ctypes wrapper this reads (else this fails, and a
-        # session quietly uses the public API: update _CResults for the new wrapper)
+        # session quietly uses the public API: update vision/landmarker_c.py for the new wrapper)
         assert fast.reads_c_results
         landmarker = public._landmarker
         for i, image in enumerate(frames):

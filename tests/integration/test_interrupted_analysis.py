@@ -46,12 +46,11 @@ def test_ctrl_c_stops_voice_and_video_at_the_same_time(tmp_path: Path) -> None:
         voice = store.voice_timeline(info.id)
         face = store.face_timeline(info.id)
         events = store.events(info.id)
-    s = info.summary
-    assert s == json.loads((tmp_path / "s.json").read_text())
-    assert info.status == "interrupted" and s["interrupted"] is True
-    video_s = s["duration_s"]
-    assert 3.5 < video_s < 30.0 and info.duration_s == video_s
-    assert s["partial"].startswith(f"stopped early at {video_s:.1f} s of 33.6 s")
+    s = json.loads((tmp_path / "s.json").read_text())  # the one summary, from the store
+    assert info.status == "interrupted" and s["run"]["interrupted"] is True
+    video_s = info.summary["duration_s"]  # the run's own facts, stored with the session
+    assert 3.5 < video_s < 30.0 and info.duration_s == video_s == s["session"]["duration_s"]
+    assert s["session"]["partial"].startswith(f"stopped early at {video_s:.1f} s of 33.6 s")
     # both halves end at the same media time: the voice is not the whole file's
     assert s["voice"]["duration_s"] == pytest.approx(video_s, abs=FRAME_S)
     assert face[-1]["t"] <= video_s < face[-1]["t"] + 0.1 + FRAME_S
@@ -64,10 +63,10 @@ def test_ctrl_c_stops_voice_and_video_at_the_same_time(tmp_path: Path) -> None:
     report = run_cli("report", "--data-dir", data, "--no-open", "--json", tmp_path / "r.json")
     assert report.returncode == 0, report.stderr
     r = json.loads((tmp_path / "r.json").read_text())
+    assert r == s  # the analysis said what the report says
     share = r["metrics"]["speaking_fraction"]["value"]
     assert share == pytest.approx(sum(row["speaking"] for row in voice) / len(voice), abs=0.001)
     assert len(voice) == pytest.approx(10 * video_s, abs=1.5)  # the rows cover the session
-    assert r["session"]["partial"] == s["partial"]
     page = (data / "reports" / f"session-{info.id}.html").read_text()
     assert "A partial session: stopped early at" in page
     assert "stopped early at" in stdout  # the terminal summary says so too

@@ -49,7 +49,7 @@ def test_json_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert link.is_symlink() and link.resolve() == target.resolve()
     data = json.loads(target.read_text())
-    assert data["source"]["kind"] == "audio"
+    assert data["run"]["source"]["kind"] == "audio"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert sorted(p.name for p in target.parent.iterdir()) == ["summary.json"]  # no temp left
 
@@ -58,8 +58,8 @@ def test_dash_is_standard_output_alone(tmp_path: Path) -> None:
     proc = run_cli("analyze", SPEECH_WAV, "--json", "-", "--no-store")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)  # nothing but the JSON on stdout
-    assert data["source"]["kind"] == "audio" and data["duration_s"] > 1
-    assert "Speaking" in proc.stderr or "speak" in proc.stderr.lower()  # the summary moved
+    assert data["run"]["source"]["kind"] == "audio" and data["session"]["duration_s"] > 1
+    assert "You spoke" in proc.stderr  # the summary moved
     assert not (tmp_path / "-").exists() and not Path("-").exists()
 
     proc = run_cli("analyze", SPEECH_WAV, "--timeline", "-", "--no-store")

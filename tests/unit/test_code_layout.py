@@ -1,6 +1,6 @@
-"""Small rooms: no function over 80 lines in the packages already split (calibration/,
-sources/; the others join as they are split), and no import cycle among the package's modules
-at import time."""
+"""Small rooms: no function over 80 lines anywhere in the package, and no import cycle among
+the package's modules, counting every import statement anywhere in a module (inside functions
+too)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "presence_coach"
-SPLIT = ("calibration", "sources")  # sub-packages held to the function length
 MAX_FUNCTION_LINES = 80
 
 
@@ -21,23 +20,24 @@ def _modules() -> dict[str, Path]:
     return out
 
 
-def test_no_long_functions_in_the_split_packages() -> None:
+def test_no_long_functions() -> None:
     long = []
-    for sub in SPLIT:
-        for path in sorted((PACKAGE / sub).glob("*.py")):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                    start = min([node.lineno] + [d.lineno for d in node.decorator_list])
-                    lines = (node.end_lineno or node.lineno) - start + 1
-                    if lines > MAX_FUNCTION_LINES:
-                        long.append(f"{path.name}:{node.lineno} {node.name} ({lines} lines)")
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                lines = (node.end_lineno or node.lineno) - start + 1
+                if lines > MAX_FUNCTION_LINES:
+                    name = path.relative_to(PACKAGE)
+                    long.append(f"{name}:{node.lineno} {node.name} ({lines} lines)")
     assert not long, long
 
 
-def _imports_at_load(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
-    """The package modules ``name`` imports when it is loaded (module-level statements)."""
+def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """The package modules ``name`` imports: every import statement anywhere in it (at load,
+    inside functions, under ``TYPE_CHECKING``), each an edge of the import graph."""
     out = set()
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             out |= {node.module} & modules.keys()
             out |= {f"{node.module}.{a.name}" for a in node.names} & modules.keys()
@@ -48,7 +48,7 @@ def _imports_at_load(name: str, path: Path, modules: dict[str, Path]) -> set[str
 
 def test_no_import_cycles() -> None:
     modules = _modules()
-    graph = {name: _imports_at_load(name, path, modules) for name, path in modules.items()}
+    graph = {name: _imports(name, path, modules) for name, path in modules.items()}
     assert graph["presence_coach.calibration.live"] >= {"presence_coach.session.live"}
     done: set[str] = set()
 
@@ -63,3 +63,21 @@ def test_no_import_cycles() -> None:
 
     for name in sorted(graph):
         visit(name, ())
+
+
+def test_arrows_point_one_way() -> None:
+    """Shared types are leaves; sources know nothing of sessions; a run's analysis knows
+    nothing of the summary (the summary reads the store)."""
+    modules = _modules()
+    graph = {name: _imports(name, path, modules) for name, path in modules.items()}
+    for leaf in ("presence_coach.events", "presence_coach.clock", "presence_coach.errors"):
+        assert graph[leaf] == set(), leaf
+    assert graph["presence_coach.sources.base"] <= {"presence_coach.errors"}
+    back = {
+        (name, dep)
+        for name, deps in graph.items()
+        for dep in deps
+        if (name.startswith("presence_coach.sources") and ".session" in dep)
+        or (name == "presence_coach.session.analysis" and ".summary" in dep)
+    }
+    assert not back, sorted(back)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from presence_coach.vision.events import Event, FaceEventDetectors
+from presence_coach.events import Event
+from presence_coach.vision.detectors import FaceEventDetectors
 from presence_coach.vision.face import FaceSample
 
 

@@ -144,6 +144,12 @@ def test_known_session_numbers(tmp_path: Path) -> None:
         store.add_note(sid, "Client opened up after the long silence.")
         s = summary_from_store(store, sid)
     v = _values(s)
+    assert s["schema_version"] == 1
+    # head pose over the face rows with a face (all at 0 degrees), the run facts as stored
+    assert s["pose"]["yaw_deg"] == {"count": 540, "median": 0.0, "mean": 0.0, "sd": 0.0,
+                                    "p5": 0.0, "p95": 0.0, "min": 0.0, "max": 0.0}  # fmt: skip
+    assert s["run"] == {"source": None, "frames": None, "interrupted": False, "stopped": None,
+                        "voice_note": None, "recovered": False}  # fmt: skip
     assert v["duration_s"] == 60.0
     assert v["speaking_fraction"] == pytest.approx(43.5 / 60, abs=1e-3)
     assert v["utterances"] == 4
@@ -184,6 +190,25 @@ def test_known_session_numbers(tmp_path: Path) -> None:
     # every metric carries its unit and definition
     for key, m in s["metrics"].items():
         assert m["unit"] and m["definition"] and m["label"] == METRICS[key].label
+
+
+def test_the_store_answers_the_questions_of_history(tmp_path: Path) -> None:
+    """Row counts, gaze counts and the speaking share between two times, from SQL on the
+    real store, agree with the rows written (60 s at 10 rows a second; no face 54-60 s)."""
+    with SessionStore(tmp_path) as store:
+        sid = _fill(store)
+        rows = store.row_counts(sid)
+        gaze = store.gaze_counts(sid)
+        assert (rows.voice_rows, rows.face_rows) == (600, 600)
+        assert rows.voice_first_t == rows.face_first_t == 0.0
+        assert rows.voice_last_t == rows.face_last_t == pytest.approx(59.9)
+        assert rows.speaking_rows == 435  # 43.5 s of speech
+        assert gaze == {"camera": 270, "screen": 180, "away": 90}  # 54 s of face
+        assert store.speaking_share(sid, 0.0, 10.0) == 1.0
+        assert store.speaking_share(sid, 40.0, 44.0) == 0.0  # the long pause
+        assert store.speaking_share(sid, 38.0, 42.0) == pytest.approx(0.5)
+        assert store.speaking_share(sid, 70.0, 80.0) is None  # no rows there
+        assert store.row_counts(_fill(store, voice=False)).voice_first_t is None
 
 
 def test_per_minute_speech_rate_and_its_variation(tmp_path: Path) -> None:

@@ -15,18 +15,20 @@ import cv2
 import numpy as np
 import pytest
 
+from presence_coach.clock import SessionClock
 from presence_coach.errors import NoDeviceError, SourceError
-from presence_coach.session.clock import SessionClock
 from presence_coach.sources.video import VideoSource
 from presence_coach.sources.winrt_camera import (
-    FrameSourceInfo,
     LatestFrame,
-    SourceGroup,
     WinRTCameraSource,
+    start_video_source,
+)
+from presence_coach.sources.winrt_frames import (
+    FrameSourceInfo,
+    SourceGroup,
     bgra_to_bgr,
     nv12_to_bgr,
     pick_group,
-    start_video_source,
 )
 from tests.conftest import FACE_CLIPS
 

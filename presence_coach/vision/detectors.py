@@ -1,57 +1,23 @@
-"""Face events and the facade that runs every face detector on one stream of samples.
-
-An :class:`Event` is an interval on the session clock with a type and attributes:
-
-* ``nod``, ``shake`` (:mod:`presence_coach.vision.nods`): ``cycles``, ``amplitude_deg``,
-  ``duration_s``, ``talking``, ``clear`` (a nodding run is one nod event with its cycles);
-* ``gaze`` episodes (:mod:`presence_coach.vision.gaze_state`): ``state``, ``calibrated``;
-  ``eye_contact``: camera gaze held for at least ``GazeOptions.eye_contact_min_s``;
-* ``smile``, ``blink`` (:mod:`presence_coach.vision.expressions`): ``peak``.
+"""The detector front end: every face detector run on one stream of samples.
 
 :class:`FaceEventDetectors` feeds one :class:`~presence_coach.vision.face.FaceSample` at a time
-to all of them: ``update(sample)`` returns the events that ended, ``frame_state(sample)`` the
+to the head-gesture, gaze and expression detectors: ``update(sample)`` returns the
+:class:`~presence_coach.events.Event` objects that ended, ``frame_state(sample)`` the
 per-frame timeline fields, ``finish(t)`` closes what is still open at the end of the stream and
 ``summary(...)`` gives counts, rates and gaze-time fractions.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from presence_coach.vision.expressions import ExpressionOptions
-    from presence_coach.vision.face import FaceSample
-    from presence_coach.vision.gaze_state import GazeCalibration, GazeOptions
-    from presence_coach.vision.nods import HeadGestureOptions
+from presence_coach.events import Event
+from presence_coach.vision.expressions import ExpressionDetector, ExpressionOptions
+from presence_coach.vision.face import FaceSample
+from presence_coach.vision.gaze_state import GazeCalibration, GazeOptions, GazeTracker
+from presence_coach.vision.nods import HeadGestureDetector, HeadGestureOptions
 
-EVENT_TYPES = ("nod", "shake", "gaze", "eye_contact", "smile", "blink")
 COUNTED_TYPES = ("nod", "shake", "smile", "blink", "eye_contact")  # counted in the summary
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """Something that happened between ``start`` and ``end`` (session-clock seconds)."""
-
-    type: str  # one of EVENT_TYPES
-    start: float
-    end: float
-    attrs: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def duration_s(self) -> float:
-        return self.end - self.start
-
-    def to_json(self) -> dict[str, Any]:
-        """Flat JSON object: ``type``, ``start``, ``end`` and the attributes (times in s)."""
-        out: dict[str, Any] = {
-            "type": self.type,
-            "start": round(self.start, 3),
-            "end": round(self.end, 3),
-        }
-        for key, value in self.attrs.items():
-            out[key] = round(value, 3) if isinstance(value, float) else value
-        return out
 
 
 def rate_per_min(count: int, duration_s: float) -> float | None:
@@ -76,11 +42,6 @@ class FaceEventDetectors:
         calibration: GazeCalibration | None = None,
         expressions: ExpressionOptions | None = None,
     ) -> None:
-        # imported here: the detector modules import Event from this module
-        from presence_coach.vision.expressions import ExpressionDetector
-        from presence_coach.vision.gaze_state import GazeTracker
-        from presence_coach.vision.nods import HeadGestureDetector
-
         self.gestures = HeadGestureDetector(gestures)
         self.gaze = GazeTracker(gaze, calibration=calibration)
         self.expressions = ExpressionDetector(expressions)

@@ -1,0 +1,39 @@
+"""A session's report page written into the private data folder (0600, ``reports/``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from presence_coach.files import open_private
+from presence_coach.session.datadir import REPORTS_DIR
+from presence_coach.session.store import saving
+from presence_coach.summary.history import history
+from presence_coach.summary.report import render_report
+from presence_coach.summary.session import summary_from_store
+
+if TYPE_CHECKING:
+    from presence_coach.session.store import SessionStore
+
+
+def write_page(
+    store: SessionStore, session_id: int, summary: dict[str, Any], h: dict[str, Any]
+) -> Path:
+    """Write the report page of ``summary`` (compared with the history ``h``); returns it.
+
+    Raises:
+        SaveError: the page could not be written (a full disk, a read-only folder).
+    """
+    folder = store.dir / REPORTS_DIR
+    page = folder / f"session-{session_id}.html"
+    with saving("write the report page", folder):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        with open_private(page, encoding="utf-8") as fh:
+            fh.write(render_report(summary, history=h))
+    return page
+
+
+def write_report(store: SessionStore, session_id: int) -> tuple[Path, dict[str, Any]]:
+    """Write a stored session's report page. Returns the page and the session summary."""
+    summary = summary_from_store(store, session_id)
+    return write_page(store, session_id, summary, history(store)), summary
