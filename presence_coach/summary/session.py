@@ -20,6 +20,7 @@ cheaply for every past session and they always agree with the session's own repo
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -606,9 +607,11 @@ def run_facts(stored: Mapping[str, Any] | None) -> dict[str, Any]:
     """What the run itself knew, as stored when it was finalised (``sessions.summary``):
     the source it read (kind, name, fps, size; None for a recovered session), frames
     analysed, whether it was interrupted, how a live session stopped, and why its voice was
-    not analysed (None: it was, or there was none to analyse)."""
+    not analysed (None: it was, or there was none to analyse), and what sharing the camera
+    with the call app did (None: not shared)."""
     s = stored or {}
     return {
+        "share": s.get("share"),
         "source": s.get("source"),
         "frames": s.get("frames"),
         "interrupted": bool(s.get("interrupted", False)),
@@ -1004,13 +1007,20 @@ def _gaze_picture(
 # ---- from the store --------------------------------------------------------------------
 
 
-def summary_from_store(store: SessionStore, session_id: int) -> dict[str, Any]:
+def summary_from_store(
+    store: SessionStore, session_id: int, *, unsaved_run: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """:func:`session_summary` of one stored session (read-only).
+
+    ``unsaved_run``: the run's own facts when they could not be stored (a full disk ended
+    the run before its session was finalised): the summary then tells them all the same.
 
     Raises:
         StoreError: no such session.
     """
     info = store.session(session_id)
+    if unsaved_run is not None and info.summary is None:
+        info = dataclasses.replace(info, summary=dict(unsaved_run))
     return session_summary(
         info=info,
         face_rows=store.face_timeline(session_id),
