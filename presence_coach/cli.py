@@ -10,7 +10,6 @@ import argparse
 import math
 import os
 import signal
-import sqlite3
 import sys
 import threading
 import time
@@ -487,22 +486,13 @@ def cmd_history(args: argparse.Namespace) -> int:
 def _write_report(store: object, session_id: int, *, echo: bool) -> tuple[Path, dict]:
     """Write a session's report page (0600, in the private data folder); print the terminal
     summary too when ``echo``. Returns the page and the session summary."""
-    from presence_coach.files import open_private
-    from presence_coach.session.datadir import REPORTS_DIR
-    from presence_coach.summary.history import history
-    from presence_coach.summary.report import render_report, render_terminal
-    from presence_coach.summary.session import summary_from_store
+    from presence_coach.session.recording import write_report
+    from presence_coach.summary.report import render_terminal
 
-    summary = summary_from_store(store, session_id)
-    h = history(store)
+    page = write_report(store, session_id)
     if echo:
-        print(render_terminal(summary, history=h))
-    folder = store.dir / REPORTS_DIR  # type: ignore[attr-defined]
-    folder.mkdir(mode=0o700, exist_ok=True)
-    page = folder / f"session-{session_id}.html"
-    with open_private(page, encoding="utf-8") as fh:
-        fh.write(render_report(summary, history=h))
-    return page, summary
+        print(render_terminal(page.summary, history=page.history))
+    return page.path, page.summary
 
 
 def _open_page(page: Path) -> None:
@@ -639,18 +629,12 @@ def _refresh_reports(args: argparse.Namespace, *, after: int) -> None:
     """Report pages of later sessions compare with the sessions before them: write them again
     without the forgotten one (a page that cannot be written again is removed)."""
     from presence_coach.session.datadir import data_dir_path
-    from presence_coach.session.forget import page_ids, remove_pages
+    from presence_coach.session.forget import page_ids
+    from presence_coach.session.recording import refresh_reports_after
 
-    folder = data_dir_path(args.data_dir)
-    later = [sid for sid in page_ids(folder) if sid > after]
-    if not later:
-        return
-    with _open_store(args) as store:
-        for sid in later:
-            try:
-                _write_report(store, sid, echo=False)
-            except (PresenceCoachError, sqlite3.DatabaseError):
-                remove_pages(folder, [sid])
+    if any(sid > after for sid in page_ids(data_dir_path(args.data_dir))):
+        with _open_store(args) as store:
+            refresh_reports_after(store, after)
 
 
 def cmd_recover(args: argparse.Namespace) -> int:

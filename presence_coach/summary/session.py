@@ -480,6 +480,8 @@ def session_summary(
             "source": info.source,
             "status": info.status,
             "duration_s": round(duration_s, 1),
+            "label": info.label,  # the user's pseudonym for it, or None
+            "in_usual": info.in_usual,  # False: left out of the comparisons ("your usual")
         },
         "has_video": has_video,
         "has_voice": has_voice,
