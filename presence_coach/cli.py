@@ -101,6 +101,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser(
+        "app",
+        help="open the desktop app (also what `presence-coach` alone does on a desktop)",
+        description="Open the Presence Coach window: start and stop sessions, calibrate, "
+        "read your reports and write notes. Needs a desktop display.",
+    )
+    p.add_argument(
+        "--camera",
+        metavar="URL",
+        default="",
+        help="also offer this stream URL as a camera (cameras on this computer are listed)",
+    )
+    p.set_defaults(func=cmd_app)
+
+    p = sub.add_parser(
         "session",
         parents=[models_dir, data_dir, analysis],
         help="run beside a video call: camera and microphone, live (the main job)",
@@ -256,6 +270,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("devices", help="list cameras and microphones")
     p.set_defaults(func=cmd_devices)
     return parser
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from presence_coach.app.launch import run_app
+
+    return run_app(camera_url=args.camera)
+
+
+def _no_command(parser: argparse.ArgumentParser) -> int:
+    """``presence-coach`` alone: the app on a desktop, else one line pointing to ``session``."""
+    from presence_coach.app.launch import no_display_error
+    from presence_coach.desktop import display_problem
+
+    problem = display_problem()
+    if problem:
+        raise no_display_error(problem)
+    return cmd_app(parser.parse_args(["app"]))
 
 
 def _missing_action(parser: argparse.ArgumentParser) -> int:
@@ -532,7 +563,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
         cam = int(args.camera) if args.camera.isdigit() else args.camera
         profile = run_live_calibration(
-            cam, args.mic, model_path=model_path, show_window=has_display()
+            cam,
+            args.mic,
+            model_path=model_path,
+            show_window=has_display(),
+            camera_key=camera,
+            mic_key=mic,
         )
     path = save_profile(profile)
     print(describe_profile(profile))
@@ -541,8 +577,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _device_pair(args: argparse.Namespace) -> tuple[str, str]:
-    """The camera/microphone pair a calibration profile belongs to."""
-    return str(args.camera), str(args.mic) if args.mic else "default"
+    """The camera/microphone pair a calibration profile belongs to (a camera by its stable id
+    or name where the OS gives one, as the desktop app keeps it)."""
+    from presence_coach.sources.devices import camera_identity
+
+    return camera_identity(args.camera), str(args.mic) if args.mic else "default"
 
 
 def cmd_note(args: argparse.Namespace) -> int:
@@ -843,8 +882,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
         if func is None:
-            parser.print_help()
-            return 2
+            return _no_command(parser)
         if not _stdout_output(args):
             return func(args)
         with redirect_stdout(sys.stderr):  # standard output carries the data alone
