@@ -1,4 +1,4 @@
-"""Small rooms: no function over 80 lines in the packages already split (calibration/,
+"""Small rooms: no function over 80 lines in the packages already split (calibration/, app/,
 sources/; the others join as they are split), and no import cycle among the package's modules
 at import time."""
 
@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "presence_coach"
-SPLIT = ("calibration", "sources")  # sub-packages held to the function length
+SPLIT = ("calibration", "sources", "app")  # sub-packages held to the function length
 MAX_FUNCTION_LINES = 80
 
 
