@@ -1,4 +1,5 @@
-# Presence Coach: `make run` sets up and starts a live session; `make test` sets up and tests.
+# Presence Coach: `make run` sets up and opens the desktop app; `make session` runs a live
+# session in the terminal; `make test` sets up and tests.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -9,9 +10,14 @@ ARGS ?=
 # elsewhere this is empty and the model lookup falls through to models/ and the user cache.
 export PRESENCE_COACH_MODELS ?= $(wildcard $(abspath ../shared/models))
 
-.PHONY: run test setup setup-test lint bench bench-deps clean
+.PHONY: run session test setup setup-test lint bench bench-deps clean
 
-run: setup  ## set up, fetch the model if missing, start a live session on the default camera
+run: setup  ## set up, fetch the model if missing, open the desktop app (no display: one line
+	## pointing to the terminal session, which `make session` runs)
+	$(BIN)/presence-coach models fetch
+	$(BIN)/presence-coach app $(ARGS)
+
+session: setup  ## set up, fetch the model if missing, a live session in this terminal
 	$(BIN)/presence-coach models fetch
 	$(BIN)/presence-coach session $(ARGS)
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QTabWidget
 from presence_coach.app import controls
 from presence_coach.app.dialogs import confirm, show_folder
 from presence_coach.app.icons import IDLE, PROBLEM, RECORDING, state_icon
+from presence_coach.app.indicator import Indicator
 from presence_coach.app.runner import Recorded, SessionRunner
 from presence_coach.app.session_page import INFO, SessionPage
 from presence_coach.app.session_page import PROBLEM as PROBLEM_MESSAGE
@@ -28,6 +29,7 @@ from presence_coach.errors import PresenceCoachError
 
 TITLE = "Presence Coach"
 WATCH_EVERY_MS = 1000  # how often a running session is checked for a silent camera
+CUE_SHOWN_S = 20.0  # a cue stays this long, then goes quietly
 
 
 class MainWindow(QMainWindow):
@@ -43,6 +45,8 @@ class MainWindow(QMainWindow):
         self.runner = SessionRunner()
         self.tray = Tray()
         self.cue = LongSpeechCue()
+        self.indicator = Indicator()
+        self._cue_word, self._cue_until = "", 0.0  # the cue shown until that session time
         self.cameras: list = []
         self._last_status = 0.0  # monotonic time of the newest status
         self._elapsed_s = 0.0  # session time of the newest status (0: none yet)
@@ -200,6 +204,7 @@ class MainWindow(QMainWindow):
         self._heard = False
         self._elapsed_s = 0.0
         self.cue.reset()
+        self._cue_word, self._cue_until = "", 0.0
         self._last_status = time.monotonic()
         self.session_page.clear_message()
         self.session_page.set_running(True)
@@ -207,6 +212,9 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(state_icon(RECORDING))
         self.runner.start(request)
         self.watch.start()
+        if self.settings.indicator:
+            self.indicator.set_state(RECORDING)
+            self.indicator.show_in_corner()
 
     def stop_session(self) -> None:
         if self.running:
@@ -218,9 +226,9 @@ class MainWindow(QMainWindow):
             return
         self._last_status = time.monotonic()
         self._elapsed_s = snap.t_s
-        cue = ""
-        if self.settings.cues:
-            cue = self.cue.update(snap.t_s, snap.mic_dbfs) or ""
+        if self.settings.cues and (word := self.cue.update(snap.t_s, snap.mic_dbfs)):
+            self._cue_word, self._cue_until = word, snap.t_s + CUE_SHOWN_S
+        cue = self._cue_word if snap.t_s < self._cue_until else ""
         self.session_page.show_status(snap, snap.t_s, cue)
         mic_gone = snap.mic_lost or (
             snap.mic_dbfs is None and self.session_page.chosen_mic() is not None and self._heard
@@ -230,8 +238,10 @@ class MainWindow(QMainWindow):
         for key, active in now.items():
             if active:
                 self._problem(key, *self._problem_words(key, snap.saving))
-        self.tray.set_state(PROBLEM if any(now.values()) else RECORDING, running=True)
-        self.setWindowIcon(state_icon(PROBLEM if any(now.values()) else RECORDING))
+        state = PROBLEM if any(now.values()) else RECORDING
+        self.tray.set_state(state, running=True)
+        self.setWindowIcon(state_icon(state))
+        self.indicator.set_state(state, cue)
 
     @staticmethod
     def _problem_words(key: str, saving: str | None = None) -> tuple[str, str]:
@@ -289,6 +299,7 @@ class MainWindow(QMainWindow):
     def _ended(self) -> None:
         self.runner.wait(5.0)
         self.watch.stop()
+        self.indicator.hide()
         self.session_page.set_running(False)
         self.tray.set_state(IDLE, running=False)
         self.setWindowIcon(state_icon(IDLE))
@@ -338,6 +349,7 @@ class MainWindow(QMainWindow):
             self._quitting = True
             self.quitting.emit()
             self.tray.hide()
+            self.indicator.close()
             QApplication.quit()
 
     def stop_and_quit(self) -> None:

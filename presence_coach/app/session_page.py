@@ -183,8 +183,7 @@ class SessionPage(QWidget):
         self.mic_words.setText("Microphone lost" if snap.mic_lost else "Microphone")
         self.level.setValue(round(100 * level_fraction(snap.mic_dbfs)))
         self.saving_label.setText(saving_words(snap.saving))
-        if cue:
-            self.cue_label.setText(cue)
+        self.cue_label.setText(cue)
 
     def show_no_picture(self, elapsed_s: float) -> None:
         self.time_label.setText(elapsed_words(elapsed_s))
