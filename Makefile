@@ -12,8 +12,8 @@ export PRESENCE_COACH_MODELS ?= $(wildcard $(abspath ../shared/models))
 
 .PHONY: run session test setup setup-test lint bench bench-deps clean
 
-run: setup  ## set up, fetch the model if missing, open the desktop app (no display: one line
-	## pointing to the terminal session, which `make session` runs)
+# without a display, the app says so in one line pointing to the terminal session (make session)
+run: setup  ## set up, fetch the model if missing, open the desktop app
 	$(BIN)/presence-coach models fetch
 	$(BIN)/presence-coach app $(ARGS)
 
