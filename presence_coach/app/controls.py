@@ -113,3 +113,29 @@ def finished_words(recorded: Recorded) -> str:
         ids = ", ".join(map(str, recorded.recovered))
         parts.append(f"An earlier session that was cut off ({ids}) was finished and kept too.")
     return " ".join(parts)
+
+
+def wizard_devices(
+    camera: CameraChoice | None, mic: str | None
+) -> tuple[object | None, Path | None, str | None]:
+    """What the calibration wizard opens, the face model, or a sentence saying what is
+    missing. Calibrating needs a microphone: with "No microphone" chosen, the system's is
+    used (its profile is the one video-only sessions use too)."""
+    from presence_coach import models
+    from presence_coach.app.wizard_worker import WizardDevices
+
+    if camera is None:
+        return None, None, "Connect a camera and choose it in the list, then calibrate."
+    try:
+        model_path = models.find_model(models.FACE_LANDMARKER)
+    except PresenceCoachError as exc:
+        return None, None, for_the_app(str(exc))
+    devices = WizardDevices(
+        camera=camera.target,
+        mic=mic or None,
+        camera_key=camera.key,
+        mic_key=mic_key(mic or ""),
+        camera_name=camera.name,
+        mic_name=mic or "the system's microphone",
+    )
+    return devices, model_path, None

@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
         self._heard = False  # the microphone gave a level in this session
         self._quit_when_stopped = False
         self._quitting = False
+        self.wizard = None  # the calibration wizard while it is open
         self._last_page: Path | None = None
         self._build()
         self._connect()
@@ -306,7 +307,29 @@ class MainWindow(QMainWindow):
 
     def open_wizard(self) -> None:
         """The calibration wizard for the chosen camera and microphone (full screen)."""
-        self.session_page.show_message("Calibration from the app is not ready yet.", INFO)
+        from presence_coach.app.wizard import CalibrationWizard
+
+        if self.running:
+            return
+        devices, model_path, problem = controls.wizard_devices(
+            self.session_page.chosen_camera(), self.session_page.chosen_mic()
+        )
+        if problem or devices is None or model_path is None:
+            self.session_page.show_message(problem or "", PROBLEM_MESSAGE)
+            return
+        self.session_page.clear_message()
+        self.wizard = CalibrationWizard(devices, model_path)
+        self.wizard.ended.connect(self._wizard_ended)
+        self.session_page.start_stop.setEnabled(False)
+        self.tray.start_action.setEnabled(False)
+        self.wizard.open()
+
+    def _wizard_ended(self, saved: bool) -> None:
+        self.session_page.start_stop.setEnabled(True)
+        self.tray.set_state(IDLE, running=False)
+        self._show_calibration()
+        if saved:
+            self.session_page.show_message("Calibrated: sessions with this set-up use it.", INFO)
 
     def _open_last_report(self) -> None:
         from presence_coach.app.dialogs import open_page

@@ -78,6 +78,17 @@ class StepAudio:
         return np.concatenate(parts) if parts else np.zeros(0, np.float32)
 
 
+def step_duration_s(name: str, options: RoutineOptions = DEFAULT_ROUTINE) -> float:
+    """How long the live routine records a step."""
+    if name in ("camera", "screen", "away"):
+        return options.live_gaze_s
+    return {
+        "silence": options.live_silence_s,
+        "read": options.live_read_s,
+        "nod": options.live_nod_s,
+    }[name]
+
+
 class LiveCalibration:
     """The camera and microphone opened for the calibration steps, whatever shows the prompts
     (the terminal and an OpenCV window here, the desktop app's wizard there).
@@ -137,10 +148,7 @@ class LiveCalibration:
 
     def step_s(self, name: str) -> float:
         """How long a step records."""
-        o = self.options
-        if name in ("camera", "screen", "away"):
-            return o.live_gaze_s
-        return {"silence": o.live_silence_s, "read": o.live_read_s, "nod": o.live_nod_s}[name]
+        return step_duration_s(name, self.options)
 
     def capture(self, name: str, on_frame: OnFrame) -> StepInput:
         """Record one step from now for :meth:`step_s`: its frames (analysed) or its audio.

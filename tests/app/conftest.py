@@ -112,6 +112,32 @@ def make_window(qtbot, app_env) -> Iterator[Callable[..., object]]:
         window.deleteLater()
 
 
+SHOTS_ENV = "PRESENCE_COACH_SCREENSHOTS"  # a folder: the tests keep their screenshots there
+# (`make screenshots` sets docs/screenshots; otherwise they go to the test's own folder)
+
+
+@pytest.fixture
+def screenshot(tmp_path: Path) -> Callable[[object, str], Path]:
+    """``screenshot(widget, name)``: the widget as the user sees it now, as a PNG."""
+    from PySide6.QtGui import QColor
+
+    folder = Path(os.environ.get(SHOTS_ENV) or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def shoot(widget: object, name: str) -> Path:
+        QApplication.processEvents()
+        pixmap = widget.grab()  # type: ignore[attr-defined]
+        path = folder / f"{name}.png"
+        assert pixmap.save(str(path)), path
+        image = pixmap.toImage()
+        colours = {QColor(image.pixel(x, y)).name() for x in range(0, image.width(), 16)
+                   for y in range(0, image.height(), 16)}  # fmt: skip
+        assert len(colours) > 3, f"{name}: a blank picture"
+        return path
+
+    return shoot
+
+
 class DialogAnswers:
     """Answers the app's questions (modal message boxes) as a user would, by the button's text;
     keeps each question's text."""
