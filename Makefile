@@ -10,7 +10,7 @@ ARGS ?=
 # elsewhere this is empty and the model lookup falls through to models/ and the user cache.
 export PRESENCE_COACH_MODELS ?= $(wildcard $(abspath ../shared/models))
 
-.PHONY: run session test setup setup-test lint bench bench-deps clean
+.PHONY: run session test screenshots setup setup-test lint bench bench-deps clean
 
 # without a display, the app says so in one line pointing to the terminal session (make session)
 run: setup  ## set up, fetch the model if missing, open the desktop app
@@ -23,6 +23,10 @@ session: setup  ## set up, fetch the model if missing, a live session in this te
 
 test: setup-test lint  ## set up everything the tests need and run the whole suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+screenshots: setup-test  ## the app tests that take screenshots keep them in docs/screenshots
+	PRESENCE_COACH_SCREENSHOTS=$(abspath docs/screenshots) $(BIN)/python -m pytest \
+	  tests/app/test_app_session.py tests/app/test_app_settings.py tests/app/test_app_wizard.py
 
 lint:
 	$(BIN)/ruff check presence_coach tests bench

@@ -63,7 +63,7 @@ class MainWindow(QMainWindow):
         self.watch.timeout.connect(self._watch)
         if settings_problem:
             self.session_page.show_message(settings_problem, PROBLEM_MESSAGE)
-        self.resize(920, 640)
+        self.resize(980, 660)
 
     def _build(self) -> None:
         self.session_page = SessionPage()

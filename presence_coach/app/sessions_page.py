@@ -28,7 +28,7 @@ from presence_coach.app.notes import NotesPanel
 from presence_coach.errors import PresenceCoachError
 from presence_coach.session.store import SessionInfo, SessionStore
 
-COLUMNS = ("Date", "Time of day", "Length", "Label")
+COLUMNS = ("Date", "Time", "Length", "Label")
 
 
 def local_start(info: SessionInfo) -> dt.datetime:
@@ -81,7 +81,7 @@ class SessionsPage(QWidget):
         self.table.itemSelectionChanged.connect(self._show_selected)
         split.addWidget(self.table)
         split.addWidget(self._detail())
-        split.setSizes([380, 520])
+        split.setSizes([440, 500])
         layout.addWidget(split, 1)
         self.empty = QLabel("No sessions yet. They appear here when you stop one.")
         layout.addWidget(self.empty)

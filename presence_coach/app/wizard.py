@@ -49,6 +49,8 @@ class CalibrationWizard(QWidget):
     def __init__(self, devices: WizardDevices, model_path: Path) -> None:
         super().__init__(None, Qt.WindowType.Window)
         self.setWindowTitle("Presence Coach calibration")
+        self.setObjectName("wizard")
+        self.setStyleSheet("QWidget#wizard, QStackedWidget > QWidget { background: #fbfcfc; }")
         self.devices = devices
         self.chimes = Chimes()
         self.worker = WizardWorker(devices, model_path)

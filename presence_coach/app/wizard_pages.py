@@ -90,6 +90,8 @@ class SetupPage(QWidget):
         super().__init__()
         grid = QGridLayout(self)
         grid.setContentsMargins(60, 50, 60, 50)
+        grid.setHorizontalSpacing(40)
+        grid.setVerticalSpacing(24)
         grid.addWidget(_label("First, your set-up", TITLE_CSS), 0, 0, 1, 2)
         grid.addWidget(_label("Sit as you will in a session and say a few words. The list "
                               "follows what the camera and microphone get now.", TEXT_CSS),

@@ -53,12 +53,20 @@ def _record(qtbot, window, *, start, stop, seconds: float = 4.0) -> None:
 
 
 def test_a_session_from_the_window_then_its_report_notes_and_deleting_it(
-    qtbot, make_window, live_stream: str, pulse: dict, app_env: dict, browser: Path, dialogs
+    qtbot,
+    make_window,
+    live_stream: str,
+    pulse: dict,
+    app_env: dict,
+    browser: Path,
+    dialogs,
+    screenshot,
 ) -> None:
     window = make_window(camera_url=live_stream)
     page = window.session_page
     assert page.chosen_camera().target == live_stream
     _choose_mic(window, "pulse")
+    screenshot(window, "main-1-ready")
     voice = play_loop(SPEECH_WAV, pulse, SINK)
     try:
         qtbot.mouseClick(page.start_stop, Qt.MouseButton.LeftButton)
@@ -71,6 +79,7 @@ def test_a_session_from_the_window_then_its_report_notes_and_deleting_it(
         shown = " ".join(w.text() for w in page.status_box.findChildren(type(page.face_label)))
         assert "Face in view" in shown and not any(ch.isdigit() for ch in shown), shown
         qtbot.wait(3000)
+        screenshot(window, "main-2-recording")
         qtbot.mouseClick(page.start_stop, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: not window.running, timeout=60000)
     finally:
@@ -78,6 +87,7 @@ def test_a_session_from_the_window_then_its_report_notes_and_deleting_it(
     assert page.start_stop.text() == "Start session" and window.tray.state == IDLE
     assert page.banner.text().startswith("Session kept (under a minute)"), page.banner.text()
     assert "Its report is ready." in page.banner.text()
+    screenshot(window, "main-3-kept")
     # the choices are remembered for the next start, the microphone by its name
     settings, _ = load_settings()
     assert (settings.camera, settings.mic, settings.use_mic) == (live_stream, "pulse", True)
@@ -95,10 +105,12 @@ def test_a_session_from_the_window_then_its_report_notes_and_deleting_it(
     qtbot.waitUntil(lambda: browser.exists(), timeout=10000)
     assert browser.read_text().split() == [report.as_uri()]
 
-    _sessions_list(qtbot, window, info.id, report, app_env["data"], browser, dialogs)
+    _sessions_list(qtbot, window, info.id, report, app_env["data"], browser, dialogs, screenshot)
 
 
-def _sessions_list(qtbot, window, sid: int, report: Path, data: Path, browser, dialogs) -> None:
+def _sessions_list(
+    qtbot, window, sid: int, report: Path, data: Path, browser, dialogs, screenshot
+) -> None:
     sessions = window.sessions_page
     window.tabs.setCurrentWidget(sessions)
     assert sessions.table.rowCount() == 1 and sessions.selected_id() == sid
@@ -128,6 +140,7 @@ def _sessions_list(qtbot, window, sid: int, report: Path, data: Path, browser, d
     assert (edited.id, edited.text) == (note.id, "What moved me: her laugh, and mine")
     assert edited.edited_at is not None
 
+    screenshot(window, "sessions")
     # the report written again from the list carries the label and the note
     qtbot.mouseClick(sessions.open_report, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(browser.read_text().split()) == 2, timeout=10000)

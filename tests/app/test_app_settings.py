@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from presence_coach.app.status import CueOptions, LongSpeechCue
 from tests.app.conftest import play_loop, stop_process_group
@@ -30,15 +30,17 @@ def file_manager(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_settings_are_remembered_privately_and_show_my_files_opens_the_folder(
-    qtbot, make_window, app_env: dict, file_manager: Path
+    qtbot, make_window, app_env: dict, file_manager: Path, screenshot
 ) -> None:
     window = make_window()
     page = window.settings_page
+    window.tabs.setCurrentWidget(page)
     assert str(app_env["data"]) == page.folder.text()
     assert "It never keeps pictures or sound." in page.privacy.text()
-    for box in (page.eco, page.cues, page.indicator):
-        qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    for box in (page.eco, page.cues, page.indicator):  # a click on each box itself
+        qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
     assert window.session_page.eco.isChecked()  # one eco mode, shown in both places
+    screenshot(window, "settings")
     path = app_env["config"] / "app-settings.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(app_env["config"].stat().st_mode) == 0o700
