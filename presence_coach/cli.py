@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from presence_coach import __version__
 from presence_coach.errors import PresenceCoachError, UsageError
 from presence_coach.models import DOWNLOAD_DEADLINE_S
-from presence_coach.session.live import ECO_MAX_FPS
+from presence_coach.session.modes import ECO_MAX_FPS
 from presence_coach.session.store import MAX_SESSION_ID
 
 if TYPE_CHECKING:

@@ -9,7 +9,6 @@ from presence_coach.app.devices import CameraChoice, camera_choices, mic_key, pi
 from presence_coach.app.runner import Recorded, SessionRequest
 from presence_coach.app.settings import AppSettings
 from presence_coach.errors import PresenceCoachError
-from presence_coach.session.live import ECO_MAX_FPS, LiveOptions
 
 # the library's one-line errors name CLI flags; in the app the same fix is elsewhere
 APP_WORDING = (
@@ -82,6 +81,8 @@ def session_request(
     camera: CameraChoice | None, mic: str | None, *, eco: bool, data_dir: Path | None
 ) -> tuple[SessionRequest | None, str | None]:
     """The request for the chosen devices, or a sentence saying what to choose first."""
+    from presence_coach.session.live import ECO_MAX_FPS, LiveOptions
+
     if camera is None:
         return None, (
             "No camera was found. Connect one (or close the program using it), then choose "

@@ -12,7 +12,7 @@ import hashlib
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from presence_coach.calibration.profile import config_dir
+from presence_coach.config import config_dir
 
 RAISE = b"raise\n"
 CONNECT_TIMEOUT_MS = 1000

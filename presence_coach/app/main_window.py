@@ -130,7 +130,8 @@ class MainWindow(QMainWindow):
         self.session_page.set_devices(self.cameras, cam_index, mics, mic)
         if problem:
             self.session_page.show_message(problem, PROBLEM_MESSAGE)
-        self._show_calibration()
+        # a moment later: reading the profile loads the voice analysis (SciPy)
+        QTimer.singleShot(0, self._show_calibration)
 
     def _choices_changed(self) -> None:
         camera = self.session_page.chosen_camera()

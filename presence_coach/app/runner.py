@@ -14,12 +14,15 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from presence_coach.app.status import snapshot
 from presence_coach.errors import PresenceCoachError
-from presence_coach.session.live import LiveOptions
+
+if TYPE_CHECKING:  # the engine (MediaPipe, SciPy) is imported when a session starts
+    from presence_coach.session.live import LiveOptions
 
 STATUS_EVERY_S = 0.25  # the window hears from the session at most this often
 

@@ -47,12 +47,9 @@ def length_words(info: SessionInfo) -> str:
 def row_cells(info: SessionInfo) -> tuple[str, str, str, str]:
     """What the list shows of a session."""
     start = local_start(info)
-    return (
-        start.strftime("%a %d %b %Y"),
-        start.strftime("%H:%M"),
-        length_words(info),
-        info.label or "",
-    )
+    this_year = start.year == dt.datetime.now().astimezone().year
+    date = start.strftime("%a %d %b" if this_year else "%a %d %b %Y")
+    return (date, start.strftime("%H:%M"), length_words(info), info.label or "")
 
 
 class SessionsPage(QWidget):

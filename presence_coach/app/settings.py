@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from presence_coach.calibration.profile import config_dir
+from presence_coach.config import config_dir
 from presence_coach.files import write_json_private
 
 SETTINGS_FILE = "app-settings.json"

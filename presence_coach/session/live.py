@@ -25,6 +25,7 @@ from presence_coach.calibration.profile import CalibrationProfile, default_profi
 from presence_coach.errors import NoDeviceError, SourceError
 from presence_coach.session.analysis import RunOptions, VideoAnalysis, voice_event_json
 from presence_coach.session.clock import SessionClock
+from presence_coach.session.modes import ECO_MAX_FPS as ECO_MAX_FPS  # re-exported
 from presence_coach.session.stats import StageTimes, ThreadCpuMeter
 from presence_coach.session.store import FLUSH_EVERY_S, SessionRecorder, SessionStore
 from presence_coach.sources.video import Frame, VideoSource
@@ -32,7 +33,6 @@ from presence_coach.vision.face import FaceSample
 from presence_coach.voice import VoiceOptions
 from presence_coach.voice.prosody import rms_dbfs
 
-ECO_MAX_FPS = 15.0  # --eco: nods stay detectable at 15 fps (see bench/RESULTS-vision.md)
 AUDIO_READ_TIMEOUT_S = 2.0  # no audio for this long: the microphone is lost
 
 

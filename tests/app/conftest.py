@@ -98,6 +98,7 @@ def make_window(qtbot, app_env) -> Iterator[Callable[..., object]]:
         window.show()
         qtbot.waitExposed(window)
         window.load_devices()
+        qtbot.waitUntil(lambda: window.session_page.calibration.text() != "")
         windows.append(window)
         return window
 
