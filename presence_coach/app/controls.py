@@ -15,6 +15,7 @@ APP_WORDING = (
     ("choose another folder with --data-dir", "choose another folder in Settings"),
     ("or pass --audio FILE", "or choose “No microphone”"),
     ("run without --preview", "close other camera windows"),
+    ("connect one or analyze a file instead", "connect one, or choose “No microphone”"),
 )
 
 
@@ -103,7 +104,7 @@ def finished_words(recorded: Recorded) -> str:
     minutes = round(float(s.get("duration_s") or 0.0) / 60)
     length = "under a minute" if minutes < 1 else f"{minutes} minute{'s' if minutes > 1 else ''}"
     parts = [f"Session kept ({length}), privately on this computer."]
-    notes = list(s.get("device_notes") or [])
+    notes = [for_the_app(n).rstrip(".") for n in s.get("device_notes") or []]
     if notes:
         parts.append("Note: " + "; ".join(notes) + ".")
     if recorded.page_problem:

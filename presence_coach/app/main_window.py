@@ -30,6 +30,7 @@ from presence_coach.errors import PresenceCoachError
 TITLE = "Presence Coach"
 WATCH_EVERY_MS = 1000  # how often a running session is checked for a silent camera
 CUE_SHOWN_S = 20.0  # a cue stays this long, then goes quietly
+NO_SOUND_AFTER_S = 5.0  # a chosen microphone silent this long from the start: say so
 
 
 class MainWindow(QMainWindow):
@@ -232,11 +233,16 @@ class MainWindow(QMainWindow):
             self._cue_word, self._cue_until = word, snap.t_s + CUE_SHOWN_S
         cue = self._cue_word if snap.t_s < self._cue_until else ""
         self.session_page.show_status(snap, snap.t_s, cue)
-        mic_gone = snap.mic_lost or (
-            snap.mic_dbfs is None and self.session_page.chosen_mic() is not None and self._heard
-        )
+        wanted = self.session_page.chosen_mic() is not None
+        mic_gone = snap.mic_lost or (snap.mic_dbfs is None and wanted and self._heard)
         self._heard = self._heard or snap.mic_dbfs is not None
-        now = {"mic": mic_gone, "saving": snap.saving is not None, "camera": snap.face is None}
+        never = wanted and not self._heard and snap.t_s >= NO_SOUND_AFTER_S
+        now = {
+            "mic": mic_gone,
+            "no-mic": never,
+            "saving": snap.saving is not None,
+            "camera": snap.face is None,
+        }
         for key, active in now.items():
             if active:
                 self._problem(key, *self._problem_words(key, snap.saving))
@@ -251,6 +257,11 @@ class MainWindow(QMainWindow):
             "mic": (
                 "The microphone stopped giving sound",
                 "The session goes on with the camera; the report will say when.",
+            ),
+            "no-mic": (
+                "No sound from the microphone",
+                "This session goes on with the camera alone. Check that a microphone is "
+                "connected and not muted, or choose another one before the next session.",
             ),
             "saving": ("Saving failed", f"{saving}. Recording goes on."),
             "camera": (

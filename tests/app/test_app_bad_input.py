@@ -1,7 +1,8 @@
-"""Bad input in the window: each is one clear sentence in the window, nothing is recorded,
-and the app stays usable. No camera, a named microphone that is not connected, a camera that
-does not answer, a data folder that cannot be written (a real read-only file system), and a
-settings file that cannot be read."""
+"""Bad input in the window: each is one clear sentence in the window, nothing is recorded
+(or, with no microphone at all, a video-only session that says so), and the app stays
+usable. No camera, a named microphone that is not connected, no microphone at all, a camera
+that does not answer, a data folder that cannot be written (a real read-only file system),
+and a settings file that cannot be read."""
 
 from __future__ import annotations
 
@@ -71,6 +72,30 @@ def test_a_camera_that_does_not_answer(qtbot, make_window, app_env: dict) -> Non
         text == f"Cannot open video stream {url}: check the address and that the stream is running."
     )
     _no_sessions(app_env["data"])
+
+
+def test_no_microphone_at_all_is_said_and_the_session_is_video_only(
+    qtbot, make_window, live_stream: str, app_env: dict
+) -> None:
+    window = make_window(camera_url=live_stream)  # no audio server here: no input device
+    page, tray = window.session_page, window.tray
+    assert [page.mic.itemText(i) for i in range(page.mic.count())] == [
+        "The system's microphone",
+        "No microphone (video only)",
+    ]
+    window.start_session()
+    qtbot.waitUntil(lambda: len(tray.notifications) == 1, timeout=30000)
+    assert tray.notifications[0][0] == "No sound from the microphone"
+    assert page.banner.text().startswith("No sound from the microphone. This session goes on")
+    assert tray.state == PROBLEM and page.face_label.text() == "Face in view"
+    window.stop_session()
+    qtbot.waitUntil(lambda: not window.running, timeout=60000)
+    text = page.banner.text()
+    assert text.startswith("Session kept") and "Note: No microphone: no microphone found" in text
+    assert "analyze a file" not in text and "choose “No microphone”" in text, text
+    with SessionStore(app_env["data"]) as store:
+        (info,) = store.sessions()
+    assert info.summary["voice"] is None and info.summary["face_present_fraction"] > 0.9
 
 
 @pytest.fixture

@@ -62,7 +62,7 @@ def test_lost_microphone_then_lost_camera_are_notified_and_the_session_is_kept(
     assert tray.state == IDLE
     text = page.banner.text()
     assert text.startswith("Session kept") and "Its report is ready." in text, text
-    assert "microphone lost after" in text and "camera lost after" in text, text
+    assert "microphone lost after" in text.lower() and "camera lost after" in text.lower(), text
     with SessionStore(app_env["data"]) as store:
         (info,) = store.sessions()
     assert info.status == "complete"

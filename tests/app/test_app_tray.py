@@ -114,3 +114,20 @@ def test_without_a_tray_closing_the_window_asks_before_stopping(
         (info,) = store.sessions()
     assert info.status == "complete"
     assert (app_env["data"] / "reports" / f"session-{info.id}.html").is_file()
+
+
+def test_a_stop_from_the_system_keeps_the_session_without_asking(
+    qtbot, make_window, live_stream: str, app_env: dict, dialogs
+) -> None:
+    """What SIGTERM (log-out), SIGHUP or Ctrl+C in the starting terminal do: stop_and_quit."""
+    window = make_window(camera_url=live_stream)
+    _video_only(window)
+    window.start_session()
+    _face_in_view(qtbot, window)
+    with qtbot.waitSignal(window.quitting, timeout=60000):
+        window.stop_and_quit()
+    assert dialogs.asked == [] and not window.running
+    with SessionStore(app_env["data"]) as store:
+        (info,) = store.sessions()
+    assert (info.status, info.summary["stopped"]) == ("complete", "by you")
+    assert (app_env["data"] / "reports" / f"session-{info.id}.html").is_file()
