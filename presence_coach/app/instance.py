@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import os
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
@@ -20,7 +21,11 @@ CONNECT_TIMEOUT_MS = 1000
 
 def instance_key() -> str:
     """The socket name: this user, this config folder (tests with their own folder coexist)."""
-    digest = hashlib.sha256(f"{getpass.getuser()}\0{config_dir()}".encode()).hexdigest()[:16]
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container, a service): the user id
+        user = str(os.getuid()) if hasattr(os, "getuid") else "user"
+    digest = hashlib.sha256(f"{user}\0{config_dir()}".encode()).hexdigest()[:16]
     return f"presence-coach-{digest}"
 
 

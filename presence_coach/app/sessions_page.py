@@ -263,10 +263,15 @@ class SessionsPage(QWidget):
         if not confirm(self, "Delete session", question, "Delete session"):
             return
         try:
-            forget_session(data_dir_path(self._data_dir()), info.id)
+            done = forget_session(data_dir_path(self._data_dir()), info.id)
         except PresenceCoachError as exc:
             self.show_problem(str(exc))
             return
         self._do(lambda store: refresh_reports_after(store, info.id))
+        if done.rebuilt is not None:  # after _do, which clears the page's message
+            self.show_problem(
+                "The session database was damaged: it was rebuilt without this session, "
+                "keeping what could be read of the others."
+            )
         self.refresh()
         self.changed.emit()

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import time
+import webbrowser
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -137,6 +138,20 @@ def screenshot(tmp_path: Path) -> Callable[[object, str], Path]:
         return path
 
     return shoot
+
+
+@pytest.fixture
+def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``$BROWSER`` is a script that writes down the pages it is asked to open."""
+    opened = tmp_path / "opened.txt"
+    script = tmp_path / "browser.sh"
+    script.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("BROWSER", str(script))
+    # webbrowser reads $BROWSER once per process: let it read it again
+    monkeypatch.setattr(webbrowser, "_tryorder", None)
+    monkeypatch.setattr(webbrowser, "_browsers", {})
+    return opened
 
 
 class DialogAnswers:

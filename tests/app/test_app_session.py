@@ -6,10 +6,8 @@ written, edited and deleted, "your usual", and deleting the session with every t
 from __future__ import annotations
 
 import stat
-import webbrowser
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 
 from presence_coach.app.icons import IDLE, RECORDING
@@ -20,20 +18,6 @@ from tests.conftest import SPEECH
 from tests.e2e.conftest import SINK
 
 SPEECH_WAV = SPEECH / "conversation_sample.wav"
-
-
-@pytest.fixture
-def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """``$BROWSER`` is a script that writes down the pages it is asked to open."""
-    opened = tmp_path / "opened.txt"
-    script = tmp_path / "browser.sh"
-    script.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
-    script.chmod(0o755)
-    monkeypatch.setenv("BROWSER", str(script))
-    # webbrowser reads $BROWSER once per process: let it read it again
-    monkeypatch.setattr(webbrowser, "_tryorder", None)
-    monkeypatch.setattr(webbrowser, "_browsers", {})
-    return opened
 
 
 def _choose_mic(window, name: str) -> None:
