@@ -17,6 +17,7 @@ from presence_coach.app import controls
 from presence_coach.app.dialogs import confirm, show_folder
 from presence_coach.app.icons import IDLE, PROBLEM, RECORDING, state_icon
 from presence_coach.app.indicator import Indicator
+from presence_coach.app.problems import Problem, ProblemWatch
 from presence_coach.app.runner import Recorded, SessionRunner
 from presence_coach.app.session_page import INFO, SessionPage
 from presence_coach.app.session_page import PROBLEM as PROBLEM_MESSAGE
@@ -30,7 +31,6 @@ from presence_coach.errors import PresenceCoachError
 TITLE = "Presence Coach"
 WATCH_EVERY_MS = 1000  # how often a running session is checked for a silent camera
 CUE_SHOWN_S = 20.0  # a cue stays this long, then goes quietly
-NO_SOUND_AFTER_S = 5.0  # a chosen microphone silent this long from the start: say so
 
 
 class MainWindow(QMainWindow):
@@ -51,8 +51,7 @@ class MainWindow(QMainWindow):
         self.cameras: list = []
         self._last_status = 0.0  # monotonic time of the newest status
         self._elapsed_s = 0.0  # session time of the newest status (0: none yet)
-        self._said: set[str] = set()  # problems already notified in this session
-        self._heard = False  # the microphone gave a level in this session
+        self.problems = ProblemWatch()  # what is wrong in the running session
         self._quit_when_stopped = False
         self._quitting = False
         self.wizard = None  # the calibration wizard while it is open
@@ -203,8 +202,7 @@ class MainWindow(QMainWindow):
         if request is None:
             self.session_page.show_message(problem or "", PROBLEM_MESSAGE)
             return
-        self._said.clear()
-        self._heard = False
+        self.problems.reset(mic_wanted=self.session_page.chosen_mic() is not None)
         self._elapsed_s = 0.0
         self.cue.reset()
         self._cue_word, self._cue_until = "", 0.0
@@ -233,63 +231,28 @@ class MainWindow(QMainWindow):
             self._cue_word, self._cue_until = word, snap.t_s + CUE_SHOWN_S
         cue = self._cue_word if snap.t_s < self._cue_until else ""
         self.session_page.show_status(snap, snap.t_s, cue)
-        wanted = self.session_page.chosen_mic() is not None
-        mic_gone = snap.mic_lost or (snap.mic_dbfs is None and wanted and self._heard)
-        self._heard = self._heard or snap.mic_dbfs is not None
-        never = wanted and not self._heard and snap.t_s >= NO_SOUND_AFTER_S
-        now = {
-            "mic": mic_gone,
-            "no-mic": never,
-            "saving": snap.saving is not None,
-            "camera": snap.face is None,
-        }
-        for key, active in now.items():
-            if active:
-                self._problem(key, *self._problem_words(key, snap.saving))
-        state = PROBLEM if any(now.values()) else RECORDING
+        wrong, new = self.problems.update(snap)
+        for problem in new:
+            self._tell(problem)
+        state = PROBLEM if wrong else RECORDING
         self.tray.set_state(state, running=True)
         self.setWindowIcon(state_icon(state))
         self.indicator.set_state(state, cue)
-
-    @staticmethod
-    def _problem_words(key: str, saving: str | None = None) -> tuple[str, str]:
-        return {
-            "mic": (
-                "The microphone stopped giving sound",
-                "The session goes on with the camera; the report will say when.",
-            ),
-            "no-mic": (
-                "No sound from the microphone",
-                "This session goes on with the camera alone. Check that a microphone is "
-                "connected and not muted, or choose another one before the next session.",
-            ),
-            "saving": ("Saving failed", f"{saving}. Recording goes on."),
-            "camera": (
-                "The camera stopped giving a picture",
-                "The session goes on with the microphone; the report will say when.",
-            ),
-        }[key]
 
     def _watch(self) -> None:
         """No status for a while: the camera gives no picture (frames drive the status)."""
         silent_s = time.monotonic() - self._last_status
         if self.running and self._elapsed_s > 0 and silent_s > NO_PICTURE_AFTER_S:
             self.session_page.show_no_picture(self._elapsed_s + silent_s)
-            self._camera_lost()
+            if (problem := self.problems.tell("camera")) is not None:
+                self._tell(problem)
 
-    def _camera_lost(self) -> None:
-        self.session_page.face_label.setText("No picture from the camera")
-        self._problem("camera", *self._problem_words("camera"))
-
-    def _problem(self, key: str, title: str, text: str) -> None:
-        """Tell once per session: the tray notification (or the window) and the problem icon."""
-        if key in self._said:
-            return
-        self._said.add(key)
+    def _tell(self, problem: Problem) -> None:
+        """A notification from the tray (or the window), the problem icon, and the window."""
         self.tray.set_state(PROBLEM, running=self.running)
         self.setWindowIcon(state_icon(PROBLEM))
-        self.tray.notify(title, text)
-        self.session_page.show_message(f"{title}. {text}", PROBLEM_MESSAGE)
+        self.tray.notify(problem.title, problem.text)
+        self.session_page.show_message(f"{problem.title}. {problem.text}", PROBLEM_MESSAGE)
 
     def _on_finished(self, recorded: Recorded) -> None:
         self._ended()

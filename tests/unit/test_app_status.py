@@ -85,3 +85,30 @@ def test_a_pause_ends_the_stretch() -> None:
     assert not any(said)
     with pytest.raises(ValueError):
         CueOptions(long_speech_s=0.0)
+
+
+def _snap(t: float, face: bool | None = True, mic: float | None = -30.0, **kw) -> object:
+    from presence_coach.app.status import Snapshot
+
+    return Snapshot(t_s=t, face=face, mic_dbfs=mic, mic_lost=kw.get("lost", False),
+                    saving=kw.get("saving"))  # fmt: skip
+
+
+def test_each_problem_is_told_once_and_the_state_follows_what_is_wrong_now() -> None:
+    from presence_coach.app.problems import ProblemWatch
+
+    watch = ProblemWatch(mic_wanted=True)
+    assert watch.update(_snap(1.0)) == (False, [])
+    wrong, new = watch.update(_snap(2.0, mic=None))  # heard, now silent: lost
+    assert wrong and [p.key for p in new] == ["mic"]
+    assert new[0].title == "The microphone stopped giving sound"
+    assert watch.update(_snap(3.0, mic=None)) == (True, [])  # told once
+    wrong, new = watch.update(_snap(4.0, mic=None, face=None, saving="disk full"))
+    assert [p.key for p in new] == ["saving", "camera"]
+    assert new[0].text == "disk full. Recording goes on."
+    watch.reset(mic_wanted=True)
+    # a microphone that never gave sound is said after 5 s, not before
+    assert watch.update(_snap(4.9, mic=None)) == (False, [])
+    assert [p.key for p in watch.update(_snap(5.0, mic=None))[1]] == ["no-mic"]
+    watch.reset(mic_wanted=False)  # "No microphone" chosen: nothing to say about it
+    assert watch.update(_snap(60.0, mic=None)) == (False, [])
