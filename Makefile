@@ -1,4 +1,5 @@
-# Presence Coach: `make run` sets up and starts a live session; `make test` sets up and tests.
+# Presence Coach: `make run` sets up and opens the desktop app; `make session` runs a live
+# session in the terminal; `make test` sets up and tests.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -9,14 +10,23 @@ ARGS ?=
 # elsewhere this is empty and the model lookup falls through to models/ and the user cache.
 export PRESENCE_COACH_MODELS ?= $(wildcard $(abspath ../shared/models))
 
-.PHONY: run test setup setup-test lint bench bench-deps clean
+.PHONY: run session test screenshots setup setup-test lint bench bench-deps clean
 
-run: setup  ## set up, fetch the model if missing, start a live session on the default camera
+# without a display, the app says so in one line pointing to the terminal session (make session)
+run: setup  ## set up, fetch the model if missing, open the desktop app
+	$(BIN)/presence-coach models fetch
+	$(BIN)/presence-coach app $(ARGS)
+
+session: setup  ## set up, fetch the model if missing, a live session in this terminal
 	$(BIN)/presence-coach models fetch
 	$(BIN)/presence-coach session $(ARGS)
 
 test: setup-test lint  ## set up everything the tests need and run the whole suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+screenshots: setup-test  ## the app tests that take screenshots keep them in docs/screenshots
+	PRESENCE_COACH_SCREENSHOTS=$(abspath docs/screenshots) $(BIN)/python -m pytest \
+	  tests/app/test_app_session.py tests/app/test_app_settings.py tests/app/test_app_wizard.py
 
 lint:
 	$(BIN)/ruff check presence_coach tests bench

@@ -10,7 +10,6 @@ import argparse
 import math
 import os
 import signal
-import sqlite3
 import sys
 import threading
 import time
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING
 from presence_coach import __version__
 from presence_coach.errors import PresenceCoachError, UsageError
 from presence_coach.models import DOWNLOAD_DEADLINE_S
-from presence_coach.session.live import ECO_MAX_FPS
+from presence_coach.session.modes import ECO_MAX_FPS
 from presence_coach.session.recording import (
     Recording,
     open_store,
@@ -135,6 +134,20 @@ Subparsers = argparse._SubParsersAction  # argparse has no public name for it
 
 
 def _add_session(sub: Subparsers, common: _Common) -> None:
+    p = sub.add_parser(
+        "app",
+        help="open the desktop app (also what `presence-coach` alone does on a desktop)",
+        description="Open the Presence Coach window: start and stop sessions, calibrate, "
+        "read your reports and write notes. Needs a desktop display.",
+    )
+    p.add_argument(
+        "--camera",
+        metavar="URL",
+        default="",
+        help="also offer this stream URL as a camera (cameras on this computer are listed)",
+    )
+    p.set_defaults(func=cmd_app)
+
     p = sub.add_parser(
         "session",
         parents=[common.models_dir, common.data_dir, common.analysis],
@@ -325,6 +338,23 @@ def _add_camera_share(sub: Subparsers, common: _Common) -> None:
     )
     p.add_argument("--setup", action="store_true", help="print the one-time steps too")
     p.set_defaults(func=cmd_camera_share)
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from presence_coach.app.launch import run_app
+
+    return run_app(camera_url=args.camera)
+
+
+def _no_command(parser: argparse.ArgumentParser) -> int:
+    """``presence-coach`` alone: the app on a desktop, else one line pointing to ``session``."""
+    from presence_coach.app.launch import no_display_error
+    from presence_coach.desktop import display_problem
+
+    problem = display_problem()
+    if problem:
+        raise no_display_error(problem)
+    return cmd_app(parser.parse_args(["app"]))
 
 
 def _missing_action(parser: argparse.ArgumentParser) -> int:
@@ -644,7 +674,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
         cam = int(args.camera) if args.camera.isdigit() else args.camera
         profile = run_live_calibration(
-            cam, args.mic, model_path=model_path, show_window=has_display()
+            cam,
+            args.mic,
+            model_path=model_path,
+            show_window=has_display(),
+            camera_key=camera,
+            mic_key=mic,
         )
     path = save_profile(profile)
     print(describe_profile(profile))
@@ -653,8 +688,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _device_pair(args: argparse.Namespace) -> tuple[str, str]:
-    """The camera/microphone pair a calibration profile belongs to."""
-    return str(args.camera), str(args.mic) if args.mic else "default"
+    """The camera/microphone pair a calibration profile belongs to (a camera by its stable id
+    or name where the OS gives one, as the desktop app keeps it)."""
+    from presence_coach.sources.devices import camera_identity
+
+    return camera_identity(args.camera), str(args.mic) if args.mic else "default"
 
 
 def cmd_note(args: argparse.Namespace) -> int:
@@ -741,19 +779,12 @@ def _refresh_reports(args: argparse.Namespace, *, after: int) -> None:
     """Report pages of later sessions compare with the sessions before them: write them again
     without the forgotten one (a page that cannot be written again is removed)."""
     from presence_coach.session.datadir import data_dir_path
-    from presence_coach.session.forget import page_ids, remove_pages
-    from presence_coach.summary.pages import write_report
+    from presence_coach.session.forget import page_ids
+    from presence_coach.summary.pages import refresh_reports_after
 
-    folder = data_dir_path(args.data_dir)
-    later = [sid for sid in page_ids(folder) if sid > after]
-    if not later:
-        return
-    with _open_store(args) as store:
-        for sid in later:
-            try:
-                write_report(store, sid)
-            except (PresenceCoachError, sqlite3.DatabaseError):
-                remove_pages(folder, [sid])
+    if any(sid > after for sid in page_ids(data_dir_path(args.data_dir))):
+        with _open_store(args) as store:
+            refresh_reports_after(store, after)
 
 
 def cmd_recover(args: argparse.Namespace) -> int:
@@ -978,8 +1009,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
         if func is None:
-            parser.print_help()
-            return 2
+            return _no_command(parser)
         if not _stdout_output(args):
             return func(args)
         with redirect_stdout(sys.stderr):  # standard output carries the data alone

@@ -149,6 +149,24 @@ SETUP_CHECKS: tuple[SetupCheck, ...] = (
 )
 
 
+def _framing(camera: StepInput) -> dict[str, float | None]:
+    """Face size, position and light of a step's frames with a face (at least one)."""
+    boxes = np.array([s.box for s in camera.samples if s.face])  # (n, 4): x, y, width, height
+    cx = float(np.median(boxes[:, 0] + boxes[:, 2] / 2))
+    cy = float(np.median(boxes[:, 1] + boxes[:, 3] / 2))
+    face = back = None
+    if camera.luma:
+        face, back = (float(np.median([lum[i] for lum in camera.luma])) for i in (0, 1))
+    return {
+        "face_width": float(np.median(boxes[:, 2])),
+        "face_cx": cx,
+        "face_cy": cy,
+        "centre_offset": max(abs(cx - 0.5), abs(cy - 0.5)),
+        "face_luma": face,
+        "backlight_luma": None if face is None or back is None else back - face,
+    }
+
+
 def setup_measures(
     camera: StepInput,
     camera_stats: GazeStats,
@@ -156,25 +174,30 @@ def setup_measures(
     clipped: float | None,
 ) -> SetupMeasures:
     """The numbers of the set-up checks from the camera step and the voice baseline."""
-    boxes = np.array([s.box for s in camera.samples if s.face])  # (n, 4): x, y, width, height
-    cx = float(np.median(boxes[:, 0] + boxes[:, 2] / 2))
-    cy = float(np.median(boxes[:, 1] + boxes[:, 3] / 2))
-    face = back = None
-    if camera.luma:
-        face, back = (float(np.median([lum[i] for lum in camera.luma])) for i in (0, 1))
     speech = None if voice is None else voice.speech_level_dbfs
     noise = None if voice is None else voice.noise_floor_dbfs
     return SetupMeasures(
-        face_width=float(np.median(boxes[:, 2])),
-        face_cx=cx,
-        face_cy=cy,
-        centre_offset=max(abs(cx - 0.5), abs(cy - 0.5)),
-        face_luma=face,
-        backlight_luma=None if face is None or back is None else back - face,
+        **_framing(camera),  # type: ignore[arg-type]
         camera_pitch_deg=camera_stats.pitch_deg,
         speech_dbfs=speech,
         clipped_fraction=None if speech is None else clipped,
         snr_db=None if speech is None or noise is None else speech - noise,
+    )
+
+
+def preview_measures(frames: StepInput, speech_dbfs: float | None) -> SetupMeasures | None:
+    """The set-up numbers of the frames seen so far, before the steps (the desktop wizard's
+    live checklist): head pitch over all of them, the speech level from what the microphone
+    hears now. None while no frame had a face."""
+    pitch = [s.pitch for s in frames.samples if s.face and np.isfinite(s.pitch)]
+    if not pitch:
+        return None
+    return SetupMeasures(
+        **_framing(frames),  # type: ignore[arg-type]
+        camera_pitch_deg=float(np.median(pitch)),
+        speech_dbfs=speech_dbfs,
+        clipped_fraction=None,
+        snr_db=None,
     )
 
 

@@ -29,14 +29,13 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
+from presence_coach.config import CONFIG_ENV as CONFIG_ENV  # re-exported
+from presence_coach.config import config_dir
 from presence_coach.files import write_json_private
 from presence_coach.vision.gaze_state import GazeCalibration
 from presence_coach.voice import DEFAULT_VOICE, VoiceOptions
 
 PROFILE_VERSION = 1  # bump when the JSON layout changes; older files are refused, not guessed
-CONFIG_ENV = "PRESENCE_COACH_CONFIG"
 PRIVATE_DIR_MODE = 0o700
 # calibration/laptop-default.toml, linked into the package so that a wheel carries it
 DEFAULT_PROFILE_PATH = Path(__file__).with_name("laptop-default.toml")
@@ -219,12 +218,6 @@ def _gaze_dict(gaze: GazeCalibration) -> dict[str, float]:
 
 
 # ---- where profiles live ------------------------------------------------------------------
-
-
-def config_dir() -> Path:
-    """``$PRESENCE_COACH_CONFIG`` if set, else the per-user config dir."""
-    env = os.environ.get(CONFIG_ENV)
-    return Path(env).expanduser() if env else Path(platformdirs.user_config_dir("presence-coach"))
 
 
 def profiles_dir() -> Path:

@@ -27,6 +27,7 @@ from presence_coach.calibration.profile import CalibrationProfile, default_profi
 from presence_coach.clock import SessionClock
 from presence_coach.errors import NoDeviceError, SourceError
 from presence_coach.session.analysis import RunOptions, VideoAnalysis, voice_event_json
+from presence_coach.session.modes import ECO_MAX_FPS as ECO_MAX_FPS  # re-exported
 from presence_coach.session.saving import StoreWriter, finalize_session, finish_saving
 from presence_coach.session.spare import keep_spare
 from presence_coach.session.stats import StageTimes, ThreadCpuMeter
@@ -40,7 +41,6 @@ from presence_coach.vision.face import FaceSample
 from presence_coach.voice import VoiceOptions
 from presence_coach.voice.prosody import rms_dbfs
 
-ECO_MAX_FPS = 15.0  # --eco: nods stay detectable at 15 fps (see bench/RESULTS-vision.md)
 AUDIO_READ_TIMEOUT_S = 2.0  # no audio for this long: the microphone is lost
 
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
-import sys
 
 import cv2
 import numpy as np
 
+from presence_coach.desktop import has_display as has_display  # re-exported
 from presence_coach.errors import UsageError
 from presence_coach.vision.face import FaceSample
 
@@ -49,13 +48,6 @@ def draw_overlay(image: np.ndarray, sample: FaceSample, state: dict[str, str]) -
     cv2.rectangle(out, (0, 0), (out.shape[1], 22), (0, 0, 0), -1)
     cv2.putText(out, label, (6, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, colour, 1, cv2.LINE_AA)
     return out
-
-
-def has_display() -> bool:
-    """True where a window can be opened (an X11/Wayland session, or macOS/Windows)."""
-    if sys.platform.startswith("linux"):
-        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    return True
 
 
 class PreviewWindow:

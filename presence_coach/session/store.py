@@ -115,6 +115,13 @@ MIGRATIONS: tuple[str, ...] = (
         numbers     TEXT NOT NULL    -- JSON object
     );
     """,
+    # 3: what the user says about a session: a label (a pseudonym, optional), whether it counts
+    # in "your usual" (the comparisons of later reports), and when a note was last edited
+    """
+    ALTER TABLE sessions ADD COLUMN label TEXT;  -- NULL: no label
+    ALTER TABLE sessions ADD COLUMN in_usual INTEGER NOT NULL DEFAULT 1;  -- 0: left out
+    ALTER TABLE notes ADD COLUMN edited_at TEXT;  -- NULL: never edited
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -123,6 +130,11 @@ FACE_COLUMNS = (
     "gaze", "head",
 )  # fmt: skip
 VOICE_COLUMNS = ("t", "speaking", "rms_dbfs", "f0_hz")
+_SESSION_COLUMNS = (
+    "id, started_at, ended_at, kind, source, status, duration_s, calibration, summary, label, "
+    "in_usual"
+)
+MAX_LABEL_CHARS = 80  # a label is a short pseudonym, not a note
 
 
 class SaveError(StoreError):
@@ -187,6 +199,19 @@ class SessionInfo:
     duration_s: float | None
     calibration: dict | None
     summary: dict | None
+    label: str | None = None  # the user's label (a pseudonym), None: none
+    in_usual: bool = True  # False: left out of "your usual" (the comparisons)
+
+
+@dataclass(frozen=True)
+class Note:
+    """One of the user's notes on a session."""
+
+    id: int  # the note's own number (for editing and deleting it)
+    session_id: int
+    created_at: str  # ISO 8601 UTC
+    edited_at: str | None  # ISO 8601 UTC of the last edit, None: never edited
+    text: str
 
 
 @contextlib.contextmanager
@@ -402,18 +427,14 @@ class SessionStore:
         self._release(session_id)
 
     def sessions(self) -> list[SessionInfo]:
-        rows = self.db.execute(
-            "SELECT id, started_at, ended_at, kind, source, status, duration_s, calibration, "
-            "summary FROM sessions ORDER BY id"
-        ).fetchall()
+        rows = self.db.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions ORDER BY id").fetchall()
         return [_info(r) for r in rows]
 
     def session(self, session_id: int) -> SessionInfo:
         row = None
         if 0 < session_id <= MAX_SESSION_ID:
             row = self.db.execute(
-                "SELECT id, started_at, ended_at, kind, source, status, duration_s, "
-                "calibration, summary FROM sessions WHERE id = ?",
+                f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?",
                 (session_id,),
             ).fetchone()
         if row is None:
@@ -492,6 +513,48 @@ class SessionStore:
         return self.db.execute(
             "SELECT created_at, text FROM notes WHERE session_id = ? ORDER BY id", (session_id,)
         ).fetchall()
+
+    def note_list(self, session_id: int) -> list[Note]:
+        """A session's notes with their numbers, oldest first."""
+        rows = self.db.execute(
+            "SELECT id, session_id, created_at, edited_at, text FROM notes WHERE session_id = ? "
+            "ORDER BY id",
+            (session_id,),
+        ).fetchall()
+        return [Note(*r) for r in rows]
+
+    def edit_note(self, note_id: int, text: str) -> None:
+        """Replace a note's text (the old text is overwritten on disk: ``secure_delete``)."""
+        with self.db:
+            cur = self.db.execute(
+                "UPDATE notes SET text = ?, edited_at = ? WHERE id = ?", (text, utc_now(), note_id)
+            )
+        if cur.rowcount == 0:
+            raise StoreError(f"there is no note {note_id}; it may have been deleted")
+
+    def delete_note(self, note_id: int) -> None:
+        """Delete a note (overwritten on disk); deleting one already gone is not an error."""
+        with self.db:
+            self.db.execute("DELETE FROM notes WHERE id = ?", (note_id,))
+
+    def set_label(self, session_id: int, label: str | None) -> None:
+        """Give a session a label (a pseudonym; blank or None removes it)."""
+        label = (label or "").strip() or None
+        if label is not None and len(label) > MAX_LABEL_CHARS:
+            raise StoreError(
+                f"a label is at most {MAX_LABEL_CHARS} characters; keep longer thoughts in a note"
+            )
+        self.session(session_id)
+        with self.db:
+            self.db.execute("UPDATE sessions SET label = ? WHERE id = ?", (label, session_id))
+
+    def set_in_usual(self, session_id: int, in_usual: bool) -> None:
+        """Count a session in "your usual" (the comparisons of later reports), or leave it out."""
+        self.session(session_id)
+        with self.db:
+            self.db.execute(
+                "UPDATE sessions SET in_usual = ? WHERE id = ?", (int(in_usual), session_id)
+            )
 
     # ---- rows --------------------------------------------------------------------------
 
@@ -732,4 +795,6 @@ def _info(row: Sequence[Any]) -> SessionInfo:
         duration_s=row[6],
         calibration=json.loads(row[7]) if row[7] else None,
         summary=json.loads(row[8]) if row[8] else None,
+        label=row[9],
+        in_usual=bool(row[10]),
     )

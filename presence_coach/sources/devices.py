@@ -11,6 +11,7 @@ from presence_coach.errors import NoDeviceError, UsageError
 
 PROBE_CAMERA_INDICES = range(4)  # where no device list exists (macOS, Windows), try these
 V4L_SYSFS = Path("/sys/class/video4linux")
+V4L_BY_ID = Path("/dev/v4l/by-id")  # udev's stable names: bus, vendor, model, serial
 
 
 @dataclass(frozen=True)
@@ -18,19 +19,32 @@ class Device:
     index: int
     name: str
     detail: str = ""
+    stable_id: str = ""  # stays the same when devices are plugged in another order ("": none)
+
+
+def _stable_camera_ids(by_id: Path = V4L_BY_ID) -> dict[str, str]:
+    """``{"video0": "usb-Vendor_Camera_SN123-video-index0", ...}`` from udev's by-id links."""
+    out: dict[str, str] = {}
+    if by_id.is_dir():
+        for link in sorted(by_id.iterdir()):
+            out.setdefault(link.resolve().name, link.name)
+    return out
 
 
 def list_cameras() -> list[Device]:
     """Cameras by OpenCV index. On Linux from sysfs (no device is opened)."""
     if sys.platform.startswith("linux"):
         devices = []
+        stable = _stable_camera_ids()
         for node in sorted(V4L_SYSFS.glob("video*")):
             suffix = node.name.removeprefix("video")
             if not suffix.isdigit():
                 continue
             name_file = node / "name"
             name = name_file.read_text().strip() if name_file.is_file() else node.name
-            devices.append(Device(int(suffix), name, f"/dev/{node.name}"))
+            devices.append(
+                Device(int(suffix), name, f"/dev/{node.name}", stable.get(node.name, ""))
+            )
         return devices
     import cv2
 
@@ -43,6 +57,19 @@ def list_cameras() -> list[Device]:
             found.append(Device(index, f"camera {index}"))
         cap.release()
     return found
+
+
+def camera_identity(camera: int | str) -> str:
+    """What a calibration profile of this camera is kept under: its stable id or name (so
+    the profile follows the camera, not its index); a stream URL or file is itself."""
+    if isinstance(camera, str) and not camera.isdigit():
+        return camera
+    if not sys.platform.startswith("linux"):
+        return str(camera)  # cameras there are only probed by index: the index is all we have
+    for d in list_cameras():
+        if d.index == int(camera):
+            return d.stable_id or d.name
+    return str(camera)
 
 
 def list_microphones() -> tuple[list[Device], str | None]:

@@ -73,6 +73,8 @@ def session_trend(store: SessionStore, info: Any) -> dict[str, Any]:
         "week": f"{iso.year}-W{iso.week:02d}",
         "kind": info.kind,
         "status": info.status,
+        "label": info.label,
+        "in_usual": info.in_usual,
         **numbers,
     }
 
@@ -161,8 +163,9 @@ def history(store: SessionStore) -> dict[str, Any]:
 
 
 def previous_medians(h: Mapping[str, Any], *, session_id: int) -> dict[str, Any]:
-    """Medians of the comparable numbers over the sessions before ``session_id``."""
-    earlier = [r for r in h.get("sessions", []) if r["id"] < session_id]
+    """Medians of the comparable numbers over the sessions before ``session_id`` ("your
+    usual"), leaving out the sessions the user left out of it."""
+    earlier = [r for r in h.get("sessions", []) if r["id"] < session_id and r.get("in_usual", True)]
     return {
         "sessions": len(earlier),
         "medians": {k: _median([r[k] for r in earlier]) for k in TREND_KEYS},
@@ -205,6 +208,8 @@ def render_history_text(h: Mapping[str, Any]) -> str:
         label = f"#{r['id']} {r['date']} {r['duration_s'] / 60:.0f} min"
         if r["kind"] == "recording":
             label += " rec"
+        if not r.get("in_usual", True):
+            label += " *"
         out.append(line(label, [_cell(r[k], f) for k, _, f in HISTORY_COLUMNS]))
     out += [
         "",
@@ -214,4 +219,6 @@ def render_history_text(h: Mapping[str, Any]) -> str:
         "minute; silences>=3s: pauses of 3 s or more.",
         "These are descriptions of your own sessions, not scores.",
     ]
+    if any(not r.get("in_usual", True) for r in sessions):
+        out.append("* left out of your usual: later reports do not compare with it.")
     return "\n".join([*out, warning] if warning else out)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from presence_coach.errors import PresenceCoachError
 from presence_coach.files import open_private
 from presence_coach.session.datadir import REPORTS_DIR
 from presence_coach.session.store import saving
@@ -37,3 +39,16 @@ def write_report(store: SessionStore, session_id: int) -> tuple[Path, dict[str, 
     """Write a stored session's report page. Returns the page and the session summary."""
     summary = summary_from_store(store, session_id)
     return write_page(store, session_id, summary, history(store)), summary
+
+
+def refresh_reports_after(store: SessionStore, session_id: int) -> None:
+    """Report pages of later sessions compare with the sessions before them: write them again
+    (after ``session_id`` was deleted, or left out of or put back into "your usual"); a page
+    that cannot be written again is removed."""
+    from presence_coach.session.forget import page_ids, remove_pages
+
+    for sid in [s for s in page_ids(store.dir) if s > session_id]:
+        try:
+            write_report(store, sid)
+        except (PresenceCoachError, sqlite3.DatabaseError):
+            remove_pages(store.dir, [sid])

@@ -378,6 +378,9 @@ def render_report(summary: Mapping[str, Any], *, history: Mapping[str, Any] | No
     s = summary["session"]
     previous = previous_medians(history, session_id=s["id"]) if history else None
     tables, comparison_note = _tables(summary, previous)
+    if not s.get("in_usual", True):
+        comparison_note += " You left this session out of your usual: later reports do not "
+        comparison_note += "compare with it."
     items = "".join(f"<li>{escape(r)}</li>" for r in reflections(summary, previous=previous))
     kind = "Session" if s["kind"] == "live" else "Recorded session"
     template = Template(
@@ -387,7 +390,8 @@ def render_report(summary: Mapping[str, Any], *, history: Mapping[str, Any] | No
         title=escape(f"Presence Coach · session {s['id']}"),
         heading=escape(f"{kind} {s['id']}: your private summary"),
         meta=escape(
-            f"{_when(s['started_at'])} · {_duration(s['duration_s'])} · "
+            (f"{s['label']} · " if s.get("label") else "")
+            + f"{_when(s['started_at'])} · {_duration(s['duration_s'])} · "
             f"{summary['calibration']['label']}"
         ),
         notices=_notices(summary),

@@ -638,6 +638,9 @@ def session_info(info: Any, duration_s: float) -> dict[str, Any]:
         "source": info.source,
         "status": info.status,
         "duration_s": round(duration_s, 3),
+        "label": getattr(info, "label", None),  # the user's pseudonym for it, or None
+        # False: left out of the comparisons ("your usual")
+        "in_usual": getattr(info, "in_usual", True),
         # what a run stopped early covers, in words (None: the whole session)
         "partial": (info.summary or {}).get("partial"),
         # what was kept when saving failed (a full disk), in words (None: all was saved)

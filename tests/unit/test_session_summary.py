@@ -149,7 +149,7 @@ def test_known_session_numbers(tmp_path: Path) -> None:
     assert s["pose"]["yaw_deg"] == {"count": 540, "median": 0.0, "mean": 0.0, "sd": 0.0,
                                     "p5": 0.0, "p95": 0.0, "min": 0.0, "max": 0.0}  # fmt: skip
     assert s["run"] == {"source": None, "frames": None, "interrupted": False, "stopped": None,
-                        "voice_note": None, "recovered": False}  # fmt: skip
+                        "voice_note": None, "recovered": False, "share": None}  # fmt: skip
     assert v["duration_s"] == 60.0
     assert v["speaking_fraction"] == pytest.approx(43.5 / 60, abs=1e-3)
     assert v["utterances"] == 4

@@ -200,7 +200,7 @@ def test_a_first_version_database_is_migrated_and_keeps_its_sessions(tmp_path: P
     db.commit()
     db.close()
     with SessionStore(tmp_path) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         assert [s.source for s in store.sessions()] == ["0"]
         store.cache_trend(1, "test", {"nods_per_min": 1.5})
         assert store.cached_trend(1, "test") == {"nods_per_min": 1.5}

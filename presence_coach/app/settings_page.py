@@ -1,0 +1,95 @@
+"""Settings: where the data is kept (and showing it), eco mode, cues, and what is private."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+PRIVACY = (
+    "<p><b>Everything stays on this computer.</b> While a session runs, Presence Coach reads "
+    "your own camera and microphone and keeps a few numbers a second about them (whether your "
+    "face is in view, where you look, head movement, whether you are speaking, loudness and "
+    "pitch) and the moments it finds (nods, pauses, eye contact). It never keeps pictures or "
+    "sound. Your microphone may hear your client through your speakers; their voice is not "
+    "kept either.</p>"
+    "<p>It makes no network connection while it runs. The only download is the face model, "
+    "fetched once with <code>presence-coach models fetch</code> and checked against its "
+    "published checksum.</p>"
+    "<p>Your sessions, notes and report pages are in the data folder above, readable only by "
+    "your user account. Deleting a session removes every trace of it.</p>"
+    "<p>The numbers describe your own sessions for your own reflection. They are not a "
+    "score, and nothing is compared with anyone else.</p>"
+)
+
+
+class SettingsPage(QWidget):
+    data_dir_chosen = Signal(str)  # a folder the user picked
+    show_files_clicked = Signal()
+    options_changed = Signal()  # eco, cues or the indicator
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.setSpacing(14)
+        layout.addWidget(self._folder_box())
+        self.eco = QCheckBox("Eco mode: lighter on the computer (nods are still counted)")
+        self.cues = QCheckBox(
+            "Gentle cues: one quiet word in the window, rarely (after a very long stretch "
+            "of speaking)"
+        )
+        self.indicator = QCheckBox("A small dot on top of other windows while recording")
+        for box in (self.eco, self.cues, self.indicator):
+            box.toggled.connect(self.options_changed)
+            layout.addWidget(box)
+        privacy = QGroupBox("Privacy")
+        inner = QVBoxLayout(privacy)
+        self.privacy = QLabel(PRIVACY)
+        self.privacy.setWordWrap(True)
+        self.privacy.setTextFormat(Qt.TextFormat.RichText)
+        inner.addWidget(self.privacy)
+        layout.addWidget(privacy)
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        layout.addWidget(self.banner)
+        layout.addStretch(1)
+
+    def _folder_box(self) -> QGroupBox:
+        box = QGroupBox("Where your sessions are kept")
+        col = QVBoxLayout(box)
+        self.folder = QLabel()
+        self.folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.folder.setWordWrap(True)
+        col.addWidget(self.folder)
+        row = QHBoxLayout()
+        self.change = QPushButton("Change folder…")
+        self.change.clicked.connect(self._choose)
+        self.show_files = QPushButton("Show my files")
+        self.show_files.clicked.connect(self.show_files_clicked)
+        row.addWidget(self.change)
+        row.addWidget(self.show_files)
+        row.addStretch(1)
+        col.addLayout(row)
+        return box
+
+    def _choose(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Keep sessions in", self.folder.text())
+        if folder:
+            self.data_dir_chosen.emit(folder)
+
+    def set_folder(self, text: str) -> None:
+        self.folder.setText(text)
+
+    def show_problem(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.setStyleSheet("background:#fbeedd; color:#5a3a06; padding:8px;")
+        self.banner.setVisible(bool(text))

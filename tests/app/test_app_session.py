@@ -1,0 +1,155 @@
+"""The desktop app end to end with real parts: a session started and stopped from the window
+(the camera an ``ffmpeg -re`` UDP stream of a real face clip, the microphone a PulseAudio null
+sink playing real speech), its calm status, then the sessions list: the report, a label, notes
+written, edited and deleted, "your usual", and deleting the session with every trace."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from presence_coach.app.icons import IDLE, RECORDING
+from presence_coach.app.settings import load_settings
+from presence_coach.session.store import SessionStore
+from tests.app.conftest import play_loop, stop_process_group
+from tests.conftest import SPEECH
+from tests.e2e.conftest import SINK
+
+SPEECH_WAV = SPEECH / "conversation_sample.wav"
+
+
+def _choose_mic(window, name: str) -> None:
+    combo = window.session_page.mic
+    index = combo.findData(name)
+    assert index >= 0, [combo.itemData(i) for i in range(combo.count())]
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)  # as a user's choice does
+
+
+def _record(qtbot, window, *, start, stop, seconds: float = 4.0) -> None:
+    start()
+    qtbot.waitUntil(lambda: window.session_page.face_label.text() == "Face in view", timeout=30000)
+    qtbot.wait(round(seconds * 1000))
+    stop()
+    qtbot.waitUntil(lambda: not window.running, timeout=60000)
+
+
+def test_a_session_from_the_window_then_its_report_notes_and_deleting_it(
+    qtbot,
+    make_window,
+    live_stream: str,
+    pulse: dict,
+    app_env: dict,
+    browser: Path,
+    dialogs,
+    screenshot,
+) -> None:
+    window = make_window(camera_url=live_stream)
+    page = window.session_page
+    assert page.chosen_camera().target == live_stream
+    _choose_mic(window, "pulse")
+    screenshot(window, "main-1-ready")
+    voice = play_loop(SPEECH_WAV, pulse, SINK)
+    try:
+        qtbot.mouseClick(page.start_stop, Qt.MouseButton.LeftButton)
+        assert page.start_stop.text() == "Stop session" and window.tray.state == RECORDING
+        # the calm status: words and a bar, no numbers
+        qtbot.waitUntil(lambda: page.face_label.text() == "Face in view", timeout=30000)
+        qtbot.waitUntil(lambda: page.level.value() > 10, timeout=10000)
+        assert page.time_label.text() == "Just started"
+        assert page.saving_label.text() == "Saving privately on this computer"
+        shown = " ".join(w.text() for w in page.status_box.findChildren(type(page.face_label)))
+        assert "Face in view" in shown and not any(ch.isdigit() for ch in shown), shown
+        qtbot.wait(3000)
+        screenshot(window, "main-2-recording")
+        qtbot.mouseClick(page.start_stop, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not window.running, timeout=60000)
+    finally:
+        stop_process_group(voice)
+    assert page.start_stop.text() == "Start session" and window.tray.state == IDLE
+    assert page.banner.text().startswith("Session kept (under a minute)"), page.banner.text()
+    assert "Its report is ready." in page.banner.text()
+    screenshot(window, "main-3-kept")
+    # the choices are remembered for the next start, the microphone by its name
+    settings, _ = load_settings()
+    assert (settings.camera, settings.mic, settings.use_mic) == (live_stream, "pulse", True)
+
+    with SessionStore(app_env["data"]) as store:
+        (info,) = store.sessions()
+        assert (info.kind, info.status) == ("live", "complete")
+        assert info.summary["stopped"] == "by you" and info.summary["voice"] is not None
+        assert info.summary["face_present_fraction"] > 0.9
+    report = app_env["data"] / "reports" / f"session-{info.id}.html"
+    assert stat.S_IMODE(report.stat().st_mode) == 0o600
+
+    # the report opens in the browser from the window
+    qtbot.mouseClick(page.open_report, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: browser.exists(), timeout=10000)
+    assert browser.read_text().split() == [report.as_uri()]
+
+    _sessions_list(qtbot, window, info.id, report, app_env["data"], browser, dialogs, screenshot)
+
+
+def _sessions_list(
+    qtbot, window, sid: int, report: Path, data: Path, browser, dialogs, screenshot
+) -> None:
+    sessions = window.sessions_page
+    window.tabs.setCurrentWidget(sessions)
+    assert sessions.table.rowCount() == 1 and sessions.selected_id() == sid
+    date, time_of_day, length, label = (sessions.table.item(0, c).text() for c in range(4))
+    assert length == "under a minute" and label == "" and ":" in time_of_day
+
+    # a label (a pseudonym), shown in the list and on the report
+    sessions.label.setText("R.")
+    qtbot.mouseClick(sessions.save_label, Qt.MouseButton.LeftButton)
+    assert sessions.table.item(0, 3).text() == "R."
+
+    # a note started from a reflective prompt, then edited, then deleted
+    notes = sessions.notes
+    prompt = next(b for b in notes.findChildren(type(notes.add)) if b.text() == "What moved me")
+    qtbot.mouseClick(prompt, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(notes.editor, "her laugh at the end")
+    qtbot.mouseClick(notes.add, Qt.MouseButton.LeftButton)
+    with SessionStore(data) as store:
+        (note,) = store.note_list(sid)
+    assert note.text == "What moved me: her laugh at the end"
+    assert notes.list.count() == 1
+    notes.list.setCurrentRow(0)
+    notes.editor.setPlainText("What moved me: her laugh, and mine")
+    qtbot.mouseClick(notes.save, Qt.MouseButton.LeftButton)
+    with SessionStore(data) as store:
+        (edited,) = store.note_list(sid)
+    assert (edited.id, edited.text) == (note.id, "What moved me: her laugh, and mine")
+    assert edited.edited_at is not None
+
+    screenshot(window, "sessions")
+    # the report written again from the list carries the label and the note
+    qtbot.mouseClick(sessions.open_report, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(browser.read_text().split()) == 2, timeout=10000)
+    html = report.read_text()
+    assert "R. ·" in html and "her laugh, and mine" in html
+
+    notes.list.setCurrentRow(0)
+    dialogs.answer("Delete note")
+    qtbot.mouseClick(notes.delete, Qt.MouseButton.LeftButton)
+    assert dialogs.asked == ["Delete this note? It cannot be brought back."]
+    with SessionStore(data) as store:
+        assert store.note_list(sid) == []
+
+    # left out of "your usual", then deleted with every trace (after saying no once)
+    qtbot.mouseClick(sessions.usual, Qt.MouseButton.LeftButton)
+    with SessionStore(data) as store:
+        assert store.session(sid).in_usual is False
+    dialogs.answer("Cancel")
+    qtbot.mouseClick(sessions.delete, Qt.MouseButton.LeftButton)
+    with SessionStore(data) as store:
+        assert [s.id for s in store.sessions()] == [sid]
+    dialogs.answer("Delete session")
+    qtbot.mouseClick(sessions.delete, Qt.MouseButton.LeftButton)
+    assert dialogs.asked[-1].startswith(f"Delete the session of {date}, {time_of_day}")
+    with SessionStore(data) as store:
+        assert store.sessions() == []
+    assert not report.exists()
+    assert sessions.table.rowCount() == 0 and sessions.empty.isVisible()
