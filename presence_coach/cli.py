@@ -445,7 +445,7 @@ def _show_recording(
     from presence_coach.summary.report import render_terminal
     from presence_coach.summary.session import summary_from_store
 
-    summary = summary_from_store(store, recording.session_id)
+    summary = summary_from_store(store, recording.session_id, run=recording.run)
     if json_path:
         write_json_private(json_path, summary)
     print(render_terminal(summary, history=history(store) if keep else None, kept=keep))

@@ -212,6 +212,9 @@ def _notices(summary: Mapping[str, Any]) -> str:
     if not summary["has_voice"]:
         notes.append("No microphone data in this session: speech and pauses are not shown.")
     notes += _gap_notices(summary)
+    gap_words = {gap_sentence(g) for g in summary.get("device_gaps", [])}
+    # the run's own notes (no microphone, a dark room, a file cut short, saving that caught up)
+    notes += [escape(n) for n in summary.get("device_notes", []) if n not in gap_words]
     if summary["has_video"] and not summary["calibration"]["calibrated"]:
         notes.append(
             "Gaze is an uncalibrated estimate (built-in defaults). Run "

@@ -19,6 +19,7 @@ cheaply for every past session and they always agree with the session's own repo
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -994,13 +995,20 @@ def _gaze_picture(
 # ---- from the store --------------------------------------------------------------------
 
 
-def summary_from_store(store: SessionStore, session_id: int) -> dict[str, Any]:
+def summary_from_store(
+    store: SessionStore, session_id: int, *, run: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """:func:`session_summary` of one stored session (read-only).
+
+    ``run``: the run's own facts for a session whose final record could not be written (a
+    full disk): its rows are stored, its run facts are not (yet; ``recover`` finishes it).
 
     Raises:
         StoreError: no such session.
     """
     info = store.session(session_id)
+    if info.summary is None and run is not None:
+        info = dataclasses.replace(info, summary=dict(run))
     return session_summary(
         info=info,
         face_rows=store.face_timeline(session_id),

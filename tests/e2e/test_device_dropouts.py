@@ -151,8 +151,8 @@ def test_a_camera_lost_for_good_ends_the_session_on_time(camera_url: str, tmp_pa
     code, stdout = session.finish()
     assert code == 0, session.lines
     live = json.loads((tmp_path / "live.json").read_text())
-    assert live["stopped"] == "after the set duration"  # the gap did not hold the session
-    assert 14.0 <= live["duration_s"] < 20.0
+    assert live["run"]["stopped"] == "after the set duration"  # the gap did not hold the session
+    assert 14.0 <= live["session"]["duration_s"] < 20.0
     assert "camera: no picture" in session.lines[-1]
     assert "The camera gave no picture from" in stdout and "to the end of the session" in stdout
     report = run_cli("report", "--data-dir", data, "--no-open", "--json", tmp_path / "r.json")
@@ -160,7 +160,7 @@ def test_a_camera_lost_for_good_ends_the_session_on_time(camera_url: str, tmp_pa
     summary = json.loads((tmp_path / "r.json").read_text())
     (gap,) = summary["device_gaps"]
     assert gap["device"] == "camera" and gap["until_end"]
-    assert gap["end_s"] == pytest.approx(live["duration_s"], abs=0.1)
+    assert gap["end_s"] == pytest.approx(live["session"]["duration_s"], abs=0.1)
     # face numbers are over the seconds the camera worked
     with SessionStore(data) as store:
         (info,) = store.sessions()
