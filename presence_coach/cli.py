@@ -500,8 +500,7 @@ def _show_recording(
     from presence_coach.summary.report import render_terminal
     from presence_coach.summary.session import summary_from_store
 
-    unsaved = recording.run if recording.saving_failed else None
-    summary = summary_from_store(store, recording.session_id, unsaved_run=unsaved)
+    summary = summary_from_store(store, recording.session_id, run=recording.run)
     if json_path:
         write_json_private(json_path, summary)
     print(render_terminal(summary, history=history(store) if keep else None, kept=keep))
@@ -565,8 +564,7 @@ def cmd_session(args: argparse.Namespace) -> int:
                 if preview is not None:
                     preview.close()
         with _open_store(args) as store:
-            unsaved = result.summary if result.saving_failed else None
-            summary = summary_from_store(store, result.session_id, unsaved_run=unsaved)
+            summary = summary_from_store(store, result.session_id, run=result.summary)
             if json_path:
                 write_json_private(json_path, summary)
             page, page_error = _write_report_saying(store, result.session_id, summary)

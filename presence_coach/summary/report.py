@@ -219,7 +219,10 @@ def _notices(summary: Mapping[str, Any]) -> str:
         notes.append("No camera data in this session: nods, gaze and smiles are not shown.")
     if not summary["has_voice"]:
         notes.append("No microphone data in this session: speech and pauses are not shown.")
-    notes += _gap_notices(summary) + _run_notices(summary)
+    notes += _gap_notices(summary)
+    gap_words = {gap_sentence(g) for g in summary.get("device_gaps", [])}
+    # the run's own notes (no microphone, a dark room, a file cut short, saving that caught up)
+    notes += [escape(n) for n in summary.get("device_notes", []) if n not in gap_words]
     if summary["has_video"]:
         notes.append(VISION_CAVEAT)
     if summary["has_video"] and not summary["calibration"]["calibrated"]:
@@ -229,18 +232,6 @@ def _notices(summary: Mapping[str, Any]) -> str:
             "camera/screen/away split fit your set-up."
         )
     return "".join(f'<p class="notice">{n}</p>' for n in notes)
-
-
-def _run_notices(summary: Mapping[str, Any]) -> list[str]:
-    """The run's own notes (no microphone, a very dark picture, a file cut short, ...): the
-    device notes that are not gap sentences (those are in :func:`_gap_notices`)."""
-    gap_words = {gap_sentence(g) for g in summary.get("device_gaps", [])}
-    out = []
-    for note in summary.get("device_notes") or []:
-        if note not in gap_words:
-            text = note[:1].upper() + note[1:]
-            out.append(escape(text if text.endswith(".") else text + "."))
-    return out
 
 
 def _gap_notices(summary: Mapping[str, Any]) -> list[str]:

@@ -1011,19 +1011,19 @@ def _gaze_picture(
 
 
 def summary_from_store(
-    store: SessionStore, session_id: int, *, unsaved_run: Mapping[str, Any] | None = None
+    store: SessionStore, session_id: int, *, run: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """:func:`session_summary` of one stored session (read-only).
 
-    ``unsaved_run``: the run's own facts when they could not be stored (a full disk ended
-    the run before its session was finalised): the summary then tells them all the same.
+    ``run``: the run's own facts for a session whose final record could not be written (a
+    full disk): its rows are stored, its run facts are not (yet; ``recover`` finishes it).
 
     Raises:
         StoreError: no such session.
     """
     info = store.session(session_id)
-    if unsaved_run is not None and info.summary is None:
-        info = dataclasses.replace(info, summary=dict(unsaved_run))
+    if info.summary is None and run is not None:
+        info = dataclasses.replace(info, summary=dict(run))
     return session_summary(
         info=info,
         face_rows=store.face_timeline(session_id),

@@ -68,7 +68,7 @@ def test_calibration_helps_on_a_separate_recording(tmp_path, dirs, monkeypatch, 
     for _, s in test:
         detectors.update(s)
     detectors.finish(test[-1][1].t)
-    assert detectors.summary(30.0, 30.0)["calibrated"] is True
+    assert detectors.gaze.calibrated is True
 
 
 @pytest.mark.slow
