@@ -18,6 +18,7 @@ from importlib import resources
 from string import Template
 from typing import Any
 
+from presence_coach.summary.conversation import balance_sentence
 from presence_coach.summary.gaps import DEVICES, coverage_sentence, gap_sentence
 from presence_coach.summary.history import previous_medians
 from presence_coach.summary.plots import bars_svg, legend_html, timeline_svg
@@ -416,6 +417,8 @@ def render_terminal(summary: Mapping[str, Any], *, history: Mapping[str, Any] | 
             )
     else:
         lines.append("  No microphone data this time.")
+    if summary.get("conversation"):
+        lines.append(f"  Conversation: {balance_sentence(summary['conversation'])}")
     if summary["has_video"]:
         listening = m["listening_nods"]["value"]
         extra = f" ({listening} while listening)" if listening is not None else ""

@@ -91,3 +91,33 @@ def test_turn_events_known_answers():
     assert silence == [("client_silence", 5.0, 9.0, {"broken_by": "you", "duration_s": 4.0})]
     assert [k[0] for k in kinds].count("response") == 2  # 2.8 and 9.0
     assert sum(1 for k in kinds if k[0] == "you_speech") == 2
+
+
+def test_conversation_summary_from_a_real_store(call, tmp_path):
+    """Events of a real call stored in SQLite come back as the summary's conversation."""
+    from presence_coach.session.store import SessionRecorder, SessionStore
+    from presence_coach.summary.conversation import balance_sentence
+    from presence_coach.summary.report import render_terminal
+    from presence_coach.summary.session import summary_from_store
+
+    mic = call.mic(speakers=True, delay_s=0.04, seed=4)
+    events = analyze_conversation(mic, call.client)
+    dur = len(mic) / cg.SR
+    with SessionStore(tmp_path) as store:
+        sid = store.begin_session(kind="analyze", source="call")
+        rec = SessionRecorder(store, sid)
+        rec.add_events({k: v for k, v in e.as_dict().items() if k != "t_known"} for e in events)
+        rec.flush()
+        store.finalize(sid, summary={}, status="complete", duration_s=dur)
+        summary = summary_from_store(store, sid)
+        conv = summary["conversation"]
+        assert "of the time the two of you spoke" in render_terminal(summary)
+        plain = store.begin_session(kind="analyze", source="mic only")
+        store.finalize(plain, summary={}, status="complete", duration_s=dur)
+        assert summary_from_store(store, plain)["conversation"] is None
+    ty, tc = _truth(call.you_segs), _truth(call.client_segs)
+    assert conv["talk_share_you"] == pytest.approx(ty / (ty + tc), abs=0.05)
+    assert conv["responses"] == sum(1 for e in events if e.kind == "response") > 0
+    assert sum(b["count"] for b in conv["response_latency_hist"]) == conv["responses"]
+    assert sum(conv["per_minute"]["you_talk_s"]) == pytest.approx(conv["you_talk_s"], abs=0.5)
+    assert "of the time the two of you spoke" in balance_sentence(conv)
