@@ -148,6 +148,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="take the voice from this file instead of the recording's own sound track",
     )
+    p.add_argument(
+        "--call-audio",
+        metavar="FILE",
+        help="the call's sound (the other person), recorded alongside: adds who spoke when",
+    )
     p.add_argument("--timeline", metavar="FILE", help="write one CSV row per analysed frame")
     p.add_argument(
         "--events", metavar="FILE", help="write events (nods, gaze episodes, ...) as JSON lines"
@@ -370,24 +375,54 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 "recording"
             ) from None
         voice_note = str(audio_error)
+    conversation = _call_audio_events(args, voice)
     if has_video:
-        return _run_video(args, source, progress=not args.quiet, voice=voice, voice_note=voice_note)
+        return _run_video(
+            args, source, progress=not args.quiet, voice=voice, voice_note=voice_note,
+            extra_events=conversation,
+        )  # fmt: skip
 
     assert voice is not None
     outputs = {"--timeline": args.timeline, "--events": args.events, "--json": args.json}
     paths = {flag: check_writable(p, flag=flag) if p else None for flag, p in outputs.items()}
-    options = RunOptions(timeline_path=paths["--timeline"], events_path=paths["--events"])
+    options = RunOptions(
+        timeline_path=paths["--timeline"],
+        events_path=paths["--events"],
+        extra_events=conversation or (),
+    )
     summary = audio_only(voice, str(args.video), options)
+    _add_conversation(summary, conversation)
     with _recording_store(args, str(args.video)) as recording:
         if recording.recorder is not None:
             recording.recorder.add_voice(voice.timeline)
             recording.recorder.add_events(VoiceTrack(voice).events_until(math.inf))
+            recording.recorder.add_events(conversation or ())
         recording.summary = summary
     if paths["--json"]:
         write_json_private(paths["--json"], summary)
     print(format_summary(summary))
     recording.raise_if_not_saved()
     return 0
+
+
+def _call_audio_events(args: argparse.Namespace, voice: object) -> tuple[dict, ...] | None:
+    """``analyze --call-audio``: the conversation events of the mic's sound and the call's."""
+    if not getattr(args, "call_audio", None):
+        return None
+    from presence_coach.errors import UsageError
+    from presence_coach.session.call_analysis import conversation_events
+
+    if voice is None:
+        raise UsageError("--call-audio needs the microphone's sound: this recording has none")
+    return tuple(conversation_events(args.audio or args.video, args.call_audio))
+
+
+def _add_conversation(summary: dict, events: tuple[dict, ...] | None) -> None:
+    """The summary's ``conversation`` section (``analyze --call-audio``)."""
+    if events is not None:
+        from presence_coach.summary.conversation import conversation_summary
+
+        summary["conversation"] = conversation_summary(events, float(summary["duration_s"]))
 
 
 def cmd_session(args: argparse.Namespace) -> int:
@@ -780,6 +815,7 @@ def _run_video(
     progress: bool,
     voice: VoiceResult | None = None,
     voice_note: str | None = None,
+    extra_events: tuple[dict, ...] | None = None,
 ) -> int:
     from tqdm import tqdm
 
@@ -800,6 +836,7 @@ def _run_video(
         timeline_path=paths["--timeline"],
         events_path=paths["--events"],
         voice=voice,
+        extra_events=extra_events or (),
     )
     stop = StopRequest()
     bar = tqdm(unit="frame", disable=not progress or None, leave=False)
@@ -817,6 +854,7 @@ def _run_video(
                 summary = analysis.run(on_sample, stop=stop)
                 if voice_note:
                     summary["voice_note"] = voice_note
+                _add_conversation(summary, extra_events)
             finally:
                 with suppress(OSError):
                     bar.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from presence_coach.summary.conversation import balance_sentence
+
 
 def format_summary(summary: Mapping[str, Any]) -> str:
     """A few plain lines: what was measured, in words a therapist can use."""
@@ -21,6 +23,8 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         lines += _voice_lines(voice)
     elif summary.get("voice_note"):
         lines.append(f"  voice          not analysed: {summary['voice_note']}")
+    if summary.get("conversation"):
+        lines.append(f"  conversation   {balance_sentence(summary['conversation'])}")
     perf = summary.get("performance")
     if perf:
         lines.append(
