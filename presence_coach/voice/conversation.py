@@ -136,7 +136,7 @@ class ConversationAnalyzer:
             for e in self.you.update_levels(mic_levels, times, leak_db=pred + o.leak.margin_db)
         ]
         strong_hist = np.concatenate([self._strong, strong_call])
-        delayed = hist[len(hist) - len(mf) - d : len(hist) - d]
+        delayed = pred - self.leak.gain_db  # the call's leak reference of each frame
         strong = strong_hist[len(hist) - len(mf) - d : len(hist) - d]
         for k in range(len(mf)):
             self.leak.frame(mic_levels[k, :-1], delayed[k], strong[k])

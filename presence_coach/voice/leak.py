@@ -37,6 +37,7 @@ class LeakOptions:
     tail_s: float = 0.15  # reverberant tail added to the prediction
     tail_decay_db_per_s: float = 200.0  # ... decaying this fast (RT60 about 0.3 s)
     margin_db: float = 6.0  # a mic band counts as yours only this far above the leak
+    spread_s: float = 0.05  # live clocks wobble: the leak may come this much earlier too
 
     def validate(self) -> LeakOptions:
         """Return self, or raise UsageError naming the bad field."""
@@ -82,23 +83,28 @@ def predict_leak_db(
 ) -> np.ndarray:
     """Level each mic band would have from the leak alone, for the last frames of a history.
 
+    The prediction for mic frame i is the max over the call frames ``i - delay - tail`` ..
+    ``i - delay + spread`` (never after i), each ``tail_decay_db_per_s`` quieter per frame
+    it lies before ``i - delay`` (reverberation), plus the band gain.
+
     Args:
         call_db: (h, k) call band levels (dB), oldest first; h > delay + tail frames.
         delay_frames: the leak's delay in frames.
         gain_db: (k,) band gains.
-        options: tail length and decay.
+        options: tail, spread and decay.
 
     Returns:
         (h - delay_frames - tail, k): prediction for frames ``delay + tail`` .. ``h - 1``.
     """
     tail = round(options.tail_s * FRAME_RATE_HZ)
+    spread = round(options.spread_s * FRAME_RATE_HZ)
     step = options.tail_decay_db_per_s / FRAME_RATE_HZ
     h = len(call_db)
     n = h - delay_frames - tail
     out = np.full((max(n, 0), call_db.shape[1]), -np.inf)
-    for k in range(tail + 1):
+    for k in range(-min(spread, delay_frames), tail + 1):
         src = call_db[tail - k : tail - k + n]  # k frames before the delayed frame
-        out = np.maximum(out, src - k * step)
+        out = np.maximum(out, src - max(k, 0) * step)
     return out + gain_db
 
 
