@@ -120,6 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-mic", action="store_true", help="video only: do not use a microphone")
     p.add_argument(
+        "--call-audio",
+        default="auto",
+        metavar="DEVICE|auto|off",
+        help="the call's sound, to tell your voice from the client's (see `devices`); "
+        "default auto: the monitor of the default output when there is one",
+    )
+    p.add_argument(
         "--eco",
         action="store_true",
         help=f"lighter on the computer: analyse {ECO_MAX_FPS:g} frames a second (nods still count)",
@@ -339,7 +346,20 @@ def cmd_devices(args: argparse.Namespace) -> int:
         print(f"  {problem}")
     elif not mics:
         print("  none found")
+    _print_call_audio_sources()
     return 0
+
+
+def _print_call_audio_sources() -> None:
+    """``devices``: where the call's sound can come from (--call-audio)."""
+    from presence_coach.sources.call_audio import list_call_audio_sources
+
+    found = list_call_audio_sources()
+    print("Call audio (--call-audio):")
+    for d in found:
+        print(f"  {d.name} ({d.kind}{', default output' if d.is_default else ''})")
+    if not found:
+        print("  none found")
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -439,6 +459,7 @@ def cmd_session(args: argparse.Namespace) -> int:
         use_mic=not args.no_mic,
         max_fps=ECO_MAX_FPS if args.eco else args.max_fps,
         duration_s=args.duration,
+        call_audio=args.call_audio,
     )
     model_path = models.find_model(models.FACE_LANDMARKER, models_dir=args.models_dir)
     stop = StopRequest()

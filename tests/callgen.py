@@ -159,3 +159,22 @@ def _turn(call: Call, out: np.ndarray, pool, who: str, t: float, rng, n_utt: int
             segs.append((t + s, t + e))
         t += len(u) / SR
     return t
+
+
+def truth_events(call: Call) -> list:
+    """The truth through the product's turn logic: events from the exact speech intervals."""
+    from presence_coach.voice.turns import TurnTracker
+
+    tr = TurnTracker()
+    marks = [(s, "start", "you") for s, _ in call.you_segs]
+    marks += [(e, "end", "you") for _, e in call.you_segs]
+    marks += [(s, "start", "client") for s, _ in call.client_segs]
+    marks += [(e, "end", "client") for _, e in call.client_segs]
+    out = []
+    for t, kind, side in sorted(marks):
+        out += tr.tick(t)
+        if kind == "start":
+            out += tr.start(side, t, t)
+        else:
+            tr.end(side, t)
+    return out + tr.finish(len(call.you) / SR)

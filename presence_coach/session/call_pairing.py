@@ -20,10 +20,16 @@ RESYNC_S = 0.015  # a block this far from where its stream expects it: samples w
 
 
 class BlockPairer:
-    """``push_mic`` / ``push_call`` blocks; ``pop`` -> [(mic (n,), call (n,) or None, t)]."""
+    """``push_mic`` / ``push_call`` blocks; ``pop`` -> [(mic (n,), call (n,) or None, t)].
 
-    def __init__(self, *, max_wait_s: float = 0.5) -> None:
+    With ``lead_s``, the call audio is handed out that much early, so that a leak which the
+    two capture clocks place slightly before its call audio still comes after it (the
+    conversation analyzer, told the same lead, puts the client's speech back in place).
+    """
+
+    def __init__(self, *, max_wait_s: float = 0.5, lead_s: float = 0.0) -> None:
         self.max_wait_s = max_wait_s  # a mic block waits this long for its call audio
+        self.lead_s = lead_s  # a mic block at t gets the call audio from t + lead_s
         self.call_lost = False  # set by the caller when the call audio source is gone
         self._pending: deque[AudioBlock] = deque()
         self._buf = np.zeros(0, np.float32)
@@ -54,7 +60,7 @@ class BlockPairer:
         newest = self._pending[-1].t_end if self._pending else -np.inf
         while self._pending:
             b = self._pending[0]
-            ready = self._call_end() >= b.t_end
+            ready = self._call_end() >= b.t_end + self.lead_s
             if not (ready or final or self.call_lost or newest - b.t_end > self.max_wait_s):
                 break
             self._pending.popleft()
@@ -66,7 +72,7 @@ class BlockPairer:
         if self._buf_t0 is None:
             return None
         n = len(b.samples)
-        i0 = round((b.t - self._buf_t0) * SR)
+        i0 = round((b.t + self.lead_s - self._buf_t0) * SR)
         if self._next_i0 is not None and abs(i0 - self._next_i0) <= RESYNC_S * SR:
             i0 = self._next_i0  # block times jitter by ms: keep the call audio contiguous
         out = np.zeros(n, np.float32)

@@ -17,11 +17,11 @@ measured both on the same calls: see bench/RESULTS-conversation.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from presence_coach.voice.frames import FRAME_LEN, HOP, SR, Framer
+from presence_coach.voice.frames import FRAME_LEN, FRAME_RATE_HZ, HOP, SR, Framer
 from presence_coach.voice.leak import DEFAULT_LEAK, LeakOptions, LeakTracker, predict_leak_db
 from presence_coach.voice.prosody import rms_dbfs
 from presence_coach.voice.turns import DEFAULT_TURNS, ConversationEvent, TurnOptions, TurnTracker
@@ -37,6 +37,7 @@ class ConversationOptions:
     vad: VadOptions = DEFAULT_VAD  # the same speech detector on both inputs
     leak: LeakOptions = DEFAULT_LEAK  # the call's leak into the mic
     turns: TurnOptions = DEFAULT_TURNS  # turn taking (gaps, overlaps, long silences)
+    call_lead_s: float = 0.0  # the call audio comes this early (live pairing, see call_pairing)
 
     def validate(self) -> ConversationOptions:
         """Return self, or raise UsageError naming the bad field."""
@@ -108,7 +109,7 @@ class ConversationAnalyzer:
         out: list[ConversationEvent] = []
         for side, det in (("you", self.you), ("client", self.client)):
             for e in det.flush(t_end):
-                self.turns.end(side, e.t)
+                self.turns.end(side, e.t + (self.options.call_lead_s if side == "client" else 0))
         return out + self.turns.finish(t_end)
 
     def _push_hist(self, mic: np.ndarray, call: np.ndarray) -> None:
@@ -124,13 +125,20 @@ class ConversationAnalyzer:
             return []
         o = self.options
         call_levels, mic_levels = _levels(cf, o.vad), _levels(mf, o.vad)
-        events = [("client", e) for e in self.client.update_levels(call_levels, times)]
+        lead = o.call_lead_s
+        events = [
+            ("client", replace(e, t=e.t + lead) if lead else e)
+            for e in self.client.update_levels(call_levels, times)
+        ]
         strong_call = (
             call_levels[:, :-1] - self.client.last_floor_db[:, :-1] > o.leak.strong_call_db
         ) & self.client.last_speech[:, None]
         hist = np.concatenate([self._call_db, call_levels[:, :-1]])
-        d = self.leak.delay_frames
-        pred = predict_leak_db(hist, d, self.leak.gain_db, o.leak)[-len(mf) :]
+        d, spread = self.leak.delay_frames, None
+        if self.leak.delay_samples is None:  # delay not known yet: any of the last max_delay
+            d = spread = round(o.leak.max_delay_s * FRAME_RATE_HZ)
+        pred = predict_leak_db(hist, d, self.leak.gain_db, o.leak, spread_frames=spread)
+        pred = pred[-len(mf) :]
         events += [
             ("you", e)
             for e in self.you.update_levels(mic_levels, times, leak_db=pred + o.leak.margin_db)
@@ -138,8 +146,8 @@ class ConversationAnalyzer:
         strong_hist = np.concatenate([self._strong, strong_call])
         delayed = pred - self.leak.gain_db  # the call's leak reference of each frame
         strong = strong_hist[len(hist) - len(mf) - d : len(hist) - d]
-        for k in range(len(mf)):
-            self.leak.frame(mic_levels[k, :-1], delayed[k], strong[k])
+        for k in range(len(mf) if self.leak.delay_samples is not None else 0):
+            self.leak.frame(mic_levels[k, :-1], delayed[k], strong[k])  # needs the delay
         self._call_db = hist[-len(self._call_db) :]
         self._strong = strong_hist[-len(self._call_db) :]
         self._call_speech = np.concatenate([self._call_speech, self.client.last_speech])

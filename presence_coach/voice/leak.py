@@ -27,7 +27,7 @@ class LeakOptions:
     max_delay_s: float = 0.3  # the leak may reach the mic up to this late (output buffers)
     xcorr_window_s: float = 1.0  # audio per delay estimate
     min_speech_share: float = 0.3  # ... used only when the client spoke this share of it
-    min_peak: float = 0.08  # GCC-PHAT peak (0-1) under this: the window says nothing
+    min_peak: float = 0.05  # GCC-PHAT peak (0-1) under this: the window says nothing
     delay_votes: int = 5  # the delay is the median of this many last confident windows
     gain_quantile: float = 0.2  # low quantile of mic - call (dB) per band = the band's gain
     gain_history_s: float = 30.0  # strong-call frames kept per band for the quantile
@@ -79,7 +79,12 @@ def gcc_phat_delay(mic: np.ndarray, call: np.ndarray, max_lag: int) -> tuple[int
 
 
 def predict_leak_db(
-    call_db: np.ndarray, delay_frames: int, gain_db: np.ndarray, options: LeakOptions
+    call_db: np.ndarray,
+    delay_frames: int,
+    gain_db: np.ndarray,
+    options: LeakOptions,
+    *,
+    spread_frames: int | None = None,
 ) -> np.ndarray:
     """Level each mic band would have from the leak alone, for the last frames of a history.
 
@@ -92,12 +97,13 @@ def predict_leak_db(
         delay_frames: the leak's delay in frames.
         gain_db: (k,) band gains.
         options: tail, spread and decay.
+        spread_frames: overrides ``options.spread_s`` (e.g. all of it before the delay is known).
 
     Returns:
         (h - delay_frames - tail, k): prediction for frames ``delay + tail`` .. ``h - 1``.
     """
     tail = round(options.tail_s * FRAME_RATE_HZ)
-    spread = round(options.spread_s * FRAME_RATE_HZ)
+    spread = round(options.spread_s * FRAME_RATE_HZ) if spread_frames is None else spread_frames
     step = options.tail_decay_db_per_s / FRAME_RATE_HZ
     h = len(call_db)
     n = h - delay_frames - tail
