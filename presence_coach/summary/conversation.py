@@ -15,7 +15,9 @@ import numpy as np
 Row = Mapping[str, Any]
 CONVERSATION_TYPES = ("you_speech", "client_speech", "response", "overlap", "client_silence")
 MIXED_SPEECH_SHARE = 0.9  # a mic that hears speech this much of the time hears two people
-MIXED_PITCH_RANGE_SEMITONES = 24.0  # utterance medians this far apart: more than one voice
+MIXED_PITCH_RANGE_SEMITONES = 10.0  # 10th-90th percentile of utterance pitch medians this
+# wide: more than one voice (bench: one voice 1.5-3.3 st, a man and a woman 14.5-15.1 st)
+MIXED_MIN_UTTERANCES = 8  # fewer utterances say nothing about the pitch range
 
 
 def _dur(rows: Sequence[Row]) -> float:
@@ -57,12 +59,24 @@ def conversation_summary(events: Sequence[Row], duration_s: float) -> dict[str, 
         "client_silence_median_s": round(float(np.median([_dur([e]) for e in silences])), 1)
         if silences
         else None,
+        "call_audio_note": _lost_note(events),
         "per_minute": {
             "you_talk_s": _per_minute(by["you_speech"], duration_s),
             "client_talk_s": _per_minute(by["client_speech"], duration_s),
             "overlap_s": _per_minute(by["overlap"], duration_s),
         },
     }
+
+
+def _lost_note(events: Sequence[Row]) -> str | None:
+    lost = [e for e in events if e["type"] == "call_audio_lost"]
+    if not lost:
+        return None
+    m, sec = divmod(int(lost[0]["start"]), 60)
+    return (
+        f"The call audio stopped at {m}:{sec:02d}; after that the microphone was judged alone, "
+        "so the client's voice may count as yours."
+    )
 
 
 LATENCY_BINS_S = (0.0, 0.5, 1.0, 2.0, 4.0, float("inf"))  # response-time histogram edges
@@ -106,8 +120,9 @@ def mixed_voices_note(speech_share: float | None, f0_medians_hz: Sequence[float]
     """Without call audio: a note when the mic probably heard more than one voice."""
     f0 = np.asarray([f for f in f0_medians_hz if f and f > 0], np.float64)
     wide = (
-        len(f0) >= 5
-        and 12 * np.log2(np.percentile(f0, 95) / np.percentile(f0, 5)) > MIXED_PITCH_RANGE_SEMITONES
+        len(f0) >= MIXED_MIN_UTTERANCES
+        and 12 * np.log2(np.percentile(f0, 90) / np.percentile(f0, 10))
+        > MIXED_PITCH_RANGE_SEMITONES
     )
     if not wide and (speech_share is None or speech_share <= MIXED_SPEECH_SHARE):
         return None
@@ -115,3 +130,12 @@ def mixed_voices_note(speech_share: float | None, f0_medians_hz: Sequence[float]
         "The microphone probably heard more than one voice, so the voice numbers may include "
         "the client's: use headphones, or give the call audio (--call-audio)."
     )
+
+
+def mic_only_note(events: Sequence[Row], voice_rows: Sequence[Row]) -> str | None:
+    """:func:`mixed_voices_note` of a stored session's utterances and voice timeline."""
+    if not voice_rows:
+        return None
+    share = float(np.mean([bool(r["speaking"]) for r in voice_rows]))
+    f0 = [e.get("f0_median_hz") for e in events if e["type"] == "utterance"]
+    return mixed_voices_note(share, [f for f in f0 if f is not None])

@@ -419,6 +419,8 @@ def render_terminal(summary: Mapping[str, Any], *, history: Mapping[str, Any] | 
         lines.append("  No microphone data this time.")
     if summary.get("conversation"):
         lines.append(f"  Conversation: {balance_sentence(summary['conversation'])}")
+    if summary.get("mixed_voices_note"):
+        lines.append(f"  Note: {summary['mixed_voices_note']}")
     if summary["has_video"]:
         listening = m["listening_nods"]["value"]
         extra = f" ({listening} while listening)" if listening is not None else ""

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from presence_coach.summary.conversation import conversation_summary
+from presence_coach.summary.conversation import conversation_summary, mic_only_note
 from presence_coach.summary.gaps import device_gaps, gap_sentence, signal_time_s
 from presence_coach.voice import voice_summary
 from presence_coach.voice.stats import LONG_PAUSE_MIN_S, SHORT_PAUSE_MAX_S
@@ -963,13 +963,14 @@ def summary_from_store(store: Any, session_id: int) -> dict[str, Any]:
         StoreError: no such session.
     """
     info = store.session(session_id)
-    events = store.events(session_id)
+    events, voice_rows = store.events(session_id), store.voice_timeline(session_id)
     out = session_summary(
         info=info,
         face_rows=store.face_timeline(session_id),
-        voice_rows=store.voice_timeline(session_id),
+        voice_rows=voice_rows,
         events=events,
         notes=store.notes(session_id),
     )
     out["conversation"] = conversation_summary(events, out["session"]["duration_s"])
+    out["mixed_voices_note"] = None if out["conversation"] else mic_only_note(events, voice_rows)
     return out

@@ -121,3 +121,30 @@ def test_conversation_summary_from_a_real_store(call, tmp_path):
     assert sum(b["count"] for b in conv["response_latency_hist"]) == conv["responses"]
     assert sum(conv["per_minute"]["you_talk_s"]) == pytest.approx(conv["you_talk_s"], abs=0.5)
     assert "of the time the two of you spoke" in balance_sentence(conv)
+
+
+@pytest.mark.parametrize("speakers", [False, True])
+def test_mic_only_session_says_when_it_heard_two_voices(speech_dir, tmp_path, speakers):
+    """No call audio: a woman's mic that also hears a man through the speakers is flagged."""
+    import soundfile as sf
+
+    from presence_coach.session.analysis import VoiceTrack
+    from presence_coach.session.store import SessionRecorder, SessionStore
+    from presence_coach.summary.report import render_terminal
+    from presence_coach.summary.session import summary_from_store
+    from presence_coach.voice import analyze_audio
+
+    pools = cg.stm_speakers(speech_dir)
+    c = cg.build_call("Diane / espeak", pools["Diane"], cg.espeak_voice(0), seed=21, duration_s=90)
+    sf.write(tmp_path / "mic.wav", c.mic(speakers=speakers, seed=1), cg.SR)
+    voice = analyze_audio(tmp_path / "mic.wav")
+    with SessionStore(tmp_path / "data") as store:
+        sid = store.begin_session(kind="analyze", source="mic")
+        rec = SessionRecorder(store, sid)
+        rec.add_voice(voice.timeline)
+        rec.add_events(VoiceTrack(voice).events_until(float("inf")))
+        rec.flush()
+        store.finalize(sid, summary={}, status="complete", duration_s=voice.duration_s)
+        summary = summary_from_store(store, sid)
+    assert (summary["mixed_voices_note"] is not None) == speakers
+    assert ("more than one voice" in render_terminal(summary)) == speakers
