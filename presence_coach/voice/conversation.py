@@ -138,7 +138,9 @@ class ConversationAnalyzer:
         if self.leak.delay_samples is None:  # delay not known yet: any of the last max_delay
             d = spread = round(o.leak.max_delay_s * FRAME_RATE_HZ)
         pred = predict_leak_db(hist, d, self.leak.gain_db, o.leak, spread_frames=spread)
-        pred = pred[-len(mf) :]
+        pred = (
+            pred[-len(mf) :] if not self.leak.no_leak else np.full_like(pred[-len(mf) :], -np.inf)
+        )
         events += [
             ("you", e)
             for e in self.you.update_levels(mic_levels, times, leak_db=pred + o.leak.margin_db)

@@ -34,6 +34,7 @@ class LeakOptions:
     gain_every_s: float = 1.0  # the gains are recomputed this often
     strong_call_db: float = 12.0  # a call band this far above its floor teaches its gain
     default_gain_db: float = -6.0  # before any evidence: assume a loud leak (safe side)
+    no_leak_after: int = 3  # this many windows of client speech without a peak: no leak
     tail_s: float = 0.15  # reverberant tail added to the prediction
     tail_decay_db_per_s: float = 200.0  # ... decaying this fast (RT60 about 0.3 s)
     margin_db: float = 6.0  # a mic band counts as yours only this far above the leak
@@ -127,6 +128,8 @@ class LeakTracker:
         self.delays: list[int] = []  # confident window estimates (samples)
         self.peaks: list[float] = []
         self.delay_samples: int | None = None
+        self.tried = 0  # windows with client speech
+        self.no_leak = False  # so far no window found the call in the mic
         self.gain_db = np.full(self.n_bands, self.options.default_gain_db)
         self._diffs: list[np.ndarray] = []  # (k,) per strong frame, NaN where not strong
         self._frames_since_gain = 0
@@ -142,8 +145,12 @@ class LeakTracker:
         if speech_share < o.min_speech_share:
             return
         lag, peak = gcc_phat_delay(mic, call, self.max_lag)
+        self.tried += 1
         if peak < o.min_peak:
+            # headphones: the client spoke but nothing of it reached the mic
+            self.no_leak = self.delay_samples is None and self.tried >= o.no_leak_after
             return
+        self.no_leak = False
         self.delays = [*self.delays, lag][-o.delay_votes :]
         self.peaks = [*self.peaks, peak][-o.delay_votes :]
         old = self.delay_frames
