@@ -191,9 +191,8 @@ DECISION = """## Leak model or WebRTC AEC? (run of 2026-11-30 14:59 UTC)
 Both were run on the same calls. WebRTC's echo canceller (AEC3 through livekit's
 AudioProcessingModule, 10 ms frames, the call audio as far end, then the same VAD on what it
 leaves) removes most of the leak, but on the held-out real voices what it leaves still
-trips the VAD: your speaking time +20 to +34 % and the share 2.7 to 6.1 points high (misses
-the 15 % and 5-point targets), against +0.7 to +2.7 % and at most 0.5 points for the leak
-model. AEC costs about 10-11 ms of CPU per second of audio for your side alone (the
+trips the VAD: your speaking time +14 to +34 % and the share 2.7 to 6.1 points high (misses
+the 15 % and 5-point targets), against at most 2.2 % and 0.6 points for the leak model. AEC costs about 10-11 ms of CPU per second of audio for your side alone (the
 client's VAD comes on top, ~5 ms); the leak model costs 19-21 ms per second for everything
 (both VADs, delay and gain tracking, turn events): about 2 % of one core. It adds no
 dependency (livekit is a 30 MB native wheel). Decision: the leak model ships
