@@ -90,6 +90,17 @@ def _latency_hist(lat: np.ndarray) -> list[dict[str, Any]]:
     ]
 
 
+def conversation_lanes(events: Sequence[Row]) -> dict[str, list[list[float]]]:
+    """Timeline runs [start_s, end_s]: ``client_speaking``, ``you_speaking_call`` (your
+    speech with the leak removed) and ``overlaps``."""
+    kinds = {"client_speaking": "client_speech", "you_speaking_call": "you_speech"}
+    kinds["overlaps"] = "overlap"
+    return {
+        k: [[round(e["start"], 2), round(e["end"], 2)] for e in events if e["type"] == t]
+        for k, t in kinds.items()
+    }
+
+
 def balance_sentence(conv: Mapping[str, Any]) -> str:
     """The talk balance in plain words: "you spoke about a third of the time ..."."""
     share = conv.get("talk_share_you")

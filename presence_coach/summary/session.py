@@ -27,7 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from presence_coach.summary.conversation import conversation_summary, mic_only_note
+from presence_coach.summary.conversation import (
+    conversation_lanes,
+    conversation_summary,
+    mic_only_note,
+)
 from presence_coach.summary.gaps import device_gaps, gap_sentence, signal_time_s
 from presence_coach.voice import voice_summary
 from presence_coach.voice.stats import LONG_PAUSE_MIN_S, SHORT_PAUSE_MAX_S
@@ -973,4 +977,6 @@ def summary_from_store(store: Any, session_id: int) -> dict[str, Any]:
     )
     out["conversation"] = conversation_summary(events, out["session"]["duration_s"])
     out["mixed_voices_note"] = None if out["conversation"] else mic_only_note(events, voice_rows)
+    if out["conversation"]:  # for a client lane on the timeline (not drawn yet)
+        out["timeline"].update(conversation_lanes(events))
     return out

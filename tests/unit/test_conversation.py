@@ -113,7 +113,7 @@ def test_conversation_summary_from_a_real_store(call, tmp_path):
     """Events of a real call stored in SQLite come back as the summary's conversation."""
     from presence_coach.session.store import SessionRecorder, SessionStore
     from presence_coach.summary.conversation import balance_sentence
-    from presence_coach.summary.report import render_terminal
+    from presence_coach.summary.report import render_report, render_terminal
     from presence_coach.summary.session import summary_from_store
 
     mic = call.mic(speakers=True, delay_s=0.04, seed=4)
@@ -127,7 +127,10 @@ def test_conversation_summary_from_a_real_store(call, tmp_path):
         store.finalize(sid, summary={}, status="complete", duration_s=dur)
         summary = summary_from_store(store, sid)
         conv = summary["conversation"]
+        lanes = summary["timeline"]
+        assert len(lanes["client_speaking"]) == sum(e.kind == "client_speech" for e in events)
         assert "of the time the two of you spoke" in render_terminal(summary)
+        assert "<svg" in render_report(summary)
         plain = store.begin_session(kind="analyze", source="mic only")
         store.finalize(plain, summary={}, status="complete", duration_s=dur)
         assert summary_from_store(store, plain)["conversation"] is None
