@@ -166,6 +166,13 @@ def _add_session(sub: Subparsers, common: _Common) -> None:
     )
     p.add_argument("--no-mic", action="store_true", help="video only: do not use a microphone")
     p.add_argument(
+        "--call-audio",
+        default="auto",
+        metavar="DEVICE|auto|off",
+        help="the call's sound, to tell your voice from the client's (see `devices`); "
+        "default auto: the monitor of the default output when there is one",
+    )
+    p.add_argument(
         "--eco",
         action="store_true",
         help=f"lighter on the computer: analyse {ECO_MAX_FPS:g} frames a second (nods still count)",
@@ -201,6 +208,11 @@ def _add_analyze(sub: Subparsers, common: _Common) -> None:
         "--audio",
         metavar="FILE",
         help="take the voice from this file instead of the recording's own sound track",
+    )
+    p.add_argument(
+        "--call-audio",
+        metavar="FILE",
+        help="the call's sound (the other person), recorded alongside: adds who spoke when",
     )
     p.add_argument("--timeline", metavar="FILE", help="write one CSV row per analysed frame")
     p.add_argument(
@@ -431,6 +443,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
         print(f"  {problem}")
     elif not mics:
         print("  none found")
+    _print_call_audio_sources()
     return 0
 
 
@@ -439,6 +452,18 @@ def cmd_camera_share(args: argparse.Namespace) -> int:
 
     print(setup_text(setup=args.setup))
     return 0
+
+
+def _print_call_audio_sources() -> None:
+    """``devices``: where the call's sound can come from (--call-audio)."""
+    from presence_coach.sources.call_audio import list_call_audio_sources
+
+    found = list_call_audio_sources()
+    print("Call audio (--call-audio):")
+    for d in found:
+        print(f"  {d.name} ({d.kind}{', default output' if d.is_default else ''})")
+    if not found:
+        print("  none found")
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -473,18 +498,27 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 "recording"
             ) from None
         voice_note = str(audio_error)
+    conversation = _call_audio_events(args, voice)
     if has_video:
-        return _run_video(args, source, progress=not args.quiet, voice=voice, voice_note=voice_note)
+        return _run_video(
+            args, source, progress=not args.quiet, voice=voice, voice_note=voice_note,
+            extra_events=conversation,
+        )  # fmt: skip
 
     assert voice is not None
     outputs = {"--timeline": args.timeline, "--events": args.events, "--json": args.json}
     paths = {flag: check_writable(p, flag=flag) if p else None for flag, p in outputs.items()}
-    options = RunOptions(timeline_path=paths["--timeline"], events_path=paths["--events"])
+    options = RunOptions(
+        timeline_path=paths["--timeline"],
+        events_path=paths["--events"],
+        extra_events=conversation or (),
+    )
     keep = not args.no_store
     with recording_store(args.data_dir, keep=keep) as store:
         with recording_session(store, str(args.video), keep=keep) as recording:
             recording.recorder.add_voice(voice.timeline)
             recording.recorder.add_events(VoiceTrack(voice).events_until(math.inf))
+            recording.recorder.add_events(conversation or ())
             recording.run = audio_only(voice, str(args.video), options)
         _show_recording(store, recording, keep=keep, json_path=paths["--json"])
     recording.raise_if_not_saved()
@@ -509,6 +543,18 @@ def _show_recording(
     return summary
 
 
+def _call_audio_events(args: argparse.Namespace, voice: object) -> tuple[dict, ...] | None:
+    """``analyze --call-audio``: the conversation events of the mic's sound and the call's."""
+    if not getattr(args, "call_audio", None):
+        return None
+    from presence_coach.errors import UsageError
+    from presence_coach.session.call_analysis import conversation_events
+
+    if voice is None:
+        raise UsageError("--call-audio needs the microphone's sound: this recording has none")
+    return tuple(conversation_events(args.audio or args.video, args.call_audio))
+
+
 def cmd_session(args: argparse.Namespace) -> int:
     from presence_coach import models
     from presence_coach.calibration.profile import active_profile
@@ -525,6 +571,7 @@ def cmd_session(args: argparse.Namespace) -> int:
         max_fps=ECO_MAX_FPS if args.eco else args.max_fps,
         duration_s=args.duration,
         share_camera=args.share_camera,
+        call_audio=args.call_audio,
     )
     model_path = models.find_model(models.FACE_LANDMARKER, models_dir=args.models_dir)
     stop = StopRequest()
@@ -820,6 +867,7 @@ def _run_video(
     progress: bool,
     voice: VoiceResult | None = None,
     voice_note: str | None = None,
+    extra_events: tuple[dict, ...] | None = None,
 ) -> int:
     from tqdm import tqdm
 
@@ -844,6 +892,7 @@ def _run_video(
         events_path=paths["--events"],
         voice=voice,
         gaze_calibration=profile.gaze_calibration(),
+        extra_events=extra_events or (),
     )
     stop = StopRequest()
     bar = tqdm(unit="frame", disable=not progress or None, leave=False)

@@ -39,6 +39,7 @@ class RunOptions:
     events_path: Path | None = None  # events as JSON lines
     voice: VoiceResult | None = None  # the voice analysis of the same recording, if any
     gaze_calibration: GazeCalibration | None = None  # the user's camera/screen/away mapping
+    extra_events: tuple[dict, ...] = ()  # flat events known before the run (conversation)
 
 
 # called after each analysed frame with the frame, its sample and the running analysis
@@ -167,6 +168,8 @@ class VideoAnalysis:
         """Emit the episodes still open at ``t`` (the last frame before a gap, or the end)."""
         closing = [self.voice.annotate(e) for e in self.detectors.finish(t)]
         new = [e.to_json() for e in closing] + (self.voice.events_until(math.inf) if final else [])
+        if final:  # events of the same recording, up to where the analysis got
+            new += [e for e in self.options.extra_events if e["end"] <= self.last_t]
         if self._events is not None:
             self._events.write(new, now=math.inf if final else t)
         if self.recorder is not None:
@@ -343,7 +346,7 @@ def audio_only(voice: VoiceResult, name: str, options: RunOptions) -> dict:
                 timeline.write_voice_only(row.t, track.state_at(row.t))
     if options.events_path:
         with EventWriter(options.events_path) as events:
-            events.write(VoiceTrack(voice).events_until(math.inf))
+            events.write([*VoiceTrack(voice).events_until(math.inf), *options.extra_events])
     return {
         "version": __version__,
         "source": {"kind": "audio", "name": name},

@@ -54,6 +54,7 @@ class LiveOptions:
     max_fps: float | None = None  # analyse at most this many frames a second (None: all)
     duration_s: float | None = None  # stop after this many seconds (None: until stopped)
     share_camera: str | None = None  # republish every camera frame here (/dev/videoN, URL)
+    call_audio: str = "off"  # the call's sound: a monitor/loopback name, "auto" or "off"
 
     def __post_init__(self) -> None:
         if self.max_fps is not None and self.max_fps <= 0:
@@ -270,7 +271,12 @@ def run_live_session(
         recorder = _begin(store, options, profile)
         session_id = recorder.session_id
         writer = StoreWriter(recorder)
-        audio = AudioWorker(mic, recorder, profile.voice_options()) if mic is not None else None
+        audio = None
+        if mic is not None:
+            from presence_coach.session.conversation_live import call_aware_analyzer
+
+            call = call_aware_analyzer(options.call_audio, profile.voice_options(), clock)
+            audio = AudioWorker(mic, recorder, profile.voice_options(), analyzer=call)
         run = _LiveRun(source, audio, recorder, on_status)
         run.analysis = VideoAnalysis(
             source,

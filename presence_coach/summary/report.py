@@ -19,6 +19,7 @@ from string import Template
 from typing import Any
 
 from presence_coach.summary.certainty import VISION_CAVEAT, about, approximate
+from presence_coach.summary.conversation import balance_sentence
 from presence_coach.summary.gaps import DEVICES, coverage_sentence, gap_sentence
 from presence_coach.summary.history import previous_medians
 from presence_coach.summary.plots import bars_svg, legend_html, timeline_svg
@@ -437,6 +438,10 @@ def render_terminal(
             )
     else:
         lines.append("  No microphone data this time.")
+    if summary.get("conversation"):
+        lines.append(f"  Conversation: {balance_sentence(summary['conversation'])}")
+    if summary.get("mixed_voices_note"):
+        lines.append(f"  Note: {summary['mixed_voices_note']}")
     if summary["has_video"]:
         listening = m["listening_nods"]["value"]
         extra = f" ({listening} while listening)" if listening is not None else ""

@@ -30,6 +30,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from presence_coach.summary.certainty import face_certainty
+from presence_coach.summary.conversation import (
+    conversation_lanes,
+    conversation_summary,
+    mic_only_note,
+)
 from presence_coach.summary.gaps import device_gaps, gap_sentence, signal_time_s
 from presence_coach.summary.metrics import pose_stats
 from presence_coach.voice import voice_summary
@@ -1024,10 +1029,16 @@ def summary_from_store(
     info = store.session(session_id)
     if info.summary is None and run is not None:
         info = dataclasses.replace(info, summary=dict(run))
-    return session_summary(
+    events, voice_rows = store.events(session_id), store.voice_timeline(session_id)
+    out = session_summary(
         info=info,
         face_rows=store.face_timeline(session_id),
-        voice_rows=store.voice_timeline(session_id),
-        events=store.events(session_id),
+        voice_rows=voice_rows,
+        events=events,
         notes=store.notes(session_id),
     )
+    out["conversation"] = conversation_summary(events, out["session"]["duration_s"])
+    out["mixed_voices_note"] = None if out["conversation"] else mic_only_note(events, voice_rows)
+    if out["conversation"]:  # for a client lane on the timeline (not drawn yet)
+        out["timeline"].update(conversation_lanes(events))
+    return out

@@ -214,11 +214,29 @@ class SpeechDetector:
 
             level_db = rms_dbfs(frames)
         levels = np.concatenate([bands, level_db[:, None]], axis=1)
+        return self.update_levels(levels, t)
+
+    def update_levels(
+        self, levels: np.ndarray, t: np.ndarray, *, leak_db: np.ndarray | None = None
+    ) -> list[VadEvent]:
+        """Process band levels (n, n_bands + 1: bands then rms, dBFS) at times t (n,).
+
+        ``leak_db`` (n, n_bands) is a level each band must exceed besides the noise floor
+        (the call audio's predicted leak into the mic, see voice/conversation.py).
+        """
+        o = self.options
+        if len(levels) == 0:
+            self.last_score = np.zeros(0)
+            self.last_speech = np.zeros(0, bool)
+            return []
+        level_db = levels[:, -1]
         floor = self.noise.update(levels)
-        snr = np.clip(levels[:, :-1] - floor[:, :-1], 0.0, o.snr_cap_db)
+        ref = floor[:, :-1] if leak_db is None else np.maximum(floor[:, :-1], leak_db)
+        snr = np.clip(levels[:, :-1] - ref, 0.0, o.snr_cap_db)
         score = snr.mean(axis=1)
         self.last_score = score
         self.last_noise_db = floor[:, -1]
+        self.last_floor_db = floor  # (n, n_bands + 1) floor before each frame
         self.last_level_db = level_db
         half = 0.5 / FRAME_RATE_HZ
         events: list[VadEvent] = []

@@ -1,0 +1,43 @@
+"""A recording's conversation: the microphone's sound and the call's sound, two files.
+
+``presence-coach analyze MIC --call-audio CALL`` reads both whole (any rate: both are
+resampled to the analysis rate by the audio file source), checks that they cover the same
+call, and runs voice/conversation.py over them. Files that start together but end a little
+apart are aligned at their start and cut to the shorter; files of clearly different lengths
+are refused with one line (they are not recordings of the same call).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from presence_coach.errors import UsageError
+from presence_coach.sources.audio_file import read_audio_file
+from presence_coach.sources.base import ANALYSIS_RATE_HZ
+from presence_coach.voice.conversation import analyze_conversation
+
+MAX_LENGTH_DIFF_S = 2.0  # files further apart than this (and 2 % of the call) are refused
+
+
+def check_lengths(mic_s: float, call_s: float, call_path: str | Path) -> None:
+    """Raise UsageError when the call audio cannot be the same call as the mic."""
+    if abs(mic_s - call_s) > max(MAX_LENGTH_DIFF_S, 0.02 * max(mic_s, call_s)):
+        raise UsageError(
+            f"--call-audio {call_path} is {call_s:.1f} s long but the microphone's sound is "
+            f"{mic_s:.1f} s: give both recordings of the same call, started together"
+        )
+
+
+def conversation_events(mic_path: str | Path, call_path: str | Path) -> list[dict]:
+    """Conversation events (flat JSON objects) of a mic recording and a call recording."""
+    mic = read_audio_file(mic_path)
+    call = read_audio_file(call_path)
+    check_lengths(len(mic) / ANALYSIS_RATE_HZ, len(call) / ANALYSIS_RATE_HZ, call_path)
+    n = min(len(mic), len(call))
+    events = analyze_conversation(mic[:n], call[:n])
+    out = []
+    for e in events:
+        d = e.as_dict()
+        d.pop("t_known")
+        out.append(d)
+    return sorted(out, key=lambda d: (d["end"], d["start"]))

@@ -1,0 +1,223 @@
+"""The call's sound (what the other person says) as an audio source, analysed in memory only.
+
+Where it comes from, per system:
+
+- Linux (PulseAudio or PipeWire's pulse server): the monitor source of an output, by
+  default the default sink's (``pactl get-default-sink`` + ``.monitor``), recorded by a
+  ``parec`` child process as float32 mono 16 kHz. PortAudio cannot pick a pulse source per
+  stream (ALSA's pulse device takes PULSE_SOURCE for the whole process, which the microphone
+  uses), so a child process keeps the two apart.
+- Windows: WASAPI loopback of the default speakers (the ``soundcard`` package, Windows only);
+  :func:`pick_loopback` and :func:`to_mono_16k` are its pure parts.
+- macOS: a loopback input device chosen by name (:data:`MAC_LOOPBACK_NAMES`), opened as a
+  microphone.
+
+Sources hand out :class:`~presence_coach.sources.base.AudioBlock` with the same ``read``
+contract as the microphone (``SourceError`` when no audio arrives for ``timeout_s``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import soxr
+
+from presence_coach.clock import SessionClock
+from presence_coach.errors import NoDeviceError, SourceError, UsageError
+from presence_coach.sources.base import ANALYSIS_RATE_HZ, RESAMPLE_QUALITY, AudioBlock
+from presence_coach.sources.microphone import CaptureClock, block_start
+
+MAC_LOOPBACK_NAMES = ("BlackHole", "Loopback Audio", "Soundflower", "VB-Cable")
+PAREC_LATENCY_MS = 20  # parec's requested buffering; blocks are stamped this much earlier
+BLOCK = 320  # samples per block handed out (20 ms)
+WATCH_EVERY_S = 1.0  # how often the server is asked whether the monitor source still exists
+
+
+@dataclass(frozen=True)
+class CallAudioDevice:
+    """A place the call's sound can be recorded from."""
+
+    name: str  # what --call-audio takes (a pulse source name, a speaker or input name)
+    kind: str  # "pulse-monitor", "wasapi-loopback" or "loopback-input"
+    is_default: bool  # the monitor of the default output (what "auto" picks)
+
+
+def parse_pulse_sources(short_list: str, default_sink: str | None) -> list[CallAudioDevice]:
+    """Monitor sources from ``pactl list short sources`` text, the default sink's first."""
+    out = []
+    for line in short_list.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2 and parts[1].endswith(".monitor"):
+            name = parts[1]
+            out.append(CallAudioDevice(name, "pulse-monitor", name == f"{default_sink}.monitor"))
+    return sorted(out, key=lambda d: not d.is_default)
+
+
+def _pactl(*args: str) -> str | None:
+    if shutil.which("pactl") is None:
+        return None
+    try:
+        p = subprocess.run(["pactl", *args], capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return p.stdout.strip() if p.returncode == 0 else None
+
+
+def list_call_audio_sources() -> list[CallAudioDevice]:
+    """Call-audio sources of this machine (empty when there is no audio server)."""
+    if sys.platform.startswith("linux"):
+        sources = _pactl("list", "short", "sources")
+        return parse_pulse_sources(sources or "", _pactl("get-default-sink"))
+    if sys.platform == "darwin":
+        from presence_coach.sources.devices import list_input_devices
+
+        names = [d.name for d in list_input_devices()]
+        return [CallAudioDevice(n, "loopback-input", False) for n in mac_loopbacks(names)]
+    return []  # Windows: WasapiLoopbackSource picks the default speakers' loopback
+
+
+def mac_loopbacks(input_names: Sequence[str]) -> list[str]:
+    """The input devices that are loopback drivers (by name, :data:`MAC_LOOPBACK_NAMES`)."""
+    return [n for n in input_names if any(k.lower() in n.lower() for k in MAC_LOOPBACK_NAMES)]
+
+
+def resolve_call_audio(spec: str | None) -> CallAudioDevice | None:
+    """``--call-audio``: "off" -> None; "auto" -> the default output's monitor if any
+    (None when there is none); a name -> that source (NoDeviceError if absent)."""
+    if spec is None or spec == "off":
+        return None
+    found = list_call_audio_sources()
+    if spec == "auto":
+        return found[0] if found else None
+    match = [d for d in found if d.name == spec] or [
+        d for d in found if spec.lower() in d.name.lower()
+    ]
+    if len(match) == 1 or (match and match[0].name == spec):
+        return match[0]
+    names = ", ".join(d.name for d in found) or "none"
+    if match:
+        raise UsageError(f"--call-audio {spec!r} matches several sources: {names}")
+    raise NoDeviceError(f"no call-audio source named {spec!r}; call-audio sources: {names}")
+
+
+def pick_loopback(speaker_names: Sequence[str], default_speaker: str | None) -> str | None:
+    """Windows: the loopback to record, the default speakers' (else the first), or None."""
+    if default_speaker in speaker_names:
+        return default_speaker
+    return speaker_names[0] if speaker_names else None
+
+
+def to_mono_16k(data: np.ndarray, rate_hz: float) -> np.ndarray:
+    """Loopback frames (n, channels) at ``rate_hz`` -> float32 mono 16 kHz, shape (m,)."""
+    x = np.asarray(data, np.float32)
+    mono = x.mean(axis=1) if x.ndim == 2 else x
+    if rate_hz != ANALYSIS_RATE_HZ:
+        mono = soxr.resample(mono, rate_hz, ANALYSIS_RATE_HZ, quality=RESAMPLE_QUALITY)
+    return np.ascontiguousarray(mono, np.float32)
+
+
+class PulseMonitorSource:
+    """A pulse monitor source recorded by ``parec`` (see the module docstring).
+
+    A reader thread stamps each 20 ms block when it arrives (less the block and parec's
+    buffering, smoothed like the microphone's capture clock) and queues it.
+    """
+
+    def __init__(self, source: str, *, clock: SessionClock | None = None, env=None) -> None:
+        if shutil.which("parec") is None:
+            raise NoDeviceError(
+                "cannot record the call audio: parec is missing; install pulseaudio-utils, "
+                "or use --call-audio off"
+            )
+        self.source = source
+        self.clock = clock or SessionClock()
+        self._env = env
+        self._proc: subprocess.Popen | None = None
+        self._queue: queue.Queue[AudioBlock | None] = queue.Queue(maxsize=500)
+        self._stop = threading.Event()
+        self.gone = False  # the source disappeared from the server
+
+    def start(self) -> PulseMonitorSource:
+        if self._proc is None:
+            cmd = [
+                "parec", f"--device={self.source}", "--format=float32le", "--channels=1",
+                f"--rate={ANALYSIS_RATE_HZ}", "--raw", f"--latency-msec={PAREC_LATENCY_MS}",
+            ]  # fmt: skip
+            self._proc = subprocess.Popen(
+                cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self._env
+            )
+            threading.Thread(target=self._reader, name="call-audio", daemon=True).start()
+            threading.Thread(target=self._watch, name="call-audio-watch", daemon=True).start()
+        return self
+
+    def _watch(self) -> None:
+        """The server moves a stream whose source vanished to another one (the mic's, say):
+        check once a second that ours is still there, and end the capture if not."""
+        while not self._stop.wait(WATCH_EVERY_S):
+            listed = _pactl("list", "short", "sources")
+            if listed is not None and not any(
+                d.name == self.source for d in parse_pulse_sources(listed, None)
+            ):
+                self.gone = True
+                if self._proc is not None:
+                    self._proc.terminate()
+                return
+
+    def _reader(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        capture, n, next_t = CaptureClock(ANALYSIS_RATE_HZ), 0, None
+        lag = BLOCK / ANALYSIS_RATE_HZ + PAREC_LATENCY_MS / 1000
+        while not self._stop.is_set():
+            got = self._proc.stdout.read(BLOCK * 4)
+            if len(got) < BLOCK * 4:
+                break  # parec ended: the source (its sink) is gone, or we stopped it
+            capture.update(n, time.monotonic() - lag)
+            t = block_start(self.clock.to_session(capture.time_of(n)), next_t)
+            n += BLOCK
+            next_t = t + BLOCK / ANALYSIS_RATE_HZ
+            with contextlib.suppress(queue.Full):  # a stalled consumer loses the oldest audio
+                self._queue.put_nowait(AudioBlock(t, np.frombuffer(got, np.float32).copy()))
+
+    def read(self, timeout_s: float = 2.0) -> AudioBlock | None:
+        """The next 20 ms block, None once stopped; SourceError when none came in time."""
+        self.start()
+        try:
+            if self._stop.is_set():
+                return None
+            return self._queue.get(timeout=0.05 if self.gone else timeout_s)
+        except queue.Empty:
+            if self._stop.is_set():
+                return None
+            why = "is gone" if self.gone else f"delivered no audio for {timeout_s:g} s"
+            raise SourceError(
+                f"call audio {self.source!r} {why}; going on with the microphone alone"
+            ) from None
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+
+    def __iter__(self) -> Iterator[AudioBlock]:
+        while (b := self.read()) is not None:
+            yield b
+
+    def __enter__(self) -> PulseMonitorSource:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
