@@ -100,8 +100,8 @@ def session_request(
 
 def finished_words(recorded: Recorded) -> str:
     """What the window says when a session has ended."""
-    s = recorded.summary
-    minutes = round(float(s.get("duration_s") or 0.0) / 60)
+    s = recorded.summary  # the one session summary (summary_from_store)
+    minutes = round(float(s["session"]["duration_s"] or 0.0) / 60)
     length = "under a minute" if minutes < 1 else f"{minutes} minute{'s' if minutes > 1 else ''}"
     parts = [f"Session kept ({length}), privately on this computer."]
     notes = [for_the_app(n).rstrip(".") for n in s.get("device_notes") or []]

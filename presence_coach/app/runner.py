@@ -109,6 +109,7 @@ class SessionRunner(QObject):
         from presence_coach.session.live import recover_sessions, run_live_session
         from presence_coach.session.store import SessionStore
         from presence_coach.summary.pages import write_report
+        from presence_coach.summary.session import summary_from_store
 
         model_path = models.find_model(models.FACE_LANDMARKER)
         profile = active_profile(request.camera_key, request.mic_key, warn=self.notice.emit)
@@ -123,8 +124,9 @@ class SessionRunner(QObject):
                 on_status=self._on_status,
             )
             page, problem = None, None
+            summary = summary_from_store(store, result.session_id, run=result.summary)
             try:
                 page = write_report(store, result.session_id)[0]
             except PresenceCoachError as exc:
                 problem = f"The session is kept, but its report page could not be written: {exc}"
-        return Recorded(result.session_id, result.summary, page, problem, recovered)
+        return Recorded(result.session_id, summary, page, problem, recovered)

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from presence_coach.app.icons import IDLE, RECORDING
 from presence_coach.app.settings import load_settings
 from presence_coach.session.store import SessionStore
+from presence_coach.summary.session import summary_from_store
 from tests.app.conftest import play_loop, stop_process_group
 from tests.conftest import SPEECH
 from tests.e2e.conftest import SINK
@@ -79,8 +80,9 @@ def test_a_session_from_the_window_then_its_report_notes_and_deleting_it(
     with SessionStore(app_env["data"]) as store:
         (info,) = store.sessions()
         assert (info.kind, info.status) == ("live", "complete")
-        assert info.summary["stopped"] == "by you" and info.summary["voice"] is not None
-        assert info.summary["face_present_fraction"] > 0.9
+        summary = summary_from_store(store, info.id)
+        assert summary["run"]["stopped"] == "by you" and summary["voice"] is not None
+        assert summary["metrics"]["face_present_fraction"]["value"] > 0.9
     report = app_env["data"] / "reports" / f"session-{info.id}.html"
     assert stat.S_IMODE(report.stat().st_mode) == 0o600
 
