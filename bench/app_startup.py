@@ -24,22 +24,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from machine import cpu_name
+
+from tests.display import start_xvfb
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("RESULTS-app.md")
 READY_LINE = "presence-coach: window ready"
-
-
-def _xvfb() -> tuple[subprocess.Popen, str]:
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    os.close(write_fd)
-    with os.fdopen(read_fd) as reported:
-        return xvfb, f":{reported.readline().strip()}"
 
 
 def time_to_window(display: str, work: Path) -> float:
@@ -68,7 +60,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     load = os.getloadavg()[0]  # a shared machine: say how busy it was
-    xvfb, display = _xvfb()
+    xvfb, display = start_xvfb()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             times = [time_to_window(display, Path(tmp)) for _ in range(args.runs)]

@@ -5,7 +5,6 @@ stream, a PulseAudio null sink). Each test has its own config and data folders."
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import time
 import webbrowser
@@ -16,23 +15,9 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from tests.display import start_xvfb
 from tests.e2e.conftest import pulse  # noqa: F401 - fixture
 from tests.e2e.test_live_stream import live_stream  # noqa: F401 - fixture
-
-
-def _start_xvfb() -> tuple[subprocess.Popen, str]:
-    assert shutil.which("Xvfb"), "Xvfb is missing: apt-get install xvfb"
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    os.close(write_fd)
-    with os.fdopen(read_fd) as reported:
-        number = reported.readline().strip()
-    assert number.isdigit(), "Xvfb did not start"
-    return xvfb, f":{number}"
-
 
 _X_ENV = ("DISPLAY", "QT_QPA_PLATFORM")
 _BEFORE = {k: os.environ.get(k) for k in _X_ENV}  # restored after each test: the rest of the
@@ -47,7 +32,7 @@ def _x_environment(display: str) -> None:
 @pytest.fixture(scope="session")
 def x_display() -> Iterator[str]:
     """A virtual X display for the whole test session (Qt's application lives that long)."""
-    xvfb, display = _start_xvfb()
+    xvfb, display = start_xvfb()
     try:
         yield display
     finally:

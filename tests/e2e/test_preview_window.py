@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import EXE
+from tests.display import start_xvfb
 from tests.e2e.test_live_stream import live_stream  # noqa: F401 - fixture
 
 WINDOW = "Presence Coach"
@@ -22,19 +23,10 @@ WINDOW = "Presence Coach"
 @pytest.fixture
 def display() -> Iterator[str]:
     """A virtual X display on a free number (Xvfb picks it and reports it)."""
-    for exe in ("Xvfb", "xdotool"):
-        assert shutil.which(exe), f"{exe} is missing: apt-get install xvfb xdotool"
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    os.close(write_fd)
+    assert shutil.which("xdotool"), "xdotool is missing: apt-get install xdotool"
+    xvfb, name = start_xvfb()
     try:
-        with os.fdopen(read_fd) as reported:
-            number = reported.readline().strip()
-        assert number.isdigit(), "Xvfb did not start"
-        yield f":{number}"
+        yield name
     finally:
         xvfb.terminate()
         xvfb.wait(timeout=10)
