@@ -12,27 +12,16 @@ from presence_coach.session.store import SessionStore
 from presence_coach.summary.session import summary_from_store
 from tests.app.conftest import play_loop, stop_process_group
 from tests.app.test_app_session import SPEECH_WAV, _choose_mic
-from tests.conftest import FACE_CLIPS
 from tests.e2e.conftest import SINK
+from tests.e2e.test_device_dropouts import _send  # the looped d6 camera
 from tests.e2e.test_live_stream import _free_udp_port
-
-CLIP = next(p for p in FACE_CLIPS if p.stem == "d6")
-
-
-def _camera_stream(url: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-stream_loop", "-1",
-         "-i", str(CLIP), "-an", "-c:v", "libx264", "-preset", "ultrafast", "-tune",
-         "zerolatency", "-g", "15", "-f", "mpegts", f"{url}?pkt_size=1316"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
 
 
 def test_lost_microphone_then_lost_camera_are_notified_and_the_session_is_kept(
     qtbot, make_window, pulse: dict, app_env: dict
 ) -> None:
     url = f"udp://127.0.0.1:{_free_udp_port()}"
-    camera = _camera_stream(url)
+    camera = _send(url)
     voice = play_loop(SPEECH_WAV, pulse, SINK)
     try:
         window = make_window(camera_url=url)
