@@ -42,7 +42,7 @@ from presence_coach.voice.speaking import VOICE_ROW_S, speaking_share, while_spe
 from presence_coach.voice.stats import LONG_PAUSE_MIN_S, SHORT_PAUSE_MAX_S
 
 if TYPE_CHECKING:
-    from presence_coach.session.store import SessionStore
+    from presence_coach.session.store import SessionInfo, SessionStore
 
 # raise when the summary's keys or their meaning change (scripts reading --json check it)
 SUMMARY_SCHEMA = 1
@@ -633,7 +633,7 @@ def device_notes(stored: Mapping[str, Any] | None, gaps: Sequence[Mapping[str, A
     return list(dict.fromkeys(notes))
 
 
-def session_info(info: Any, duration_s: float) -> dict[str, Any]:
+def session_info(info: SessionInfo, duration_s: float) -> dict[str, Any]:
     """Who, when and how long: the ``session`` part of the summary."""
     return {
         "id": info.id,
@@ -643,9 +643,8 @@ def session_info(info: Any, duration_s: float) -> dict[str, Any]:
         "source": info.source,
         "status": info.status,
         "duration_s": round(duration_s, 3),
-        "label": getattr(info, "label", None),  # the user's pseudonym for it, or None
-        # False: left out of the comparisons ("your usual")
-        "in_usual": getattr(info, "in_usual", True),
+        "label": info.label,  # the user's pseudonym for it, or None
+        "in_usual": info.in_usual,  # False: left out of the comparisons ("your usual")
         # what a run stopped early covers, in words (None: the whole session)
         "partial": (info.summary or {}).get("partial"),
         # what was kept when saving failed (a full disk), in words (None: all was saved)
