@@ -17,14 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from presence_coach import __version__
 from presence_coach.session.damage import is_corruption
-from presence_coach.summary.session import (
-    METRICS,
-    TREND_KEYS,
-    TREND_REVISION,
-    VOICE_ROW_S,
-    signal_times,
-    trend_numbers,
-)
+from presence_coach.summary.definitions import METRICS, TREND_KEYS, TREND_REVISION
+from presence_coach.summary.session import signal_times, trend_numbers
+from presence_coach.voice.speaking import VOICE_ROW_S
 
 if TYPE_CHECKING:
     from presence_coach.session.store import SessionStore

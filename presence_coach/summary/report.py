@@ -23,8 +23,8 @@ from presence_coach.summary.conversation import balance_sentence
 from presence_coach.summary.gaps import DEVICES, coverage_sentence, gap_sentence
 from presence_coach.summary.history import previous_medians
 from presence_coach.summary.plots import bars_svg, legend_html, timeline_svg
-from presence_coach.summary.session import LONG_PAUSE_MIN_S
 from presence_coach.summary.terminal import note_lines, run_lines
+from presence_coach.voice.stats import LONG_PAUSE_MIN_S
 
 MAX_REFLECTIONS = 5
 CHANGE_NOTABLE = 0.15  # relative change vs previous sessions worth a sentence

@@ -9,6 +9,7 @@ import pytest
 
 from presence_coach.calibration.profile import CalibrationProfile, VoiceBaseline
 from presence_coach.session.store import SessionRecorder, SessionStore
+from presence_coach.summary.definitions import METRICS
 from presence_coach.summary.history import (
     history,
     previous_medians,
@@ -16,7 +17,7 @@ from presence_coach.summary.history import (
     trend_cache_key,
 )
 from presence_coach.summary.report import reflections, render_report, render_terminal
-from presence_coach.summary.session import METRICS, summary_from_store
+from presence_coach.summary.session import summary_from_store
 from presence_coach.vision.face import FaceSample
 from presence_coach.vision.gaze_state import GazeCalibration
 from presence_coach.voice import TimelineRow

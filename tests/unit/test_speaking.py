@@ -10,7 +10,7 @@ import pytest
 from presence_coach.events import Event
 from presence_coach.session.analysis import VoiceTrack
 from presence_coach.session.store import SessionStore
-from presence_coach.summary.session import gesture_while_speaking, speaking_share_between
+from presence_coach.summary.rows import gesture_while_speaking, speaking_share_between
 from presence_coach.voice import TimelineRow, VoiceResult, voice_summary
 from presence_coach.voice.speaking import speaking_share, while_speaking
 
