@@ -498,7 +498,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 "recording"
             ) from None
         voice_note = str(audio_error)
-    conversation = _call_audio_events(args, voice)
+    voice, conversation = _call_audio_events(args, voice)
     if has_video:
         return _run_video(
             args, source, progress=not args.quiet, voice=voice, voice_note=voice_note,
@@ -543,16 +543,18 @@ def _show_recording(
     return summary
 
 
-def _call_audio_events(args: argparse.Namespace, voice: object) -> tuple[dict, ...] | None:
-    """``analyze --call-audio``: the conversation events of the mic's sound and the call's."""
+def _call_audio_events(args: argparse.Namespace, voice: object) -> tuple[object, tuple | None]:
+    """``analyze --call-audio``: your voice (the call's leak left out) and the conversation
+    events of the mic's sound and the call's; without it, ``voice`` as it was."""
     if not getattr(args, "call_audio", None):
-        return None
+        return voice, None
     from presence_coach.errors import UsageError
-    from presence_coach.session.call_analysis import conversation_events
+    from presence_coach.session.call_analysis import analyze_call
 
     if voice is None:
         raise UsageError("--call-audio needs the microphone's sound: this recording has none")
-    return tuple(conversation_events(args.audio or args.video, args.call_audio))
+    yours, events = analyze_call(args.audio or args.video, args.call_audio)
+    return yours, tuple(events)
 
 
 def cmd_session(args: argparse.Namespace) -> int:

@@ -1,8 +1,10 @@
 """A live session's conversation: the mic's voice analysis plus the call audio (issue 12).
 
 :class:`CallAwareAnalyzer` is what :class:`~presence_coach.session.live.AudioWorker` runs its
-mic blocks through when there is call audio: the usual voice analysis, and the conversation
-analysis of the mic paired with the call audio (read by a thread of its own). When the call
+mic blocks through when there is call audio: each mic block is paired with the call audio of
+the same time (read by a thread of its own), then goes through voice/yours.py: the voice
+analysis of your speech only (the client's leak left out) and the conversation. Pairing
+delays the voice events by up to ``BlockPairer.max_wait_s``. When the call
 audio ends (its device is gone), the mic goes on alone and a ``call_audio_lost`` event says
 so. The call audio is analysed in memory and never stored.
 """
@@ -21,7 +23,8 @@ from presence_coach.errors import SourceError
 from presence_coach.session.call_pairing import BlockPairer
 from presence_coach.sources import call_audio
 from presence_coach.sources.base import AudioBlock
-from presence_coach.voice.conversation import ConversationAnalyzer, ConversationOptions
+from presence_coach.voice.conversation import ConversationOptions
+from presence_coach.voice.yours import YourVoiceAnalyzer
 
 CALL_READ_TIMEOUT_S = 2.0  # no call audio for this long: the call audio is lost
 CALL_START_TIMEOUT_S = 10.0  # ... but its first block may take this long (server connect)
@@ -66,18 +69,16 @@ def call_aware_analyzer(spec: str | None, voice_options: Any, clock: SessionCloc
     source, _ = open_call_audio(spec, clock)
     if source is None:
         return None
-    from presence_coach.voice import VoiceAnalyzer
-
-    return CallAwareAnalyzer(VoiceAnalyzer(voice_options), source)
+    return CallAwareAnalyzer(voice_options, source)
 
 
 class CallAwareAnalyzer:
     """update / pop_timeline / finish like VoiceAnalyzer, plus the conversation events."""
 
-    def __init__(self, voice: Any, source: Any) -> None:
-        self.voice = voice
+    def __init__(self, voice_options: Any, source: Any) -> None:
         self.source = source
-        self.conversation = ConversationAnalyzer(ConversationOptions(call_lead_s=CALL_LEAD_S))
+        self.yours = YourVoiceAnalyzer(voice_options, ConversationOptions(call_lead_s=CALL_LEAD_S))
+        self.voice, self.conversation = self.yours.voice, self.yours.conversation
         self.pairer = BlockPairer(lead_s=CALL_LEAD_S)
         self.lost: str | None = None
         self._queue: queue.Queue = queue.Queue()
@@ -95,7 +96,7 @@ class CallAwareAnalyzer:
 
     def update(self, block: Any) -> list:
         self.pairer.push_mic(AudioBlock(block.t, np.array(block.samples, np.float32)))
-        out = list(self.voice.update(block))
+        out: list = []
         while not self._queue.empty():
             item = self._queue.get()
             if isinstance(item, SourceError):
@@ -103,7 +104,7 @@ class CallAwareAnalyzer:
             else:
                 self.pairer.push_call(item)
         for mic, call, t in self.pairer.pop():
-            out += self._flat(self.conversation.update(mic, call, t))
+            out += self._paired(mic, call, t)
         if self.lost and not self._lost_reported:
             self._lost_reported = True
             out.append(_Flat("call_audio_lost", block.t, block.t, {"why": self.lost}))
@@ -112,12 +113,17 @@ class CallAwareAnalyzer:
     def pop_timeline(self) -> list:
         return self.voice.pop_timeline()
 
+    def _paired(self, mic: np.ndarray, call: np.ndarray | None, t: float) -> list:
+        voice, conversation = self.yours.update(mic, call, t)
+        return list(voice) + self._flat(conversation)
+
     def finish(self, t_end: float | None = None) -> list:
-        out = list(self.voice.finish(t_end))
+        out: list = []
         for mic, call, t in self.pairer.pop(final=True):
-            out += self._flat(self.conversation.update(mic, call, t))
+            out += self._paired(mic, call, t)
         self.source.stop()
-        return out + self._flat(self.conversation.finish(t_end))
+        voice, conversation = self.yours.finish(t_end)
+        return out + list(voice) + self._flat(conversation)
 
     @staticmethod
     def _flat(events: list) -> list:

@@ -36,6 +36,7 @@ import numpy as np
 from presence_coach.sources.audio_file import AudioFileSource
 from presence_coach.sources.base import AudioBlock
 from presence_coach.voice.frames import SR, Framer
+from presence_coach.voice.leak import LeakLog
 from presence_coach.voice.prosody import (
     DEFAULT_PITCH,
     PitchOptions,
@@ -131,8 +132,13 @@ class _Row:
 class VoiceAnalyzer:
     """Streaming voice analysis; the detectors never read a clock, only block times."""
 
-    def __init__(self, options: VoiceOptions = DEFAULT_VOICE) -> None:
+    def __init__(
+        self, options: VoiceOptions = DEFAULT_VOICE, *, leak: LeakLog | None = None
+    ) -> None:
         self.options = options
+        # with call audio: the leak each frame must exceed to be yours (voice/conversation.py
+        # fills it), so every voice number counts only your speech
+        self.leak = leak
         self.framer = Framer()
         self.vad = SpeechDetector(options.vad)
         self.syllables = SyllableDetector(options.rate)
@@ -193,7 +199,8 @@ class VoiceAnalyzer:
         if len(times) == 0:
             return []
         level = rms_dbfs(frames)
-        vad_events = self.vad.update(frames, times, level_db=level)
+        leak = None if self.leak is None else self.leak.take(times, self.options.vad.n_bands)
+        vad_events = self.vad.update(frames, times, level_db=level, leak_db=leak)
         noise = self.vad.last_noise_db
         # pitch only where a frame could be voiced: loud enough above the noise floor
         f0_raw = np.full(len(times), np.nan)

@@ -22,7 +22,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from presence_coach.voice.frames import FRAME_LEN, FRAME_RATE_HZ, HOP, SR, Framer
-from presence_coach.voice.leak import DEFAULT_LEAK, LeakOptions, LeakTracker, predict_leak_db
+from presence_coach.voice.leak import (
+    DEFAULT_LEAK,
+    LeakLog,
+    LeakOptions,
+    LeakTracker,
+    predict_leak_db,
+)
 from presence_coach.voice.prosody import rms_dbfs
 from presence_coach.voice.turns import DEFAULT_TURNS, ConversationEvent, TurnOptions, TurnTracker
 from presence_coach.voice.vad import DEFAULT_VAD, SpeechDetector, VadOptions, band_levels_db
@@ -53,6 +59,7 @@ class ConversationAnalyzer:
 
     def __init__(self, options: ConversationOptions = DEFAULT_CONVERSATION) -> None:
         self.options = options.validate()
+        self.leak_log: LeakLog | None = None  # set: each frame's leak is handed on (see yours.py)
         self.reset()
 
     def reset(self) -> None:
@@ -141,6 +148,8 @@ class ConversationAnalyzer:
         pred = (
             pred[-len(mf) :] if not self.leak.no_leak else np.full_like(pred[-len(mf) :], -np.inf)
         )
+        if self.leak_log is not None:
+            self.leak_log.put(times, pred + o.leak.margin_db)
         events += [
             ("you", e)
             for e in self.you.update_levels(mic_levels, times, leak_db=pred + o.leak.margin_db)
@@ -161,8 +170,11 @@ class ConversationAnalyzer:
     def _correlate(self) -> None:
         """One delay estimate over the last window (ends at the last frame's last sample)."""
         end = (self._n_frames - 1) * HOP + FRAME_LEN  # stream index just after that frame
-        back = self._n_in - end
         lag = self.leak.max_lag
+        # each time a capture gap re-anchors the framers, they drop a partial frame, so the
+        # count drifts: keep the window inside the history (mic and call shift alike, the
+        # delay between them stays right)
+        back = min(max(self._n_in - end, 0), self._hist_len - self._win - lag)
         stop = self._hist_len - back
         mic = self._mic_hist[stop - self._win : stop]
         call = self._call_hist[stop - self._win - lag : stop]

@@ -174,3 +174,33 @@ class LeakTracker:
             enough = np.sum(~np.isnan(d), axis=0) >= 20
             q = np.nanquantile(np.where(enough, d, 0.0), o.gain_quantile, axis=0)
             self.gain_db = np.where(enough, q, self.gain_db)
+
+
+class LeakLog:
+    """The leak level each mic frame had to exceed, handed from the conversation analysis to
+    the mic's voice analysis, so that both count the same frames as yours.
+
+    ``put(times (n,), leak_db (n, k))`` as the conversation judges frames; ``take(times)``
+    returns (n, k) for the voice analysis' frames of the same centre times (-inf where a
+    frame was never judged: it is then the mic's alone) and forgets everything up to them.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[int, np.ndarray] = {}  # frame centre time in ms -> (k,) dB
+
+    def put(self, times: np.ndarray, leak_db: np.ndarray) -> None:
+        keys = np.rint(np.asarray(times) * 1000).astype(np.int64).tolist()
+        for k, row in zip(keys, leak_db, strict=True):
+            self._rows[k] = row
+
+    def take(self, times: np.ndarray, n_bands: int) -> np.ndarray:
+        keys = np.rint(np.asarray(times) * 1000).astype(np.int64)
+        out = np.full((len(keys), n_bands), -np.inf)
+        for i, k in enumerate(keys.tolist()):
+            row = self._rows.pop(k, None)
+            if row is not None:
+                out[i] = row
+        if len(keys):
+            for k in [k for k in self._rows if k < keys[-1]]:
+                del self._rows[k]  # frames the voice analysis will never ask for
+        return out

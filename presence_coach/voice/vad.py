@@ -200,9 +200,15 @@ class SpeechDetector:
         self.last_level_db = np.zeros(0)
 
     def update(
-        self, frames: np.ndarray, t: np.ndarray, *, level_db: np.ndarray | None = None
+        self,
+        frames: np.ndarray,
+        t: np.ndarray,
+        *,
+        level_db: np.ndarray | None = None,
+        leak_db: np.ndarray | None = None,
     ) -> list[VadEvent]:
-        """Process frames (n, L) with centre times t (n,); ``level_db`` may pass rms dBFS."""
+        """Process frames (n, L) with centre times t (n,); ``level_db`` may pass rms dBFS,
+        ``leak_db`` (n, n_bands) the call's leak (see :meth:`update_levels`)."""
         o = self.options
         if len(frames) == 0:
             self.last_score = np.zeros(0)
@@ -214,7 +220,7 @@ class SpeechDetector:
 
             level_db = rms_dbfs(frames)
         levels = np.concatenate([bands, level_db[:, None]], axis=1)
-        return self.update_levels(levels, t)
+        return self.update_levels(levels, t, leak_db=leak_db)
 
     def update_levels(
         self, levels: np.ndarray, t: np.ndarray, *, leak_db: np.ndarray | None = None

@@ -28,7 +28,9 @@ from presence_coach.session.call_pairing import BlockPairer
 from presence_coach.session.conversation_live import CALL_LEAD_S
 from presence_coach.sources.call_audio import PulseMonitorSource, resolve_call_audio
 from presence_coach.sources.microphone import MicrophoneSource
-from presence_coach.voice.conversation import ConversationAnalyzer, ConversationOptions
+from presence_coach.voice import DEFAULT_VOICE
+from presence_coach.voice.conversation import ConversationOptions
+from presence_coach.voice.yours import YourVoiceAnalyzer
 from tests.e2e.conftest import SINK
 
 CALL_SINK = "pc_call_sink"
@@ -45,11 +47,12 @@ def _call_sink(env: dict) -> str:
 
 
 def _capture(env, clock, mic_wav, call_wav, seconds, *, unload=None):
-    """Play both sides, capture mic + call audio, run the analyzer; events and notes."""
+    """Play both sides, capture mic + call audio, run the analyzer (your voice and the
+    conversation, as the live session does); conversation events, notes, the analyzer."""
     device = resolve_call_audio("auto")
     assert device is not None and device.name == f"{CALL_SINK}.monitor" and device.is_default
     lead = CALL_LEAD_S  # as the live session pairs them
-    an = ConversationAnalyzer(ConversationOptions(call_lead_s=lead))
+    yours = YourVoiceAnalyzer(DEFAULT_VOICE, ConversationOptions(call_lead_s=lead))
     pairer, events = BlockPairer(lead_s=lead), []
     calls: queue.Queue = queue.Queue()
     src = PulseMonitorSource(device.name, clock=clock).start()
@@ -84,12 +87,12 @@ def _capture(env, clock, mic_wav, call_wav, seconds, *, unload=None):
                 else:
                     pairer.push_call(item)
             for m, c, t in pairer.pop():
-                events += an.update(m, c, t)
+                events += yours.update(m, c, t)[1]
     src.stop()
     for p in players:
         p.terminate()
         p.wait()
-    return events + an.finish(), t_play, lost, an
+    return events + yours.finish()[1], t_play, lost, yours
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +107,8 @@ def test_live_call_audio_is_scored_against_the_truth(pulse, call, tmp_path):
     sf.write(mic_wav, call.mic(speakers=True, delay_s=0.1, seed=5), cg.SR, subtype="FLOAT")
     sf.write(call_wav, call.client, cg.SR, subtype="FLOAT")
     clock = SessionClock()
-    events, _, lost, an = _capture(pulse, clock, mic_wav, call_wav, len(call.you) / cg.SR + 2)
+    events, _, lost, yours = _capture(pulse, clock, mic_wav, call_wav, len(call.you) / cg.SR + 2)
+    an = yours.conversation
     assert lost is None and an.call_missing_s < 1.0
     you = sum(e.end - e.start for e in events if e.kind == "you_speech")
     client = sum(e.end - e.start for e in events if e.kind == "client_speech")
@@ -114,6 +118,13 @@ def test_live_call_audio_is_scored_against_the_truth(pulse, call, tmp_path):
           f"(truth {ty:.1f}), delay {an.leak.delay_samples} samples")  # fmt: skip
     assert you / (you + client) == pytest.approx(ty / (ty + tc), abs=0.05)
     assert you == pytest.approx(ty, rel=0.15)
+    # every voice number is yours: the voice analysis counts the same frames (mic alone,
+    # the leak made it about twice the truth)
+    voice = yours.voice.summary()
+    played_s = len(call.you) / cg.SR
+    print(f"live: voice speaking {voice['speaking_s']} s, truth {ty:.1f} s of {played_s:.1f} s")
+    assert voice["speaking_s"] / played_s == pytest.approx(ty / played_s, abs=0.05)
+    assert voice["speaking_s"] == pytest.approx(you, rel=0.1)
     # responses: found within 0.5 s of the truth (session clock aligned on the client)
     offset = min(e.start for e in events if e.kind == "client_speech") - call.client_segs[0][0]
     got = [e for e in events if e.kind == "response"]
@@ -130,7 +141,8 @@ def test_call_audio_that_disappears_leaves_the_mic_alone(pulse, call, tmp_path):
     sf.write(mic_wav, call.mic(speakers=False, seed=5)[: 15 * cg.SR], cg.SR, subtype="FLOAT")
     sf.write(call_wav, call.client[: 15 * cg.SR], cg.SR, subtype="FLOAT")
     clock = SessionClock()
-    events, _, lost, an = _capture(pulse, clock, mic_wav, call_wav, 14.0, unload=(module, 6.0))
+    events, _, lost, yours = _capture(pulse, clock, mic_wav, call_wav, 14.0, unload=(module, 6.0))
+    an = yours.conversation
     assert lost is not None and 6.0 < lost < 9.0  # noticed within the 1 s read timeout
     assert an.call_missing_s > 3.0
     assert np.isfinite(an.call_missing_s) and any(e.kind == "you_speech" for e in events)
@@ -173,10 +185,13 @@ def test_live_session_audio_stores_the_conversation(pulse, call, tmp_path):
         mic.stop()
         rec.flush()
         store.finalize(sid, summary={}, status="complete", duration_s=clock.now())
-        conv = summary_from_store(store, sid)["conversation"]
+        summary = summary_from_store(store, sid)
+        conv = summary["conversation"]
         types = {e["type"] for e in store.events(sid)}
     assert {"you_speech", "client_speech", "utterance"} <= types
     assert "call_audio_lost" not in types
     # the wiring: both sides measured (20 s is too short for the leak model to settle:
     # 6.2 and 6.3 s of yours measured against 3.5 s true, see the scored test for accuracy)
     assert conv["you_talk_s"] > 1.0 and conv["client_talk_s"] > 3.0
+    # the stored voice numbers count the same frames as yours as the conversation does
+    assert summary["voice"]["speaking_s"] == pytest.approx(conv["you_talk_s"], rel=0.15)

@@ -41,11 +41,20 @@ def test_analyze_with_call_audio_reports_the_conversation(call_files, tmp_path):
         "--json", out, "--events", ev, "--no-store",
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    conv = json.loads(out.read_text())["conversation"]
+    summary = json.loads(out.read_text())
+    conv = summary["conversation"]
     you = sum(e - s for s, e in call.you_segs)
     client = sum(e - s for s, e in call.client_segs)
     assert conv["talk_share_you"] == pytest.approx(you / (you + client), abs=0.05)
     assert conv["you_talk_s"] == pytest.approx(you, rel=0.15)
+    # every voice number is yours: the client's leak is not your speech (mic alone: 0.556
+    # of the session against 0.276 true), nor does it fill your silences (mic alone: 1 of
+    # 2 long silences)
+    voice = summary["voice"]
+    assert voice["speaking_fraction"] == pytest.approx(you / (len(call.you) / cg.SR), abs=0.05)
+    assert voice["speaking_s"] == pytest.approx(conv["you_talk_s"], rel=0.05)
+    gaps = [b[0] - a[1] for a, b in zip(call.you_segs, call.you_segs[1:], strict=False)]
+    assert voice["pauses"]["long"] == sum(g >= 3.0 for g in gaps) > 0
     assert "of the time the two of you spoke" in proc.stdout
     types = {json.loads(line)["type"] for line in ev.read_text().splitlines()}
     assert {"you_speech", "client_speech", "response", "utterance"} <= types
