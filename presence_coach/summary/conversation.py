@@ -14,6 +14,8 @@ import numpy as np
 
 Row = Mapping[str, Any]
 CONVERSATION_TYPES = ("you_speech", "client_speech", "response", "overlap", "client_silence")
+# the conversation numbers history compares across sessions (definitions.TREND_KEYS)
+CONVERSATION_TREND_KEYS = ("talk_share_you", "response_latency_median_s", "interruptions")
 MIXED_SPEECH_SHARE = 0.9  # a mic that hears speech this much of the time hears two people
 MIXED_PITCH_RANGE_SEMITONES = 10.0  # 10th-90th percentile of utterance pitch medians this
 # wide: more than one voice (bench: one voice 1.5-3.3 st, a man and a woman 14.5-15.1 st)
@@ -24,9 +26,9 @@ def _dur(rows: Sequence[Row]) -> float:
     return float(sum(r["end"] - r["start"] for r in rows))
 
 
-def _per_minute(rows: Sequence[Row], duration_s: float) -> list[float]:
-    """Seconds of each row type's time inside each minute (n_minutes,)."""
-    n = max(1, int(np.ceil(duration_s / 60.0)))
+def _per_minute(rows: Sequence[Row], duration_s: float, n: int | None = None) -> list[float]:
+    """Seconds of the rows' time inside each minute (n_minutes,)."""
+    n = max(1, int(np.ceil(duration_s / 60.0))) if n is None else n
     out = np.zeros(n)
     for r in rows:
         for m in range(int(r["start"] // 60), min(n, int(r["end"] // 60) + 1)):
@@ -66,6 +68,19 @@ def conversation_summary(events: Sequence[Row], duration_s: float) -> dict[str, 
             "overlap_s": _per_minute(by["overlap"], duration_s),
         },
     }
+
+
+def talk_share_per_minute(
+    you: Sequence[Row], client: Sequence[Row], n_minutes: int
+) -> list[float | None]:
+    """Your share of the talk in each minute (n_minutes,) from the ``you_speech`` and
+    ``client_speech`` events: your speaking time over yours plus the client's; None in a
+    minute where neither spoke, all None without call audio."""
+    if not you and not client:
+        return [None] * n_minutes
+    y = np.array(_per_minute(you, 60.0 * n_minutes, n_minutes))
+    c = np.array(_per_minute(client, 60.0 * n_minutes, n_minutes))
+    return [round(float(a / (a + b)), 3) if a + b > 0 else None for a, b in zip(y, c, strict=True)]
 
 
 def _lost_note(events: Sequence[Row]) -> str | None:

@@ -56,6 +56,18 @@ METRICS: dict[str, MetricDef] = {
         "100 ms steps, those with speech.",
         "Voice",
     ),
+    "talk_share_you": MetricDef(
+        "Your share of the talk",
+        "fraction",
+        "With call audio: your speaking time divided by yours plus the client's.",
+        "Voice",
+    ),
+    "interruptions": MetricDef(
+        "Times you talked over",
+        "count",
+        "With call audio: times you started speaking while the client was speaking.",
+        "Voice",
+    ),
     "utterances": MetricDef(
         "Stretches of speech", "count", "Runs of speech separated by a pause.", "Voice"
     ),
@@ -136,6 +148,13 @@ METRICS: dict[str, MetricDef] = {
     "pause_longest_s": MetricDef(
         "Longest silence", "s", "Longest pause between stretches of your speech.", "Pauses"
     ),
+    "response_latency_median_s": MetricDef(
+        "Time to answer",
+        "s",
+        "With call audio: median time from the client's end of speech to your start, when "
+        "you started after they stopped.",
+        "Pauses",
+    ),
     # head and face
     "nods": MetricDef(
         "Nods", "count", "Down-up head movements (one or more cycles).", "Head and face"
@@ -212,8 +231,9 @@ METRICS: dict[str, MetricDef] = {
 
 
 # raise when trend_numbers computes differently: history's kept numbers are then stale
-# (3: speaking share from the voice timeline rows, rates over each signal's own time)
-TREND_REVISION = 3
+# (3: speaking share from the voice timeline rows, rates over each signal's own time;
+# 4: the conversation's talk share, time to answer and talking over)
+TREND_REVISION = 4
 
 
 # numbers compared across sessions (history) and with previous sessions in the report
@@ -227,6 +247,9 @@ TREND_KEYS = (
     "eye_contacts_per_min",
     "gaze_camera_fraction",
     "smiles_per_min",
+    "talk_share_you",
+    "response_latency_median_s",
+    "interruptions",
 )
 
 
@@ -252,4 +275,7 @@ TREND_NUMBER_KEYS = (
     "gaze_camera_fraction",
     "gaze_screen_fraction",
     "gaze_away_fraction",
+    "talk_share_you",
+    "response_latency_median_s",
+    "interruptions",
 )

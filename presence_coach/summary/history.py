@@ -32,6 +32,9 @@ HISTORY_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("speaking_fraction", "speaking", "{:.0%}"),
     ("eye_contacts_per_min", "eye ct/min", "{:.1f}"),
     ("pauses_long", "silences>=3s", "{:d}"),
+    ("talk_share_you", "talk share", "{:.0%}"),
+    ("response_latency_median_s", "answer s", "{:.1f}"),
+    ("interruptions", "talk-overs", "{:d}"),
 )
 
 
@@ -212,6 +215,8 @@ def render_history_text(h: Mapping[str, Any]) -> str:
         "syllables per second of speaking time;",
         "speaking: share of the session you spoke; eye ct/min: eye-contact moments per "
         "minute; silences>=3s: pauses of 3 s or more.",
+        "With call audio: talk share: your share of the time the two of you spoke; answer s: "
+        "median time to answer the client; talk-overs: times you started while they spoke.",
         "These are descriptions of your own sessions, not scores.",
     ]
     if any(not r.get("in_usual", True) for r in sessions):

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from presence_coach.summary.conversation import talk_share_per_minute
 from presence_coach.summary.definitions import MINUTE_S, RATE_MIN_SPEECH_S
 from presence_coach.summary.rows import (
     Row,
@@ -34,7 +35,9 @@ def per_minute_series(
     ``speaking_fraction`` (share of voice rows speaking), ``nods`` and ``listening_nods``
     and ``eye_contacts`` (events starting in the minute), ``gaze_camera_fraction`` (of
     face-present rows), ``articulation_rate_syl_per_s`` (syllables / speaking time of the
-    utterances overlapping the minute, split by overlap; None below RATE_MIN_SPEECH_S).
+    utterances overlapping the minute, split by overlap; None below RATE_MIN_SPEECH_S),
+    ``talk_share_you`` (with call audio: your share of the minute's talk, see
+    :func:`~presence_coach.summary.conversation.talk_share_per_minute`).
     """
     n = max(1, math.ceil(duration_s / MINUTE_S - 1e-9))
     out: dict[str, list] = {"start_s": [i * MINUTE_S for i in range(n)]}
@@ -96,6 +99,8 @@ def per_minute_series(
     else:
         for key in ("gaze_camera_fraction", "nods", "eye_contacts", "listening_nods"):
             out[key] = [None] * n
+    talk = (by_type.get("you_speech", []), by_type.get("client_speech", []))
+    out["talk_share_you"] = talk_share_per_minute(*talk, n)
     return out
 
 

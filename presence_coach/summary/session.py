@@ -31,6 +31,7 @@ import numpy as np
 
 from presence_coach.summary.certainty import face_certainty
 from presence_coach.summary.conversation import (
+    CONVERSATION_TREND_KEYS,
     conversation_lanes,
     conversation_summary,
     mic_only_note,
@@ -192,6 +193,9 @@ def trend_numbers(
             "pauses_long": p["long"],
             "pause_longest_s": p["longest_s"] if p["count"] else None,
         }
+    conversation = conversation_summary(events, duration_s)
+    if conversation is not None:  # with call audio
+        out |= {k: conversation[k] for k in CONVERSATION_TREND_KEYS}
     if has_video:
         silent = [gesture_while_speaking(n, speaking_share=speaking_share) for n in nods]
         known = [s for s in silent if s is not None]

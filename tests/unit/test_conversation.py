@@ -175,6 +175,60 @@ def test_conversation_summary_from_a_real_store(call, tmp_path):
     assert "of the time the two of you spoke" in balance_sentence(conv)
 
 
+def _minute_share(call, m):
+    def inside(segs):
+        return sum(max(0.0, min(e, 60 * m + 60) - max(s, 60 * m)) for s, e in segs)
+
+    y, c = inside(call.you_segs), inside(call.client_segs)
+    return y / (y + c)
+
+
+def test_talk_share_per_minute_and_across_sessions(call, speech_dir, tmp_path):
+    """Two real calls stored in SQLite (and a mic-only session): your talk share per minute
+    in the summary, and talk share, time to answer and talking over in the history."""
+    from presence_coach.session.store import SessionRecorder, SessionStore
+    from presence_coach.summary.history import history, previous_medians, render_history_text
+    from presence_coach.summary.session import summary_from_store
+
+    pools = cg.stm_speakers(speech_dir)
+    long_call = cg.build_call("Sheila / Diane", pools["Sheila"], pools["Diane"], seed=9,
+                              duration_s=130)  # fmt: skip
+    with SessionStore(tmp_path) as store:
+        ids, summaries = [], []
+        for c in (call, long_call):
+            mic = c.mic(speakers=True, delay_s=0.05, seed=7)
+            sid = store.begin_session(kind="analyze", source=c.name)
+            rec = SessionRecorder(store, sid)
+            events = analyze_conversation(mic, c.client)
+            rec.add_events({k: v for k, v in e.as_dict().items() if k != "t_known"} for e in events)
+            rec.flush()
+            store.finalize(sid, summary={}, status="complete", duration_s=len(mic) / cg.SR)
+            ids.append(sid)
+            summaries.append(summary_from_store(store, sid))
+        plain = store.begin_session(kind="analyze", source="mic only")
+        store.finalize(plain, summary={}, status="complete", duration_s=60.0)
+        h = history(store)
+        text = render_history_text(h)
+        prev = previous_medians(h, session_id=ids[1])
+    per_minute = summaries[1]["per_minute"]["talk_share_you"]
+    assert len(per_minute) == 3 == len(summaries[1]["per_minute"]["start_s"])
+    for m, share in enumerate(per_minute):
+        assert share == pytest.approx(_minute_share(long_call, m), abs=0.08), m
+    rows = {r["id"]: r for r in h["sessions"]}
+    for sid, summary in zip(ids, summaries, strict=True):
+        conv = summary["conversation"]
+        for key in ("talk_share_you", "response_latency_median_s", "interruptions"):
+            assert rows[sid][key] == conv[key]
+            assert summary["metrics"][key]["value"] == conv[key]
+    assert rows[ids[1]]["talk_share_you"] == pytest.approx(
+        _truth(long_call.you_segs) / (_truth(long_call.you_segs) + _truth(long_call.client_segs)),
+        abs=0.05,
+    )
+    assert rows[plain]["talk_share_you"] is None and rows[plain]["interruptions"] is None
+    assert prev["medians"]["talk_share_you"] == summaries[0]["conversation"]["talk_share_you"]
+    assert "talk share" in text and f"{rows[ids[1]]['talk_share_you']:.0%}" in text
+
+
 @pytest.mark.parametrize("speakers", [False, True])
 def test_mic_only_session_says_when_it_heard_two_voices(speech_dir, tmp_path, speakers):
     """No call audio: a woman's mic that also hears a man through the speakers is flagged."""
