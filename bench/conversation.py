@@ -36,6 +36,7 @@ from presence_coach.voice.vad import detect_speech  # noqa: E402
 SHARED = Path(os.environ.get("PRESENCE_COACH_SHARED", REPO.parent / "shared"))
 SPEECH = SHARED / "media" / "speech"
 DURATION_S = 120.0
+VOICE_SECTION = "## Your voice numbers with call audio"  # written by conversation_voice.py
 
 
 def calls() -> dict[str, list[cg.Call]]:
@@ -237,9 +238,12 @@ def main() -> None:
         "",
         DECISION,
     ]
-    (REPO / "bench" / "RESULTS-conversation.md").write_text(
-        "\n".join(head + table + summary) + "\n"
-    )
+    out = REPO / "bench" / "RESULTS-conversation.md"
+    old = out.read_text() if out.exists() else ""
+    kept = (
+        old[old.index(VOICE_SECTION) :] if VOICE_SECTION in old else ""
+    )  # conversation_voice.py's
+    out.write_text("\n".join(head + table + summary) + "\n" + ("\n" + kept if kept else ""))
 
 
 if __name__ == "__main__":
