@@ -51,9 +51,7 @@ def open_call_audio(spec: str | None, clock: SessionClock) -> tuple[Any | None, 
         return None, "no call audio found (no output monitor); voice numbers are the mic's"
     if spec == "auto" and device.name in _mic_sources():
         return None, f"call audio not used: {device.name} is also the microphone"
-    if device.kind != "pulse-monitor":
-        return None, f"call audio from {device.name!r} is not supported on this system yet"
-    return call_audio.PulseMonitorSource(device.name, clock=clock).start(), None
+    return call_audio.open_call_audio_source(device, clock), None
 
 
 def _mic_sources() -> set[str]:

@@ -7,10 +7,10 @@ Where it comes from, per system:
   ``parec`` child process as float32 mono 16 kHz. PortAudio cannot pick a pulse source per
   stream (ALSA's pulse device takes PULSE_SOURCE for the whole process, which the microphone
   uses), so a child process keeps the two apart.
-- Windows: WASAPI loopback of the default speakers (the ``soundcard`` package, Windows only);
-  :func:`pick_loopback` and :func:`to_mono_16k` are its pure parts.
+- Windows: WASAPI loopback of the speakers, the default output's first
+  (sources/wasapi_loopback.py, the ``soundcard`` package, Windows only).
 - macOS: a loopback input device chosen by name (:data:`MAC_LOOPBACK_NAMES`), opened as a
-  microphone.
+  microphone; the call app must play into it (or into a multi-output device that does).
 
 Sources hand out :class:`~presence_coach.sources.base.AudioBlock` with the same ``read``
 contract as the microphone (``SourceError`` when no audio arrives for ``timeout_s``).
@@ -27,13 +27,13 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-import soxr
 
 from presence_coach.clock import SessionClock
 from presence_coach.errors import NoDeviceError, SourceError, UsageError
-from presence_coach.sources.base import ANALYSIS_RATE_HZ, RESAMPLE_QUALITY, AudioBlock
+from presence_coach.sources.base import ANALYSIS_RATE_HZ, AudioBlock
 from presence_coach.sources.microphone import CaptureClock, block_start
 
 MAC_LOOPBACK_NAMES = ("BlackHole", "Loopback Audio", "Soundflower", "VB-Cable")
@@ -72,17 +72,42 @@ def _pactl(*args: str) -> str | None:
     return p.stdout.strip() if p.returncode == 0 else None
 
 
-def list_call_audio_sources() -> list[CallAudioDevice]:
-    """Call-audio sources of this machine (empty when there is no audio server)."""
-    if sys.platform.startswith("linux"):
+def list_call_audio_sources(
+    platform: str = sys.platform, *, soundcard: Any = None
+) -> list[CallAudioDevice]:
+    """Call-audio sources of this machine, what "auto" picks first (empty when there are
+    none). ``soundcard``: Windows' audio API module (None: the real one)."""
+    if platform.startswith("linux"):
         sources = _pactl("list", "short", "sources")
         return parse_pulse_sources(sources or "", _pactl("get-default-sink"))
-    if sys.platform == "darwin":
+    if platform == "darwin":
         from presence_coach.sources.devices import list_input_devices
 
         names = [d.name for d in list_input_devices()]
         return [CallAudioDevice(n, "loopback-input", False) for n in mac_loopbacks(names)]
-    return []  # Windows: WasapiLoopbackSource picks the default speakers' loopback
+    if platform == "win32":
+        from presence_coach.sources import wasapi_loopback as wl
+
+        try:
+            names = wl.speaker_names(soundcard or wl.load_soundcard())
+        except NoDeviceError:
+            return []
+        return [CallAudioDevice(n, "wasapi-loopback", i == 0) for i, n in enumerate(names)]
+    return []
+
+
+def open_call_audio_source(device: CallAudioDevice, clock: SessionClock, **kw: Any) -> Any:
+    """A started source of ``device`` (read / stop like :class:`PulseMonitorSource`); ``kw``
+    goes to the Windows source (``soundcard``)."""
+    if device.kind == "pulse-monitor":
+        return PulseMonitorSource(device.name, clock=clock).start()
+    if device.kind == "wasapi-loopback":
+        from presence_coach.sources.wasapi_loopback import WasapiLoopbackSource
+
+        return WasapiLoopbackSource(device.name, clock=clock, **kw).start()
+    from presence_coach.sources.microphone import MicrophoneSource
+
+    return MicrophoneSource(device.name, clock=clock).start()  # macOS loopback input
 
 
 def mac_loopbacks(input_names: Sequence[str]) -> list[str]:
@@ -107,22 +132,6 @@ def resolve_call_audio(spec: str | None) -> CallAudioDevice | None:
     if match:
         raise UsageError(f"--call-audio {spec!r} matches several sources: {names}")
     raise NoDeviceError(f"no call-audio source named {spec!r}; call-audio sources: {names}")
-
-
-def pick_loopback(speaker_names: Sequence[str], default_speaker: str | None) -> str | None:
-    """Windows: the loopback to record, the default speakers' (else the first), or None."""
-    if default_speaker in speaker_names:
-        return default_speaker
-    return speaker_names[0] if speaker_names else None
-
-
-def to_mono_16k(data: np.ndarray, rate_hz: float) -> np.ndarray:
-    """Loopback frames (n, channels) at ``rate_hz`` -> float32 mono 16 kHz, shape (m,)."""
-    x = np.asarray(data, np.float32)
-    mono = x.mean(axis=1) if x.ndim == 2 else x
-    if rate_hz != ANALYSIS_RATE_HZ:
-        mono = soxr.resample(mono, rate_hz, ANALYSIS_RATE_HZ, quality=RESAMPLE_QUALITY)
-    return np.ascontiguousarray(mono, np.float32)
 
 
 class PulseMonitorSource:

@@ -1,22 +1,29 @@
-"""Call-audio selection and conversion (sources/call_audio.py) and live pairing.
+"""Call-audio selection per system, the Windows loopback source and live pairing.
 
-The Windows (WASAPI loopback) and macOS (loopback input) paths are tested here on their pure
-parts only: they have NOT run on Windows or macOS (this machine is Linux).
+The Windows API is the only stand-in here (``_FakeSoundcard``: this machine is Linux and has
+no WASAPI): it hands out real speech, at 48 kHz stereo as a loopback does, and everything
+after it (resampling, blocks, time stamps, errors, stop) is the product's code. The
+Windows and macOS paths have NOT run on those systems.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import soundfile as sf
+import soxr
 
+from presence_coach.clock import SessionClock
+from presence_coach.errors import SourceError
 from presence_coach.session.call_pairing import BlockPairer
 from presence_coach.sources.base import AudioBlock
 from presence_coach.sources.call_audio import (
+    list_call_audio_sources,
     mac_loopbacks,
+    open_call_audio_source,
     parse_pulse_sources,
-    pick_loopback,
-    to_mono_16k,
 )
+from presence_coach.sources.wasapi_loopback import WasapiLoopbackSource
 
 PACTL_SOURCES = (
     "0\talsa_output.pci-0000_00_1f.3.analog-stereo.monitor\tmodule-alsa-card.c\ts16le 2ch 48000Hz\tSUSPENDED\n"  # noqa: E501
@@ -35,25 +42,113 @@ def test_pulse_monitors_default_output_first():
     assert parse_pulse_sources("", None) == []
 
 
-def test_windows_and_mac_choices_not_run_on_those_systems():
-    print("NOTE: WASAPI loopback and macOS loopback selection have not run on Windows/macOS")
-    assert pick_loopback(["Speakers (Realtek)", "Headset"], "Headset") == "Headset"
-    assert pick_loopback(["Speakers (Realtek)"], "gone") == "Speakers (Realtek)"
-    assert pick_loopback([], None) is None
+class _Speaker:
+    def __init__(self, name: str, id_: str) -> None:
+        self.name, self.id = name, id_
+
+
+class _Recorder:
+    """WASAPI loopback stand-in: real audio in ``record(numframes)`` chunks, then the
+    device vanishes (RuntimeError, as soundcard raises for a failing WASAPI call)."""
+
+    def __init__(self, frames: np.ndarray) -> None:
+        self.frames, self.at = frames, 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def record(self, numframes):
+        if self.at >= len(self.frames):
+            raise RuntimeError("Error 0x88890004")  # AUDCLNT_E_DEVICE_INVALIDATED
+        out = self.frames[self.at : self.at + numframes]
+        self.at += numframes
+        return out
+
+
+class _FakeSoundcard:
+    """The parts of the ``soundcard`` module the product calls (the mocked Windows API)."""
+
+    def __init__(self, frames: np.ndarray) -> None:
+        self.speakers = [_Speaker("Speakers (Realtek)", "{0.0.0}.{a}"), _Speaker("Headset", "{b}")]
+        self.frames = frames
+        self.opened: list[tuple] = []
+
+    def all_speakers(self):
+        return self.speakers
+
+    def default_speaker(self):
+        return self.speakers[1]
+
+    def get_microphone(self, id, include_loopback=False):
+        self.opened.append((id, include_loopback))
+        sc = self
+
+        class _Mic:
+            def recorder(self, samplerate, channels=None, blocksize=None):
+                assert samplerate == 48_000
+                return _Recorder(sc.frames)
+
+        return _Mic()
+
+
+@pytest.fixture(scope="module")
+def speech48(speech_dir):
+    """Real speech at 16 kHz and as a 48 kHz stereo loopback would deliver it."""
+    x, sr = sf.read(speech_dir / "north_wind_title.wav", dtype="float32")
+    x = x.mean(axis=1) if x.ndim > 1 else x
+    x16 = soxr.resample(x, sr, 16_000)
+    return x16, np.stack([soxr.resample(x, sr, 48_000)] * 2, axis=1).astype(np.float32)
+
+
+def test_call_audio_choice_per_system(speech48):
+    sc = _FakeSoundcard(speech48[1])
+    found = list_call_audio_sources("win32", soundcard=sc)
+    assert [(d.name, d.kind, d.is_default) for d in found] == [
+        ("Headset", "wasapi-loopback", True),  # the default output first: "auto" takes it
+        ("Speakers (Realtek)", "wasapi-loopback", False),
+    ]
+    assert list_call_audio_sources("sunos5") == []
     names = ["MacBook Pro Microphone", "BlackHole 2ch", "Loopback Audio", "ZoomAudioDevice"]
     assert mac_loopbacks(names) == ["BlackHole 2ch", "Loopback Audio"]
+    assert mac_loopbacks(["Soundflower (2ch)", "CABLE Output (VB-Audio Virtual Cable)"]) == [
+        "Soundflower (2ch)"
+    ]
 
 
-def test_loopback_frames_to_mono_16k(speech_dir):
-    x, sr = sf.read(speech_dir / "north_wind_title.wav", dtype="float32")
-    import soxr
+def test_wasapi_loopback_block_contract(speech48):
+    x16, frames48 = speech48
+    sc = _FakeSoundcard(frames48)
+    device = next(d for d in list_call_audio_sources("win32", soundcard=sc) if not d.is_default)
+    src = open_call_audio_source(device, SessionClock(), soundcard=sc)
+    assert isinstance(src, WasapiLoopbackSource)
+    blocks = []
+    with pytest.raises(SourceError) as err:
+        while (b := src.read(timeout_s=5.0)) is not None:
+            blocks.append(b)
+    assert "loopback of 'Speakers (Realtek)'" in str(err.value)
+    assert "microphone alone" in str(err.value) and "\n" not in str(err.value)
+    assert sc.opened == [("{0.0.0}.{a}", True)]  # the speaker's own loopback, by id
+    assert all(len(b.samples) == 320 and b.samples.dtype == np.float32 for b in blocks)
+    t = np.array([b.t for b in blocks])
+    assert np.all(np.diff(t) > 0)  # time goes forward, block after block
+    y = np.concatenate([b.samples for b in blocks])
+    assert len(x16) - len(y) < 3 * 320  # all of it (the last partial block stays behind)
+    n = min(len(x16), len(y))
+    lag = int(np.argmax(np.correlate(y[:4000], x16[:4000], "full"))) - 3999
+    assert abs(lag) <= 40 and np.corrcoef(x16[: n - 40], y[lag : n - 40 + lag])[0, 1] > 0.99
+    src.stop()
+    src.stop()  # safe twice
+    assert src.read() is None  # explicit end once stopped
 
-    stereo48 = np.stack([soxr.resample(x, sr, 48_000)] * 2, axis=1)  # a 48 kHz loopback
-    y = to_mono_16k(stereo48, 48_000)
-    x = soxr.resample(x, sr, 16_000)
-    assert y.dtype == np.float32 and abs(len(y) - len(x)) <= 2
-    n = min(len(x), len(y))
-    assert np.corrcoef(x[:n], y[:n])[0, 1] > 0.99
+
+def test_missing_loopback_speaker_is_one_clear_error(speech48):
+    src = WasapiLoopbackSource("Gone speakers", soundcard=_FakeSoundcard(speech48[1]))
+    with pytest.raises(SourceError, match="no speakers named 'Gone speakers'"):
+        src.read(timeout_s=5.0)
+    src.stop()
 
 
 def test_pairer_keeps_the_call_contiguous_and_goes_on_without_it(speech_dir):
