@@ -121,7 +121,9 @@ def test_live_session_sends_nothing(tmp_path: Path, pulse: dict[str, str]) -> No
             camera.wait(timeout=10)
     assert proc.returncode == 0, proc.stderr
     live = json.loads(out.read_text())
-    assert live["performance"]["frames_analyzed"] >= 60
+    # the landmarker ran on the camera's frames (under strace on a busy machine the analysed
+    # rate falls far below the stream's 30 fps: CI once analysed 44 frames in the 6 s)
+    assert live["performance"]["frames_analyzed"] >= 10
     assert live["metrics"]["face_present_fraction"]["value"] >= 0.9
     assert live["voice"] is not None  # the microphone was open (silence is still a signal)
     calls = parse(log.read_text())
