@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from presence_coach import __version__
+from presence_coach.cli_day import add_day_commands
 from presence_coach.errors import PresenceCoachError, UsageError
 from presence_coach.models import DOWNLOAD_DEADLINE_S
 from presence_coach.session.modes import ECO_MAX_FPS
@@ -94,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_camera_share,
     ):
         add(sub, common)
+    add_day_commands(sub, common.data_dir, _session_number)
     return parser
 
 

@@ -35,6 +35,22 @@ def write_page(
     return page
 
 
+def write_private_page(store: SessionStore, name: str, html: str) -> Path:
+    """Write a page that is not one session's (the day view, the supervision page) into
+    ``reports/`` (0600); ``forget`` removes these pages, since they may show any session.
+
+    Raises:
+        SaveError: the page could not be written (a full disk, a read-only folder).
+    """
+    folder = store.dir / REPORTS_DIR
+    page = folder / name
+    with saving(f"write {name}", folder):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        with open_private(page, encoding="utf-8") as fh:
+            fh.write(html)
+    return page
+
+
 def write_report(store: SessionStore, session_id: int) -> tuple[Path, dict[str, Any]]:
     """Write a stored session's report page. Returns the page and the session summary."""
     summary = summary_from_store(store, session_id)
