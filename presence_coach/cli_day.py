@@ -85,6 +85,11 @@ def _add_supervision(
     )
     p.add_argument("--with-notes", action="store_true", help="also show your notes (may name "
                    "a client: read them first)")  # fmt: skip
+    p.add_argument(
+        "--suggest",
+        action="store_true",
+        help="list the moments worth revisiting in these sessions, ready to copy (no page)",
+    )
     p.add_argument("--no-open", action="store_true", help="only write it; print its path")
     p.set_defaults(func=cmd_supervision)
 
@@ -159,12 +164,20 @@ def cmd_feel(args: argparse.Namespace) -> int:
 def cmd_supervision(args: argparse.Namespace) -> int:
     from presence_coach.summary.pages import write_private_page
     from presence_coach.summary.session import summary_from_store
-    from presence_coach.summary.supervision import check_moments, parse_moment, render_supervision
+    from presence_coach.summary.supervision import (
+        check_moments,
+        parse_moment,
+        render_supervision,
+        suggestions_text,
+    )
 
     moments = [parse_moment(when, line) for when, line in args.moment]
     lines = {_line_session(sid, args.sessions): text.strip() for sid, text in args.line}
     with open_store(args.data_dir) as store:
         summaries = {sid: summary_from_store(store, sid) for sid in dict.fromkeys(args.sessions)}
+        if args.suggest:
+            print(suggestions_text(list(summaries.values())))
+            return 0
         check_moments(moments, summaries)
         html = render_supervision(
             list(summaries.values()),

@@ -85,6 +85,29 @@ def check_moments(moments: Sequence[Moment], summaries: Mapping[int, Mapping[str
             )
 
 
+def _title_at(summary: Mapping[str, Any], at_s: float) -> str | None:
+    """The title of the suggested moment (:mod:`presence_coach.summary.moments`) around
+    ``at_s``, if one is there."""
+    for m in summary.get("moments") or []:
+        if m["start_s"] - 1 <= at_s <= m["end_s"] + 1:
+            return str(m["title"])
+    return None
+
+
+def suggestions_text(summaries: Sequence[Mapping[str, Any]]) -> str:
+    """The moments worth revisiting in the chosen sessions, each as the ``--moment`` to copy
+    (the terminal's choices for the supervision page)."""
+    out = []
+    for summary in summaries:
+        sid = int(summary["session"]["id"])
+        found = summary.get("moments") or []
+        out.append(f"Session {sid}: " + ("moments worth revisiting" if found else "no moments"))
+        for m in found:
+            out.append(f'  --moment {sid}:{clock(m["start_s"])} "your line"   {m["title"]}')
+            out.append(f"      {m['question']}")
+    return "\n".join(out)
+
+
 def _session_html(
     summary: Mapping[str, Any], line: str | None, moments: Sequence[Moment], with_notes: bool
 ) -> str:
@@ -100,9 +123,11 @@ def _session_html(
         out.append(f'<p class="line">{escape(line)}</p>')
     out.append(f'<div class="numbers">{numbers}</div>')
     for m in sorted(moments, key=lambda m: m.at_s):
+        title = _title_at(summary, m.at_s)
+        what = f"{escape(title)}. " if title else ""
         out.append(
-            f'<div class="moment"><span class="t">{clock(m.at_s)}</span> into the session: '
-            f'<span class="line">{escape(m.line)}</span></div>'
+            f'<div class="moment"><span class="t">{clock(m.at_s)}</span> into the session. '
+            f'{what}<span class="line">{escape(m.line)}</span></div>'
         )
     if with_notes:
         out += [f"<p>Note: {escape(n['text'])}</p>" for n in summary.get("notes") or []]
