@@ -18,6 +18,7 @@ from presence_coach.session.recording import open_store
 from presence_coach.session.store import FEELING_RANGE
 
 FEEL_HELP = "1 drained, 2 tired, 3 steady, 4 good, 5 energised (the number or the word)"
+# (the words are summary/day.py's FEEL_WORDS; test_day_pages checks they agree)
 
 
 def add_day_commands(

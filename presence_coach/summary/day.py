@@ -103,10 +103,10 @@ def _overview(items: list[dict[str, Any]]) -> str:
         f"{items[0]['start']:%H:%M} to {items[-1]['end']:%H:%M}."
     ]
     gaps = [(b["start"] - a["end"]).total_seconds() for a, b in itertools.pairwise(items)]
-    if gaps:
-        lines.append(
-            f"The shortest time between two sessions was {length_words(max(0, min(gaps)))}."
-        )
+    if gaps and min(gaps) < 60:
+        lines.append("Some sessions came straight after one another.")
+    elif gaps:
+        lines.append(f"The shortest time between two sessions was {length_words(min(gaps))}.")
     felt = [(i["start"], f) for i in items for f in i["feeling"] if f is not None]
     if felt:
         lines.append(
@@ -115,6 +115,11 @@ def _overview(items: list[dict[str, Any]]) -> str:
             + "."
         )
     return "".join(f"<li>{escape(line)}</li>" for line in lines)
+
+
+def _scale_words() -> str:
+    """``1 drained, 2 tired, ...``."""
+    return ", ".join(f"{i + 1} {w}" for i, w in enumerate(FEEL_WORDS))
 
 
 COPY_SCRIPT = """
@@ -152,7 +157,6 @@ def render_day(day: dt.date, items: list[dict[str, Any]]) -> str:
         f"</p></header>{body}"
         '<footer><p class="noprint">How did you feel? Tap a word to copy the command that keeps '
         "it (this page cannot save by itself), or run <code>presence-coach feel SESSION "
-        "--before 3 --after 2</code>: 1 {FEEL_WORDS[0]} ... "
-        f"{len(FEEL_WORDS)} {FEEL_WORDS[-1]}.</p></footer>"
+        f"--before 3 --after 2</code>: {_scale_words()}.</p></footer>"
     )
     return render_shell(escape(f"Presence Coach · {when}"), content, COPY_SCRIPT)

@@ -12,6 +12,7 @@ from typing import Any
 from presence_coach.summary.certainty import about, approximate
 from presence_coach.summary.report import format_value
 
+MAX_PLAUSIBLE_SHARE = 0.9  # speaking more of a session than this: other voices were heard
 MAX_PITCH_RANGE_ST = 24.0  # two octaves: a wider "range" is music or more than one voice
 
 
@@ -62,11 +63,12 @@ def plain_numbers(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
         if wpm is not None:
             out.append(("Pace", f"about {wpm:.0f} words a minute while speaking"))
         if share is not None:
-            out.append(("Speaking share", f"you spoke for about {share:.0%} of the session"))
+            out.append(("Speaking share", _share_words(share)))
         out.append(("Voice variety", _pitch_words(_value(summary, "f0_range_st"))))
         silences = _value(summary, "pauses_long")
         if silences is not None:
-            out.append(("Long silences", f"{silences} of three seconds or more"))
+            n = "none" if silences == 0 else f"{silences}"
+            out.append(("Long silences", f"{n} of three seconds or more"))
     else:
         out.append(("Voice", "no microphone data in this session"))
     if summary["has_video"]:
@@ -76,6 +78,13 @@ def plain_numbers(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
     else:
         out.append(("Nods", "no camera data in this session"))
     return out
+
+
+def _share_words(share: float) -> str:
+    words = f"you spoke for about {share:.0%} of the session"
+    if share > MAX_PLAUSIBLE_SHARE:
+        words += " (more than anyone speaks in a conversation: other voices may have been heard)"
+    return words
 
 
 def _pitch_words(range_st: float | None) -> str:
