@@ -67,7 +67,9 @@ def _add_supervision(
         "sessions you choose, moments with your own line for each, a few plain numbers and what "
         "they can and cannot show. No labels, notes (unless --with-notes), times of day or media.",
     )
-    p.add_argument("sessions", type=session_number, nargs="+", metavar="SESSION")
+    p.add_argument(
+        "sessions", type=session_number, nargs="+", metavar="SESSION", help="session numbers"
+    )
     p.add_argument(
         "--moment",
         nargs=2,
