@@ -85,18 +85,8 @@ def _voice_cards(summary: Mapping[str, Any], usual: Mapping[str, Any] | None) ->
                 ),
             }
         )
-    conv = summary.get("conversation")
     share = _value(summary, "speaking_fraction")
-    if conv:
-        out.append(
-            {
-                "key": "talk_share_you",
-                "title": "Talk balance",
-                "text": balance_sentence(conv),
-                "usual": "",
-            }
-        )
-    elif share is not None:
+    if share is not None and not summary.get("conversation"):
         out.append(
             {
                 "key": "speaking_fraction",
@@ -164,6 +154,12 @@ def _face_cards(summary: Mapping[str, Any], usual: Mapping[str, Any] | None) -> 
 
 
 def cards(summary: Mapping[str, Any], usual: Mapping[str, Any] | None) -> list[dict]:
-    """The cards of one session (see the module docstring), voice first, then face."""
+    """The cards of one session (see the module docstring): voice, the talk balance (with
+    call audio), then face."""
     out = _voice_cards(summary, usual) if summary.get("has_voice") else []
+    conv = summary.get("conversation")
+    if conv:  # the talk balance replaces the speaking share (which may include the client)
+        text = balance_sentence(conv)
+        out.insert(1 if out else 0, {"key": "talk_share_you", "title": "Talk balance",
+                                     "text": text, "usual": ""})  # fmt: skip
     return out + (_face_cards(summary, usual) if summary.get("has_video") else [])

@@ -9,7 +9,11 @@ real keys are their real input; known answers throughout. The report test
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/callgen.py
+import callgen as cg
 
 from presence_coach.session.store import SessionRecorder, SessionStore
 from presence_coach.summary.definitions import METRICS, TREND_KEYS
@@ -155,3 +159,30 @@ def test_an_audio_only_page_says_its_doubt_and_draws_no_camera_lanes(tmp_path: P
     assert lanes == ["Speaking", "Pitch"]  # no empty Nods and Gaze lanes
     assert "gaze at the camera" not in page  # nor their legend
     assert [m["kind"] for m in summary["moments"]] == ["long_speech"]
+
+
+def test_a_real_call_draws_the_client_lane_and_the_balance_card(speech_dir, tmp_path: Path):
+    """Issue 12's client lane: a real two-person call (tests/callgen.py from the two
+    speakers of conversation_sample), its conversation events stored in a real store."""
+    from presence_coach.voice.conversation import analyze_conversation
+
+    pools = cg.stm_speakers(speech_dir)
+    call = cg.build_call("Diane / Sheila", pools["Diane"], pools["Sheila"], seed=5, duration_s=50)
+    mic = call.mic(speakers=False, delay_s=0.0, seed=4)
+    events = analyze_conversation(mic, call.client)
+    with SessionStore(tmp_path) as store:
+        sid = store.begin_session(kind="analyze", source="call")
+        rec = SessionRecorder(store, sid)
+        rec.add_events({k: v for k, v in e.as_dict().items() if k != "t_known"} for e in events)
+        rec.flush()
+        store.finalize(sid, summary={}, status="complete", duration_s=len(mic) / cg.SR)
+        summary = summary_from_store(store, sid)
+    page = render_report(summary)
+    assert re.findall(r'class="lane">([^<]+)<', page) == ["You", "Client"]
+    client_runs = len(summary["timeline"]["client_speaking"])
+    assert client_runs == sum(e.kind == "client_speech" for e in events) >= 3
+    assert page.count('fill="#8C6BB1"') == client_runs  # one box per run of the client
+    assert "the client was speaking" in page  # the legend
+    balance = [c for c in cards(summary, None) if c["title"] == "Talk balance"]
+    assert balance and "of the time the two of you spoke" in balance[0]["text"]
+    assert balance[0]["text"] in page.replace("&#x27;", "'")
