@@ -125,7 +125,9 @@ def _face_cards(summary: Mapping[str, Any], usual: Mapping[str, Any] | None) -> 
     nods, listening = _value(summary, "nods"), _value(summary, "listening_nods")
     if nods is not None:
         about = "about " if approximate(summary, "nods") else ""
-        if listening is None:
+        if nods == 0:
+            text = "The camera saw no nods."
+        elif listening is None:
             text = f"The camera saw {about}{_n(nods, 'nod')}."
         elif listening == 0:
             text = f"None of the {_n(nods, 'nod')} the camera saw came while you listened."
