@@ -293,6 +293,13 @@ def _add_report(sub: Subparsers, common: _Common) -> None:
     )
     p.add_argument("--no-open", action="store_true", help="only write it; print its path")
     p.add_argument("--json", metavar="FILE", help="also write the session summary as JSON")
+    p.add_argument(
+        "--usual",
+        choices=("live", "all"),
+        default="live",
+        help="which earlier sessions make 'your usual': live ones of 10 min or more "
+        "(default) or all, recordings and short sessions too",
+    )
     p.set_defaults(func=cmd_report)
 
 
@@ -643,7 +650,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             if not finished:
                 raise StoreError("no sessions yet: run `presence-coach session` first")
             session_id = finished[-1]
-        page, summary = write_report(store, session_id)
+        page, summary = write_report(store, session_id, usual=args.usual)
     if json_path:
         write_json_private(json_path, summary)
     print(f"Report of session {session_id}: {page}")

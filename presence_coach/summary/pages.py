@@ -19,9 +19,15 @@ if TYPE_CHECKING:
 
 
 def write_page(
-    store: SessionStore, session_id: int, summary: dict[str, Any], h: dict[str, Any]
+    store: SessionStore,
+    session_id: int,
+    summary: dict[str, Any],
+    h: dict[str, Any],
+    *,
+    usual: str = "live",
 ) -> Path:
-    """Write the report page of ``summary`` (compared with the history ``h``); returns it.
+    """Write the report page of ``summary`` (compared with the history ``h``, ``usual`` as
+    :func:`render_report`); returns it.
 
     Raises:
         SaveError: the page could not be written (a full disk, a read-only folder).
@@ -31,7 +37,7 @@ def write_page(
     with saving("write the report page", folder):
         folder.mkdir(mode=0o700, exist_ok=True)
         with open_private(page, encoding="utf-8") as fh:
-            fh.write(render_report(summary, history=h))
+            fh.write(render_report(summary, history=h, usual=usual))
     return page
 
 
@@ -51,10 +57,13 @@ def write_private_page(store: SessionStore, name: str, html: str) -> Path:
     return page
 
 
-def write_report(store: SessionStore, session_id: int) -> tuple[Path, dict[str, Any]]:
-    """Write a stored session's report page. Returns the page and the session summary."""
+def write_report(
+    store: SessionStore, session_id: int, *, usual: str = "live"
+) -> tuple[Path, dict[str, Any]]:
+    """Write a stored session's report page (``usual`` as :func:`render_report`). Returns the
+    page and the session summary."""
     summary = summary_from_store(store, session_id)
-    return write_page(store, session_id, summary, history(store)), summary
+    return write_page(store, session_id, summary, history(store), usual=usual), summary
 
 
 def refresh_reports_after(store: SessionStore, session_id: int) -> None:
