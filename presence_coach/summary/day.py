@@ -18,7 +18,7 @@ from presence_coach.summary.page_shell import (
     day_words,
     length_words,
     local_time,
-    plain_numbers,
+    numbers_html,
     render_shell,
 )
 from presence_coach.summary.session import summary_from_store
@@ -82,14 +82,12 @@ def _card(item: dict[str, Any], prev: dict[str, Any] | None) -> str:
     s = item["summary"]["session"]
     kind = "" if s["kind"] == "live" else " · from a recording"
     label = f"<h3>{escape(s['label'])}</h3>" if s.get("label") else ""
-    rows = "".join(
-        f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in plain_numbers(item["summary"])
-    )
     return (
         f'<article class="card" id="session-{int(s["id"])}">{label}'
         f'<p class="when">{item["start"]:%H:%M}-{item["end"]:%H:%M} · '
         f"{escape(length_words(s['duration_s']))}{kind} · session {int(s['id'])}</p>"
-        f'<p class="gap">{escape(_gap_words(prev, item))}</p><dl>{rows}</dl>'
+        f'<p class="gap">{escape(_gap_words(prev, item))}</p>'
+        f"{numbers_html(item['summary'])}"
         f"{_feel_html(int(s['id']), item['feeling'])}</article>"
     )
 

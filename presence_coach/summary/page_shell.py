@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from html import escape
 from importlib import resources
 from string import Template
 from typing import Any
 
-from presence_coach.summary.certainty import about, approximate
+from presence_coach.summary.doubts import doubts, marks
+from presence_coach.summary.glance import cards
 from presence_coach.summary.report import format_value
-
-MAX_PLAUSIBLE_SHARE = 0.9  # speaking more of a session than this: other voices were heard
-MAX_PITCH_RANGE_ST = 24.0  # two octaves: a wider "range" is music or more than one voice
+from presence_coach.summary.sections import doubts_html, mark
 
 
 def render_shell(title: str, content: str, script: str = "") -> str:
@@ -51,45 +51,47 @@ def clock(seconds: float) -> str:
     return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
 
 
-def _value(summary: Mapping[str, Any], key: str) -> Any:
-    return summary["metrics"][key]["value"]
+# the report's "at a glance" cards these pages show (same words, one name per idea)
+GLANCE_KEYS = (
+    "articulation_rate_syl_per_s",
+    "speaking_fraction",
+    "talk_share_you",
+    "pauses_long",
+    "listening_nods",
+)
 
 
-def plain_numbers(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """A session's few numbers in everyday words: ``[(name, words)]``; never a grade."""
-    out: list[tuple[str, str]] = []
+def plain_numbers(summary: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """A session's few numbers in the report's everyday words: ``[(metric key, name,
+    words)]`` (pace, voice variety, speaking share or talk balance, silences, listening nods);
+    never a grade."""
+    found = {c["key"]: c for c in cards(summary, None)}
+    out = [(k, found[k]["title"], found[k]["text"]) for k in GLANCE_KEYS if k in found]
     if summary["has_voice"]:
-        wpm, share = _value(summary, "words_per_min_approx"), _value(summary, "speaking_fraction")
-        if wpm is not None:
-            out.append(("Pace", f"about {wpm:.0f} words a minute while speaking"))
-        if share is not None:
-            out.append(("Speaking share", _share_words(share)))
-        out.append(("Voice variety", _pitch_words(_value(summary, "f0_range_st"))))
-        silences = _value(summary, "pauses_long")
-        if silences is not None:
-            n = "none" if silences == 0 else f"{silences}"
-            out.append(("Long silences", f"{n} of three seconds or more"))
+        pitch = summary["metrics"]["f0_range_st"]["value"]
+        words = (
+            "Not measured (too little voiced speech)."
+            if pitch is None
+            else f"Your pitch moved over about {pitch:.0f} semitones."
+        )
+        out.insert(1 if out else 0, ("f0_range_st", "Voice variety", words))
     else:
-        out.append(("Voice", "no microphone data in this session"))
-    if summary["has_video"]:
-        shown = about(format_value(_value(summary, "listening_nods"), "count"),
-                      approximate(summary, "listening_nods"))  # fmt: skip
-        out.append(("Listening nods", f"{shown} while you were quiet"))
-    else:
-        out.append(("Nods", "no camera data in this session"))
+        out.append(("", "Voice", "No microphone data in this session."))
+    if not summary["has_video"]:
+        out.append(("", "Nods", "No camera data in this session."))
     return out
 
 
-def _share_words(share: float) -> str:
-    words = f"you spoke for about {share:.0%} of the session"
-    if share > MAX_PLAUSIBLE_SHARE:
-        words += " (more than anyone speaks in a conversation: other voices may have been heard)"
-    return words
-
-
-def _pitch_words(range_st: float | None) -> str:
-    if range_st is None:
-        return "not measured (too little voiced speech)"
-    if range_st > MAX_PITCH_RANGE_ST:
-        return "not shown: the pitch spread is wider than one voice has (music or other voices?)"
-    return f"your pitch moved over about {range_st:.0f} semitones"
+def numbers_html(summary: Mapping[str, Any], *, tag: str = "dl") -> str:
+    """:func:`plain_numbers` as HTML (``dl``: name over words; ``div``: a grid of lines), each
+    number marked with the doubts (:mod:`presence_coach.summary.doubts`) that affect it, and
+    those doubts after them."""
+    found = doubts(summary)
+    where = marks(found)
+    rows = [(escape(name) + mark(key, where), escape(words))
+            for key, name, words in plain_numbers(summary)]  # fmt: skip
+    if tag == "dl":
+        body = "".join(f"<dt>{n}</dt><dd>{w}</dd>" for n, w in rows)
+        return f"<dl>{body}</dl>{doubts_html(found)}"
+    body = "".join(f"<div><strong>{n}:</strong> {w}</div>" for n, w in rows)
+    return f'<div class="numbers">{body}</div>{doubts_html(found)}'

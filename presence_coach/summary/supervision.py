@@ -20,7 +20,7 @@ from presence_coach.summary.page_shell import (
     day_words,
     length_words,
     local_time,
-    plain_numbers,
+    numbers_html,
     render_shell,
 )
 
@@ -115,13 +115,10 @@ def _session_html(
     kind = "live" if s["kind"] == "live" else "from a recording"
     day = day_words(local_time(s["started_at"]).date())
     head = f"Session {int(s['id'])} · {day} · {length_words(s['duration_s'])}, {kind}"
-    numbers = "".join(
-        f"<div><strong>{escape(k)}:</strong> {escape(v)}</div>" for k, v in plain_numbers(summary)
-    )
     out = [f'<section class="session"><h2>{escape(head)}</h2>']
     if line:
         out.append(f'<p class="line">{escape(line)}</p>')
-    out.append(f'<div class="numbers">{numbers}</div>')
+    out.append(numbers_html(summary, tag="div"))
     for m in sorted(moments, key=lambda m: m.at_s):
         title = _title_at(summary, m.at_s)
         what = f"{escape(title)}. " if title else ""

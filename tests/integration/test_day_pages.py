@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import re
 import unicodedata
+from html import escape
 from pathlib import Path
 
 import cv2
@@ -22,7 +23,10 @@ import pytest
 
 from presence_coach.cli_day import FEEL_HELP
 from presence_coach.session.store import SessionStore
+from presence_coach.summary.glance import cards
+from presence_coach.summary.page_shell import GLANCE_KEYS
 from presence_coach.summary.session import summary_from_store
+from presence_coach.voice.rate import SYLLABLES_PER_WORD
 from tests.cli_helpers import assert_one_line_error, run_cli
 from tests.conftest import SHARED, SPEECH
 from tests.integration.test_report_browser import (
@@ -124,12 +128,19 @@ def test_day_view_shows_each_session_in_plain_words(day, day_page) -> None:
     assert f"{gap_min:.0f} min after the session before" in html  # 54 min
     assert LABEL in html  # the user's own page shows the label
     for s in (a, b):
-        wpm = s["metrics"]["words_per_min_approx"]["value"]
-        assert f"about {wpm:.0f} words a minute" in html
+        rate = s["metrics"]["articulation_rate_syl_per_s"]["value"]
+        assert f"About {60 * rate / SYLLABLES_PER_WORD:.0f} words a minute" in html
         share = s["metrics"]["speaking_fraction"]["value"]
-        assert f"you spoke for about {share:.0%}" in html
-    nods_b = b["metrics"]["listening_nods"]["value"]
-    assert re.search(rf"(about )?{nods_b} while you were quiet", html)
+        assert f"You spoke for about {share:.0%} of the session" in html
+        semitones = s["metrics"]["f0_range_st"]["value"]
+        assert f"Your pitch moved over about {semitones:.0f} semitones" in html
+        for card in cards(s, None):  # the report's own words for the same numbers
+            if card["key"] in GLANCE_KEYS:
+                assert escape(card["text"]) in html
+    assert html.count("<dt>Listening nods") == 2  # both sessions had the camera
+    # session a: speech for over 90 % of it (the doubt the report names), marked here too
+    assert a["metrics"]["speaking_fraction"]["value"] > 0.9
+    assert html.count('class="notice doubt"') >= 1 and '<sup class="mark"' in html
     assert "you felt <strong>tired</strong>" in html and "you felt <strong>good</strong>" in html
     assert "you felt <strong>drained</strong>" in html and "not noted" in html
     assert "tired, then good, then drained" in html
