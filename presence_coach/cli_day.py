@@ -13,7 +13,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
-from presence_coach.errors import UsageError
+from presence_coach.errors import StoreError, UsageError
 from presence_coach.session.recording import open_store
 from presence_coach.session.store import FEELING_RANGE
 
@@ -46,7 +46,13 @@ def add_day_commands(
         help="note how you felt before and after a session (shown on the day view)",
         description=f"Note how you felt before and/or after a session: {FEEL_HELP}.",
     )
-    p.add_argument("session", type=session_number, metavar="SESSION", help="session number")
+    p.add_argument(
+        "session",
+        type=session_number,
+        nargs="?",
+        metavar="SESSION",
+        help="session number (default: the newest, also while it is running)",
+    )
     p.add_argument("--before", type=_feeling, metavar="1-5|WORD", help="before the session")
     p.add_argument("--after", type=_feeling, metavar="1-5|WORD", help="after the session")
     p.add_argument("--clear", action="store_true", help="remove what was noted for it")
@@ -153,14 +159,20 @@ def cmd_feel(args: argparse.Namespace) -> int:
     if args.clear == (args.before is not None or args.after is not None):
         raise UsageError("give --before and/or --after, or --clear (see `presence-coach feel -h`)")
     with open_store(args.data_dir) as store:
+        sid = args.session
+        if sid is None:
+            sessions = store.sessions()
+            if not sessions:
+                raise StoreError("no sessions yet: note how you felt once a session has started")
+            sid = sessions[-1].id
         if args.clear:
-            store.clear_feeling(args.session)
-            print(f"Removed how you felt around session {args.session}.")
+            store.clear_feeling(sid)
+            print(f"Removed how you felt around session {sid}.")
             return 0
-        store.set_feeling(args.session, before=args.before, after=args.after)
-        before, after = store.feelings()[args.session]
+        store.set_feeling(sid, before=args.before, after=args.after)
+        before, after = store.feelings()[sid]
     said = [f"{w}: {feeling_word(v)}" for w, v in (("before", before), ("after", after)) if v]
-    print(f"Session {args.session}, how you felt: {'; '.join(said)}.")
+    print(f"Session {sid}, how you felt: {'; '.join(said)}.")
     return 0
 
 

@@ -18,6 +18,7 @@ from html import escape
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pypdf
 import pytest
 
@@ -176,12 +177,14 @@ def _screenshots(page: Path, name: str, day) -> None:
     desk = folder / f"{name}.png"
     _chromium([f"--screenshot={desk}", "--window-size=1280,1400", page.as_uri()], work)
     frame = work / f"{page.stem}-phone-shot.html"
-    frame.write_text(PHONE_FRAME.format(src=page.as_uri(), h=2400))
+    frame.write_text(PHONE_FRAME.format(src=page.as_uri(), h=3200))
     phone = folder / f"{name}-phone.png"
-    _chromium([f"--screenshot={phone}", "--window-size=500,2400", frame.as_uri()], work)
+    _chromium([f"--screenshot={phone}", "--window-size=500,3200", frame.as_uri()], work)
     img = cv2.imread(str(phone))
     assert img is not None
-    cv2.imwrite(str(phone), img[:, :PHONE_W])  # the 390 px frame, without the window's rest
+    img = img[:, :PHONE_W]  # the 390 px frame, without the window's rest
+    rows = np.flatnonzero(np.abs(img.astype(int) - img[-1, 0].astype(int)).max(axis=(1, 2)) > 8)
+    cv2.imwrite(str(phone), img[: rows[-1] + 24] if rows.size else img)  # no blank tail
     for shot in (desk, phone):
         img = cv2.imread(str(shot))
         assert img is not None and float(img.std()) > 10  # not blank
@@ -259,3 +262,16 @@ def test_bad_input_is_one_line(day) -> None:
         assert_one_line_error(proc, fragment)
     for extra in (["--before", "9"], ["--after", "calm"], []):
         assert_one_line_error(run_cli("feel", a, *extra, "--data-dir", data))
+
+
+def test_feel_without_a_session_is_the_newest(day, day_page) -> None:
+    data, b = day["data"], day["b"]
+    out = _cli_ok("feel", "--before", "energised", "--data-dir", data)
+    assert out.startswith(f"Session {b}, how you felt: before: energised; after: drained")
+    with SessionStore(data) as store:
+        assert store.feelings()[b] == (5, 1)
+    _cli_ok("feel", str(b), "--clear", "--data-dir", data)
+    with SessionStore(data) as store:
+        assert b not in store.feelings()
+    empty = day["work"] / "empty"
+    assert_one_line_error(run_cli("feel", "--after", "3", "--data-dir", empty), "no sessions yet")
