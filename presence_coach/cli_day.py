@@ -203,7 +203,10 @@ def cmd_supervision(args: argparse.Namespace) -> int:
         )
         page = write_private_page(store, "supervision.html", html)
     print(f"Supervision page ({len(summaries)} sessions, {len(moments)} moments): {page}")
-    print("Print it or save it as PDF from your browser; it fits on one or two pages.")
+    print(
+        "Read your lines once more (they are the only words on it that could name someone), "
+        "then print it or save it as PDF from your browser: it fits on one or two pages."
+    )
     _open_page(page, args.no_open)
     return 0
 

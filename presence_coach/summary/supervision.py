@@ -161,8 +161,9 @@ def render_supervision(
         "<header><h1>For supervision</h1>"
         f'<p class="meta">Prepared {escape(day_words(made_on))} by the therapist, from their own '
         "sessions.</p>"
-        '<p class="private">No client names, labels, recordings or times of day are on this '
-        "page; dates are to the day.</p></header>"
+        '<p class="private">No labels, notes, recordings or times of day are on this page, '
+        "and dates are to the day: the only words about the client are the lines the "
+        "therapist wrote.</p></header>"
         f"{sessions}"
         '<section class="session" aria-labelledby="limits">'
         '<h2 id="limits">What the numbers can and cannot show</h2>'
