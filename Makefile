@@ -26,7 +26,9 @@ test: setup-test lint  ## set up everything the tests need and run the whole sui
 
 screenshots: setup-test  ## the app tests that take screenshots keep them in docs/screenshots
 	PRESENCE_COACH_SCREENSHOTS=$(abspath docs/screenshots) $(BIN)/python -m pytest \
-	  tests/app/test_app_session.py tests/app/test_app_settings.py tests/app/test_app_wizard.py
+	  tests/app/test_app_session.py tests/app/test_app_settings.py tests/app/test_app_wizard.py \
+	  tests/integration/test_report_layout.py \
+	  tests/integration/test_day_pages.py
 
 lint:
 	$(BIN)/ruff check presence_coach tests bench

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from presence_coach import __version__
+from presence_coach.cli_day import add_day_commands
 from presence_coach.errors import PresenceCoachError, UsageError
 from presence_coach.models import DOWNLOAD_DEADLINE_S
 from presence_coach.session.modes import ECO_MAX_FPS
@@ -94,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_camera_share,
     ):
         add(sub, common)
+    add_day_commands(sub, common.data_dir, _session_number)
     return parser
 
 
@@ -291,6 +293,13 @@ def _add_report(sub: Subparsers, common: _Common) -> None:
     )
     p.add_argument("--no-open", action="store_true", help="only write it; print its path")
     p.add_argument("--json", metavar="FILE", help="also write the session summary as JSON")
+    p.add_argument(
+        "--usual",
+        choices=("live", "all"),
+        default="live",
+        help="which earlier sessions make 'your usual': live ones of 10 min or more "
+        "(default) or all, recordings and short sessions too",
+    )
     p.set_defaults(func=cmd_report)
 
 
@@ -643,7 +652,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             if not finished:
                 raise StoreError("no sessions yet: run `presence-coach session` first")
             session_id = finished[-1]
-        page, summary = write_report(store, session_id)
+        page, summary = write_report(store, session_id, usual=args.usual)
     if json_path:
         write_json_private(json_path, summary)
     print(f"Report of session {session_id}: {page}")

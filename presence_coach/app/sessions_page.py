@@ -95,7 +95,11 @@ class SessionsPage(QWidget):
         self.open_report.clicked.connect(self._open_report)
         self.delete = QPushButton("Delete session…")
         self.delete.clicked.connect(self._delete)
+        self.open_day = QPushButton("Open its day")
+        self.open_day.setToolTip("This session's day: its sessions side by side, and how you felt")
+        self.open_day.clicked.connect(self._open_day)
         buttons.addWidget(self.open_report)
+        buttons.addWidget(self.open_day)
         buttons.addStretch(1)
         buttons.addWidget(self.delete)
         col.addLayout(buttons)
@@ -208,6 +212,23 @@ class SessionsPage(QWidget):
             return
         pages: list[Path] = []
         if self._do(lambda store: pages.append(write_report(store, sid)[0])):
+            open_page(pages[0])
+
+    def _open_day(self) -> None:
+        from presence_coach.summary.day import day_sessions, render_day
+        from presence_coach.summary.pages import write_private_page
+
+        info = self._info()
+        if info is None:
+            return
+        day = local_start(info).date()
+        pages: list[Path] = []
+
+        def write(store: SessionStore) -> None:
+            html = render_day(day, day_sessions(store, day))
+            pages.append(write_private_page(store, f"day-{day.isoformat()}.html", html))
+
+        if self._do(write):
             open_page(pages[0])
 
     def _save_label(self) -> None:

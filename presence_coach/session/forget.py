@@ -25,6 +25,8 @@ from presence_coach.session.spare import release_spare
 from presence_coach.session.store import SaveError, SessionStore
 
 PAGE_NAME = re.compile(r"session-(\d+)\.[A-Za-z0-9.]+")  # reports/session-N.html, .json, ...
+# pages that may show any session (the day view, the supervision page): made again on demand
+MANY_SESSIONS_PAGE = re.compile(r"(day-\d{4}-\d{2}-\d{2}|supervision)\.(html|pdf)")
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,8 @@ def forget_all(folder: Path) -> int:
 
 
 def remove_pages(folder: Path, session_ids: list[int] | None) -> int:
-    """Remove ``reports/session-N.*`` of these sessions (None: of every session)."""
+    """Remove ``reports/session-N.*`` of these sessions (None: of every session), and the
+    pages that may show any session (not counted)."""
     reports = folder / REPORTS_DIR
     if not reports.is_dir():
         return 0
@@ -102,6 +105,8 @@ def remove_pages(folder: Path, session_ids: list[int] | None) -> int:
         if m and (session_ids is None or int(m[1]) in session_ids):
             page.unlink(missing_ok=True)
             removed += 1
+        elif MANY_SESSIONS_PAGE.fullmatch(page.name):
+            page.unlink(missing_ok=True)
     return removed
 
 

@@ -19,7 +19,7 @@ from presence_coach.session.damage import is_corruption
 from presence_coach.session.datadir import DB_NAME, PRIVATE_FILE_MODE, db_files, exclusive_store
 from presence_coach.session.store import MIGRATIONS
 
-ROW_TABLES = ("face_timeline", "voice_timeline", "events", "notes")  # trend_cache: recomputed
+ROW_TABLES = ("face_timeline", "voice_timeline", "events", "notes", "feelings")  # not trend_cache
 
 
 @dataclass(frozen=True)

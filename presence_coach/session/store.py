@@ -122,6 +122,14 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sessions ADD COLUMN in_usual INTEGER NOT NULL DEFAULT 1;  -- 0: left out
     ALTER TABLE notes ADD COLUMN edited_at TEXT;  -- NULL: never edited
     """,
+    # 4: how the user felt before and after a session (the day view's one-tap check)
+    """
+    CREATE TABLE feelings (
+        session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+        before INTEGER CHECK (before BETWEEN 1 AND 5),  -- NULL: not noted
+        after  INTEGER CHECK (after BETWEEN 1 AND 5)    -- NULL: not noted
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -135,6 +143,7 @@ _SESSION_COLUMNS = (
     "in_usual"
 )
 MAX_LABEL_CHARS = 80  # a label is a short pseudonym, not a note
+FEELING_RANGE = (1, 5)  # "how do I feel": 1 drained ... 5 energised (words: summary/day.py)
 
 
 class SaveError(StoreError):
@@ -450,7 +459,7 @@ class SessionStore:
 
     def forget(self, session_id: int | None = None) -> int:
         """Delete one session (or all, with None) and everything recorded with it: rows,
-        notes, cached trend numbers. Deleted rows are overwritten (``secure_delete``), the
+        notes, feelings, cached trend numbers. Deleted rows are overwritten (``secure_delete``), the
         file compacted (``VACUUM``) and the WAL emptied, so nothing of them lingers.
 
         Raises:
@@ -555,6 +564,35 @@ class SessionStore:
             self.db.execute(
                 "UPDATE sessions SET in_usual = ? WHERE id = ?", (int(in_usual), session_id)
             )
+
+    def set_feeling(
+        self, session_id: int, *, before: int | None = None, after: int | None = None
+    ) -> None:
+        """Note how the user felt before and/or after a session (1..5; None keeps what was
+        noted). Deleted with the session (``forget``)."""
+        low, high = FEELING_RANGE
+        for value in (before, after):
+            if value is not None and not low <= value <= high:
+                raise StoreError(f"a feeling is a number from {low} to {high}, not {value}")
+        self.session(session_id)
+        with self.db:
+            self.db.execute(
+                "INSERT INTO feelings (session_id, before, after) VALUES (?, ?, ?) "
+                "ON CONFLICT (session_id) DO UPDATE SET before = coalesce(excluded.before, "
+                "before), after = coalesce(excluded.after, after)",
+                (session_id, before, after),
+            )
+
+    def clear_feeling(self, session_id: int) -> None:
+        """Remove what was noted about how the user felt around a session."""
+        self.session(session_id)
+        with self.db:
+            self.db.execute("DELETE FROM feelings WHERE session_id = ?", (session_id,))
+
+    def feelings(self) -> dict[int, tuple[int | None, int | None]]:
+        """``{session id: (before, after)}`` of the sessions with a feeling noted."""
+        rows = self.db.execute("SELECT session_id, before, after FROM feelings").fetchall()
+        return {sid: (before, after) for sid, before, after in rows}
 
     # ---- rows --------------------------------------------------------------------------
 

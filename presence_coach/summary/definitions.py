@@ -72,13 +72,13 @@ METRICS: dict[str, MetricDef] = {
         "Stretches of speech", "count", "Runs of speech separated by a pause.", "Voice"
     ),
     "longest_speech_s": MetricDef(
-        "Longest monologue",
+        "Longest stretch of speaking",
         "s",
         "Longest continuous stretch of your speech without a pause.",
         "Voice",
     ),
     "articulation_rate_syl_per_s": MetricDef(
-        "Speech rate",
+        "Pace",
         "syllables/s",
         "Syllables per second of speaking time (pauses left out).",
         "Voice",
@@ -86,20 +86,20 @@ METRICS: dict[str, MetricDef] = {
     "words_per_min_approx": MetricDef(
         "Words per minute (approx.)",
         "words/min",
-        "Speech rate converted to words with an average syllables-per-word figure.",
+        "Pace converted to words with an average syllables-per-word figure.",
         "Voice",
     ),
     "rate_minute_median_syl_per_s": MetricDef(
-        "Typical minute's speech rate",
+        "Typical minute's pace",
         "syllables/s",
-        f"Median of the per-minute speech rates (minutes with at least "
+        f"Median of the per-minute paces (minutes with at least "
         f"{RATE_MIN_SPEECH_S:g} s of speech).",
         "Voice",
     ),
     "rate_minute_iqr_syl_per_s": MetricDef(
-        "Speech-rate variation",
+        "Pace variation",
         "syllables/s",
-        "Spread of the per-minute speech rates: 75th minus 25th percentile.",
+        "Spread of the per-minute paces: 75th minus 25th percentile.",
         "Voice",
     ),
     "f0_median_hz": MetricDef(
@@ -140,7 +140,7 @@ METRICS: dict[str, MetricDef] = {
         "Pauses",
     ),
     "pauses_long": MetricDef(
-        "Long silences",
+        f"Silences of {LONG_PAUSE_MIN_S:g} s or more",
         "count",
         f"Pauses of {LONG_PAUSE_MIN_S:g} s or more ({_P}).",
         "Pauses",

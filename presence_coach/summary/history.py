@@ -30,12 +30,16 @@ HISTORY_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("listening_nods", "listen nods", "{:d}"),
     ("articulation_rate_syl_per_s", "syl/s", "{:.1f}"),
     ("speaking_fraction", "speaking", "{:.0%}"),
-    ("eye_contacts_per_min", "eye ct/min", "{:.1f}"),
-    ("pauses_long", "silences>=3s", "{:d}"),
+    ("eye_contacts_per_min", "eye contact/min", "{:.1f}"),
+    ("pauses_long", "silences 3s+", "{:d}"),
     ("talk_share_you", "talk share", "{:.0%}"),
     ("response_latency_median_s", "answer s", "{:.1f}"),
     ("interruptions", "talk-overs", "{:d}"),
 )
+
+USUAL_MIN_S = 600.0  # by default "your usual" counts only live sessions at least this long
+USUAL_MIN_SESSIONS = 3  # fewer qualifying sessions: "not enough sessions yet"
+USUAL_CHOICES = ("live", "all")  # live: live sessions >= USUAL_MIN_S; all: every session
 
 
 # who computed a cached trend: another version, definitions or keys make the cache stale
@@ -160,13 +164,42 @@ def history(store: SessionStore) -> dict[str, Any]:
     }
 
 
-def previous_medians(h: Mapping[str, Any], *, session_id: int) -> dict[str, Any]:
-    """Medians of the comparable numbers over the sessions before ``session_id`` ("your
-    usual"), leaving out the sessions the user left out of it."""
-    earlier = [r for r in h.get("sessions", []) if r["id"] < session_id and r.get("in_usual", True)]
+def counts_in_usual(row: Mapping[str, Any], *, usual: str = "live") -> bool:
+    """Whether a history row counts in "your usual": never when the user left it out; by
+    default (``usual="live"``) only live sessions of at least :data:`USUAL_MIN_S`, with
+    ``"all"`` recordings and short sessions too."""
+    if not row.get("in_usual", True):
+        return False
+    return usual == "all" or (
+        row.get("kind") == "live" and (row.get("duration_s") or 0.0) >= USUAL_MIN_S
+    )
+
+
+def _middle_half(values: Sequence[Any]) -> list[float] | None:
+    """[25th, 75th percentile] of the numbers among ``values`` (None with fewer than two)."""
+    vals = [float(v) for v in values if isinstance(v, int | float)]
+    if len(vals) < 2:
+        return None
+    q1, _, q3 = statistics.quantiles(vals, n=4, method="inclusive")
+    return [round(q1, 3), round(q3, 3)]
+
+
+def previous_medians(
+    h: Mapping[str, Any], *, session_id: int, usual: str = "live"
+) -> dict[str, Any]:
+    """ "Your usual" for the session ``session_id``: the sessions before it that
+    :func:`counts_in_usual`. Returns ``{"sessions": n, "medians": {key: median},
+    "ranges": {key: [p25, p75] or None}, "enough": n >= USUAL_MIN_SESSIONS, "usual": usual,
+    "not_counted": earlier sessions shown but not in the usual}``."""
+    earlier = [r for r in h.get("sessions", []) if r["id"] < session_id]
+    rows = [r for r in earlier if counts_in_usual(r, usual=usual)]
     return {
-        "sessions": len(earlier),
-        "medians": {k: _median([r[k] for r in earlier]) for k in TREND_KEYS},
+        "sessions": len(rows),
+        "medians": {k: _median([r[k] for r in rows]) for k in TREND_KEYS},
+        "ranges": {k: _middle_half([r[k] for r in rows]) for k in TREND_KEYS},
+        "enough": len(rows) >= USUAL_MIN_SESSIONS,
+        "usual": usual,
+        "not_counted": len(earlier) - len(rows),
     }
 
 
@@ -208,17 +241,24 @@ def render_history_text(h: Mapping[str, Any]) -> str:
             label += " rec"
         if not r.get("in_usual", True):
             label += " *"
+        elif not counts_in_usual(r):
+            label += " +"
         out.append(line(label, [_cell(r[k], f) for k, _, f in HISTORY_COLUMNS]))
     out += [
         "",
         "nods/min: nods per minute; listen nods: nods while you were silent; syl/s: "
         "syllables per second of speaking time;",
-        "speaking: share of the session you spoke; eye ct/min: eye-contact moments per "
-        "minute; silences>=3s: pauses of 3 s or more.",
+        "speaking: share of the session you spoke; eye contact/min: eye-contact moments per "
+        "minute; silences 3s+: silences of 3 s or more.",
         "With call audio: talk share: your share of the time the two of you spoke; answer s: "
         "median time to answer the client; talk-overs: times you started while they spoke.",
         "These are descriptions of your own sessions, not scores.",
     ]
     if any(not r.get("in_usual", True) for r in sessions):
         out.append("* left out of your usual: later reports do not compare with it.")
+    if any(r.get("in_usual", True) and not counts_in_usual(r) for r in sessions):
+        out.append(
+            f"+ a recording or shorter than {USUAL_MIN_S / 60:.0f} min: shown, but not in your "
+            "usual (`presence-coach report --usual all` counts it)."
+        )
     return "\n".join([*out, warning] if warning else out)

@@ -19,9 +19,15 @@ if TYPE_CHECKING:
 
 
 def write_page(
-    store: SessionStore, session_id: int, summary: dict[str, Any], h: dict[str, Any]
+    store: SessionStore,
+    session_id: int,
+    summary: dict[str, Any],
+    h: dict[str, Any],
+    *,
+    usual: str = "live",
 ) -> Path:
-    """Write the report page of ``summary`` (compared with the history ``h``); returns it.
+    """Write the report page of ``summary`` (compared with the history ``h``, ``usual`` as
+    :func:`render_report`); returns it.
 
     Raises:
         SaveError: the page could not be written (a full disk, a read-only folder).
@@ -31,14 +37,33 @@ def write_page(
     with saving("write the report page", folder):
         folder.mkdir(mode=0o700, exist_ok=True)
         with open_private(page, encoding="utf-8") as fh:
-            fh.write(render_report(summary, history=h))
+            fh.write(render_report(summary, history=h, usual=usual))
     return page
 
 
-def write_report(store: SessionStore, session_id: int) -> tuple[Path, dict[str, Any]]:
-    """Write a stored session's report page. Returns the page and the session summary."""
+def write_private_page(store: SessionStore, name: str, html: str) -> Path:
+    """Write a page that is not one session's (the day view, the supervision page) into
+    ``reports/`` (0600); ``forget`` removes these pages, since they may show any session.
+
+    Raises:
+        SaveError: the page could not be written (a full disk, a read-only folder).
+    """
+    folder = store.dir / REPORTS_DIR
+    page = folder / name
+    with saving(f"write {name}", folder):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        with open_private(page, encoding="utf-8") as fh:
+            fh.write(html)
+    return page
+
+
+def write_report(
+    store: SessionStore, session_id: int, *, usual: str = "live"
+) -> tuple[Path, dict[str, Any]]:
+    """Write a stored session's report page (``usual`` as :func:`render_report`). Returns the
+    page and the session summary."""
     summary = summary_from_store(store, session_id)
-    return write_page(store, session_id, summary, history(store)), summary
+    return write_page(store, session_id, summary, history(store), usual=usual), summary
 
 
 def refresh_reports_after(store: SessionStore, session_id: int) -> None:

@@ -30,6 +30,8 @@ COLOURS = {
     "axis": "#555555",
     "grid": "#DDDDDD",
     "gap": "#777777",
+    "client": "#8C6BB1",
+    "overlap": "#B2182B",
 }
 # a device gap: grey hatching over the lanes of the missing signal (SVG pattern; CSS swatch)
 GAP_PATTERN = (
@@ -38,7 +40,7 @@ GAP_PATTERN = (
     f'<rect width="2.5" height="6" fill="{COLOURS["gap"]}"/></pattern></defs>'
 )
 GAP_SWATCH_CSS = f"repeating-linear-gradient(45deg, {COLOURS['gap']} 0 2px, #FFFFFF 2px 5px)"
-GAP_LANES = {"microphone": (0, 3), "camera": (1, 2)}  # lanes (Speaking, Nods, Gaze, Pitch)
+GAP_LANES = {"microphone": ("Speaking", "You", "Pitch"), "camera": ("Nods", "Gaze")}
 GAP_WHAT = {"camera": "camera gave no picture", "microphone": "microphone gave no sound"}
 GAZE_LABELS = {
     "camera": "at the camera",
@@ -63,19 +65,33 @@ def _f(x: float) -> str:
     return f"{x:.1f}"
 
 
-def timeline_svg(tl: Mapping[str, Any]) -> str:
-    """The session timeline: speaking and long silences, nods and shakes, gaze, pitch."""
+def timeline_lanes(tl: Mapping[str, Any], *, voice: bool = True, camera: bool = True) -> list:
+    """The lane names :func:`timeline_svg` draws: "Speaking" (or "You" and "Client" with the
+    call audio's lanes in ``tl``) and "Pitch" with a voice, "Nods" and "Gaze" with a camera;
+    a session without a camera draws no camera lanes."""
+    lanes = []
+    if voice or "client_speaking" in tl:
+        lanes += ["You", "Client"] if "client_speaking" in tl else ["Speaking"]
+    if camera:
+        lanes += ["Nods", "Gaze"]
+    if voice:
+        lanes.append("Pitch")
+    return lanes
+
+
+def timeline_svg(tl: Mapping[str, Any], *, voice: bool = True, camera: bool = True) -> str:
+    """The session timeline: speaking and long silences (and the client's speech with the
+    call audio), nods and shakes, gaze, pitch; lanes as :func:`timeline_lanes`."""
     dur = max(float(tl["duration_s"]), 1e-6)
     plot_w = TIMELINE_W - LABEL_W - 28  # room for the last time label
 
     def x(t: float) -> float:
         return LABEL_W + plot_w * min(max(t, 0.0), dur) / dur
 
-    lanes = ("Speaking", "Nods", "Gaze", "Pitch")
+    lanes = timeline_lanes(tl, voice=voice, camera=camera)
     top = 8
     h = top + LANE_H * len(lanes) + 30 + 24
     parts: list[str] = []
-    # lane labels and baselines
     for i, name in enumerate(lanes):
         y = top + i * LANE_H
         parts.append(
@@ -86,23 +102,50 @@ def timeline_svg(tl: Mapping[str, Any]) -> str:
             f'<rect x="{LABEL_W}" y="{y + 4}" width="{plot_w}" height="{LANE_H - 8}" '
             f'fill="#FAFAFA" stroke="{COLOURS["grid"]}"/>'
         )
-    # speaking runs and long silences
-    y0 = top + 6
-    for a, b in tl.get("speaking", []):
-        w = max(x(b) - x(a), 0.6)
-        parts.append(
-            f'<rect x="{_f(x(a))}" y="{y0}" width="{_f(w)}" height="{LANE_H - 12}" '
-            f'fill="{COLOURS["speaking"]}"/>'
-        )
+        parts += LANE_DRAW[name](tl, x, y)
+    parts += gap_marks(tl.get("gaps", []), x, top=top, lanes=lanes)
+    parts += _time_axis(x, dur, top=top, ya=top + len(lanes) * LANE_H + 4)
+    desc = _timeline_desc(tl, dur)
+    return _svg(TIMELINE_W, h, "Session timeline", desc, parts, "timeline")
+
+
+def _runs(spans: list, x: Callable[[float], float], y: float, colour: str, inset: int) -> list:
+    return [
+        f'<rect x="{_f(x(a))}" y="{y + inset}" width="{_f(max(x(b) - x(a), 0.6))}" '
+        f'height="{LANE_H - 2 * inset}" fill="{colour}"/>'
+        for a, b in spans
+    ]
+
+
+def _speaking_lane(tl: Mapping[str, Any], x: Callable[[float], float], y: float) -> list:
+    """Your speech (the call's "you" lane when there is one) and the long silences."""
+    spans = tl.get("you_speaking_call", tl.get("speaking", []))
+    parts = _runs(spans, x, y, COLOURS["speaking"], 6)
     for a, b in tl.get("long_pauses", []):
         w = max(x(b) - x(a), 1.5)
         parts.append(
-            f'<rect x="{_f(x(a))}" y="{y0 + 6}" width="{_f(w)}" height="{LANE_H - 24}" '
+            f'<rect x="{_f(x(a))}" y="{y + 12}" width="{_f(w)}" height="{LANE_H - 24}" '
             f'fill="{COLOURS["long_pause"]}"><title>silence of {b - a:.1f} s at {clock(a)}'
             "</title></rect>"
         )
-    # nods (listening ones up, the others down) and shakes
-    y1 = top + LANE_H
+    return parts
+
+
+def _client_lane(tl: Mapping[str, Any], x: Callable[[float], float], y: float) -> list:
+    """The client's speech and the times you both spoke."""
+    parts = _runs(tl.get("client_speaking", []), x, y, COLOURS["client"], 6)
+    for a, b in tl.get("overlaps", []):
+        parts.append(
+            f'<rect x="{_f(x(a))}" y="{y + 4}" width="{_f(max(x(b) - x(a), 1.5))}" '
+            f'height="{LANE_H - 8}" fill="{COLOURS["overlap"]}"><title>you both spoke for '
+            f"{b - a:.1f} s at {clock(a)}</title></rect>"
+        )
+    return parts
+
+
+def _nods_lane(tl: Mapping[str, Any], x: Callable[[float], float], y1: float) -> list:
+    """Nods (listening ones up, the others down) and shakes (dots)."""
+    parts = []
     for t, listening in tl.get("nods", []):
         colour = COLOURS["listening_nod"] if listening else COLOURS["speaking_nod"]
         ya, yb = (y1 + 6, y1 + LANE_H / 2) if listening else (y1 + LANE_H / 2, y1 + LANE_H - 6)
@@ -114,19 +157,29 @@ def timeline_svg(tl: Mapping[str, Any]) -> str:
         parts.append(
             f'<circle cx="{_f(x(t))}" cy="{y1 + LANE_H / 2:.0f}" r="3" fill="{COLOURS["shake"]}"/>'
         )
-    # gaze band
-    y2 = top + 2 * LANE_H + 6
-    for a, b, state in tl.get("gaze", []):
-        parts.append(
-            f'<rect x="{_f(x(a))}" y="{y2}" width="{_f(max(x(b) - x(a), 0.5))}" '
-            f'height="{LANE_H - 12}" fill="{COLOURS.get(state, COLOURS["unknown"])}"/>'
-        )
-    # pitch line (gaps where there was no voiced speech for a while)
-    parts += _pitch_line(tl.get("pitch", []), x, y3=top + 3 * LANE_H, slot_s=tl.get("slot_s"))
-    parts += gap_marks(tl.get("gaps", []), x, top=top)
-    parts += _time_axis(x, dur, top=top, ya=top + len(lanes) * LANE_H + 4)
-    desc = _timeline_desc(tl, dur)
-    return _svg(TIMELINE_W, h, "Session timeline", desc, parts, "timeline")
+    return parts
+
+
+def _gaze_lane(tl: Mapping[str, Any], x: Callable[[float], float], y: float) -> list:
+    return [
+        f'<rect x="{_f(x(a))}" y="{y + 6}" width="{_f(max(x(b) - x(a), 0.5))}" '
+        f'height="{LANE_H - 12}" fill="{COLOURS.get(state, COLOURS["unknown"])}"/>'
+        for a, b, state in tl.get("gaze", [])
+    ]
+
+
+def _pitch_lane(tl: Mapping[str, Any], x: Callable[[float], float], y: float) -> list:
+    return _pitch_line(tl.get("pitch", []), x, y3=y, slot_s=tl.get("slot_s"))
+
+
+LANE_DRAW = {
+    "Speaking": _speaking_lane,
+    "You": _speaking_lane,
+    "Client": _client_lane,
+    "Nods": _nods_lane,
+    "Gaze": _gaze_lane,
+    "Pitch": _pitch_lane,
+}
 
 
 def _pitch_line(
@@ -193,16 +246,20 @@ def _timeline_desc(tl: Mapping[str, Any], dur: float) -> str:
 
 
 def gap_marks(
-    gaps: Sequence[Sequence[Any]], x: Callable[[float], float], *, top: float
+    gaps: Sequence[Sequence[Any]],
+    x: Callable[[float], float],
+    *,
+    top: float,
+    lanes: Sequence[str] = ("Speaking", "Nods", "Gaze", "Pitch"),
 ) -> list[str]:
     """Hatched boxes over the lanes of a signal that was missing: ``gaps`` are
     ``[start_s, end_s, device]``, ``x`` maps a time to the plot's x, ``top`` is the first
-    lane's top."""
+    lane's top, ``lanes`` the lane names from the top."""
     if not gaps:
         return []
     parts = [GAP_PATTERN]
     for a, b, device in gaps:
-        for lane in GAP_LANES.get(device, ()):
+        for lane in [i for i, n in enumerate(lanes) if n in GAP_LANES.get(device, ())]:
             y = top + lane * LANE_H + 4
             parts.append(
                 f'<rect class="gap" x="{_f(x(a))}" y="{y}" width="{_f(max(x(b) - x(a), 1.5))}" '
@@ -213,16 +270,23 @@ def gap_marks(
     return parts
 
 
-def legend_html(*, with_gaps: bool = False) -> str:
-    """The timeline's legend as real text (HTML, readable by screen readers); ``with_gaps``
-    adds the hatching of a device gap."""
-    items = [
-        ("speaking", "you were speaking"),
-        ("long_pause", "silence of 3 s or more"),
-        ("listening_nod", "nod while listening (upper half)"),
-        ("speaking_nod", "nod while speaking (lower half)"),
-        ("shake", "head shake (dot)"),
-    ] + [(s, f"gaze {label}") for s, label in GAZE_LABELS.items()]
+def legend_html(
+    *, with_gaps: bool = False, lanes: Sequence[str] = ("Speaking", "Nods", "Gaze", "Pitch")
+) -> str:
+    """The timeline's legend as real text (HTML, readable by screen readers) for the drawn
+    ``lanes``; ``with_gaps`` adds the hatching of a device gap."""
+    items = []
+    if "Speaking" in lanes or "You" in lanes:
+        items += [("speaking", "you were speaking"), ("long_pause", "silence of 3 s or more")]
+    if "Client" in lanes:
+        items += [("client", "the client was speaking"), ("overlap", "you both spoke")]
+    if "Nods" in lanes:
+        items += [
+            ("listening_nod", "nod while listening (upper half)"),
+            ("speaking_nod", "nod while speaking (lower half)"),
+            ("shake", "head shake (dot)"),
+        ]
+        items += [(s, f"gaze {label}") for s, label in GAZE_LABELS.items()]
     if with_gaps:
         items.append(("gap", "camera or microphone gave nothing (hatched)"))
     swatch = {k: COLOURS[k] for k, _ in items} | {"gap": GAP_SWATCH_CSS}

@@ -20,9 +20,13 @@ from typing import Any
 
 from presence_coach.summary.certainty import VISION_CAVEAT, about, approximate
 from presence_coach.summary.conversation import balance_sentence
-from presence_coach.summary.gaps import DEVICES, coverage_sentence, gap_sentence
+from presence_coach.summary.definitions import METRICS
+from presence_coach.summary.doubts import FACE_IN_VIEW_MIN, doubts, marks
+from presence_coach.summary.gaps import gap_sentence
+from presence_coach.summary.glance import cards, usual_note
 from presence_coach.summary.history import previous_medians
-from presence_coach.summary.plots import bars_svg, legend_html, timeline_svg
+from presence_coach.summary.plots import bars_svg, legend_html, timeline_lanes, timeline_svg
+from presence_coach.summary.sections import cards_html, doubts_html, mark, moments_html
 from presence_coach.summary.terminal import note_lines, run_lines
 from presence_coach.voice.stats import LONG_PAUSE_MIN_S
 
@@ -30,7 +34,7 @@ MAX_REFLECTIONS = 5
 CHANGE_NOTABLE = 0.15  # relative change vs previous sessions worth a sentence
 HALF_SHIFT_NOTABLE = 0.10  # change in camera-gaze share between halves worth a sentence
 LONG_MONOLOGUE_S = 90.0  # a stretch of speech this long gets a sentence
-GROUP_ORDER = ("Voice", "Pauses", "Head and face", "Gaze", "Session", "Performance")
+GROUP_ORDER = ("Voice", "Pauses", "Head and face", "Gaze", "Session")
 _WORDS = (
     "no",
     "one",
@@ -168,7 +172,7 @@ def reflections(
             "the timeline shows where it was, if you want to look back at that moment."
         )
     rate, prev_rate = _v(summary, "articulation_rate_syl_per_s"), None
-    if previous and previous.get("sessions"):
+    if previous and previous.get("enough"):
         prev_rate = previous["medians"].get("articulation_rate_syl_per_s")
     if rate and prev_rate and abs(rate - prev_rate) / prev_rate >= CHANGE_NOTABLE:
         word = "slower" if rate < prev_rate else "quicker"
@@ -180,7 +184,7 @@ def reflections(
     if smiles:
         out.append(f"The camera caught you smiling {_plural(smiles, 'time')}.")
     face = _v(summary, "face_present_fraction")
-    if face is not None and face < 0.8:
+    if face is not None and FACE_IN_VIEW_MIN <= face < 0.8:  # below: a doubt says it
         out.append(
             f"The camera saw your face {face:.0%} of the time, so the face and gaze numbers "
             "describe that part of the session."
@@ -204,7 +208,9 @@ def _when(iso: str | None) -> str:
     return t.astimezone().strftime("%A %d %B %Y, %H:%M")
 
 
-def _notices(summary: Mapping[str, Any]) -> str:
+def _notices(summary: Mapping[str, Any], found: list[dict[str, Any]]) -> str:
+    """The notices above the cards: a partial or recovered session, a missing signal, the
+    numbers the session cannot vouch for (:func:`doubts`) and the run's own notes."""
     notes = []
     status = summary["session"]["status"]
     if summary["session"].get("saving"):
@@ -220,10 +226,15 @@ def _notices(summary: Mapping[str, Any]) -> str:
         notes.append("No camera data in this session: nods, gaze and smiles are not shown.")
     if not summary["has_voice"]:
         notes.append("No microphone data in this session: speech and pauses are not shown.")
-    notes += _gap_notices(summary)
     gap_words = {gap_sentence(g) for g in summary.get("device_gaps", [])}
     # the run's own notes (no microphone, a dark room, a file cut short, saving that caught up)
     notes += [escape(n) for n in summary.get("device_notes", []) if n not in gap_words]
+    return "".join(f'<p class="notice">{n}</p>' for n in notes) + doubts_html(found)
+
+
+def _measure_notes(summary: Mapping[str, Any]) -> str:
+    """What the camera numbers can miss and whether gaze is calibrated (in the fold)."""
+    notes = []
     if summary["has_video"]:
         notes.append(VISION_CAVEAT)
     if summary["has_video"] and not summary["calibration"]["calibrated"]:
@@ -232,105 +243,119 @@ def _notices(summary: Mapping[str, Any]) -> str:
             "<code>presence-coach calibrate</code> once for your camera to make the "
             "camera/screen/away split fit your set-up."
         )
-    return "".join(f'<p class="notice">{n}</p>' for n in notes)
-
-
-def _gap_notices(summary: Mapping[str, Any]) -> list[str]:
-    """One notice per device that had gaps: each gap, then what its numbers cover."""
-    out = []
-    for device in DEVICES:
-        gaps = [g for g in summary.get("device_gaps", []) if g["device"] == device]
-        if not gaps:
-            continue
-        words = [gap_sentence(g) for g in gaps]
-        signal_s = summary["metrics"][f"{device}_s"]["value"]
-        if signal_s is not None:
-            words.append(coverage_sentence(device, signal_s))
-        out.append(escape(" ".join(words)))
-    return out
+    return "".join(f"<p>{n}</p>" for n in notes)
 
 
 def _bars(summary: Mapping[str, Any]) -> str:
     pm = summary["per_minute"]
     specs = [
-        ("speaking_fraction", "Speaking share", "share of the minute you spoke", True),
-        ("articulation_rate_syl_per_s", "Speech rate", "syllables per second of speech", False),
-        ("nods", "Nods", "nods started in the minute", False),
-        ("listening_nods", "Listening nods", "nods while you were silent", False),
-        ("eye_contacts", "Eye-contact moments", "moments started in the minute", False),
-        ("gaze_camera_fraction", "Looking at the camera", "share of face-in-view time", True),
+        ("speaking_fraction", "share of the minute you spoke", True),
+        ("articulation_rate_syl_per_s", "syllables per second of speech", False),
+        ("nods", "nods started in the minute", False),
+        ("listening_nods", "nods while you were silent", False),
+        ("eye_contacts", "moments started in the minute", False),
+        ("gaze_camera_fraction", "share of face-in-view time", True),
     ]
     out = []
     counts = ("nods", "listening_nods", "eye_contacts")
-    for key, title, unit, pct in specs:
+    for key, unit, pct in specs:
         values = pm.get(key) or []
         if not any(v is not None for v in values):
             continue
+        title = METRICS[key].label
         svg = bars_svg(values, title=title, unit_label=unit, as_percent=pct, integer=key in counts)
         out.append(f"<figure><figcaption>{escape(title)}</figcaption>{svg}</figure>")
     return "".join(out) or "<p>No per-minute data in this session.</p>"
 
 
-def _tables(summary: Mapping[str, Any], previous: Mapping[str, Any] | None) -> tuple[str, str]:
+def _usual_cell(previous: Mapping[str, Any], key: str, unit: str) -> str:
+    if key not in previous["medians"]:
+        return ""
+    rng = previous["ranges"].get(key)
+    if rng is None:
+        return format_value(previous["medians"][key], unit)
+    lo, hi = format_value(rng[0], unit), format_value(rng[1], unit)
+    return lo if lo == hi else f"{lo} to {hi}"
+
+
+def _table_rows(
+    summary: Mapping[str, Any], previous: Mapping[str, Any] | None, mk: Mapping[str, list[int]]
+) -> dict[str, list[str]]:
+    """The metric rows by group: label, this session (marked), your usual, baseline, meaning."""
     baseline = summary["calibration"]["baseline"]
-    n_prev = previous["sessions"] if previous else 0
-    prev_medians = previous["medians"] if previous else {}
-    show_prev = n_prev > 0
-    show_base = bool(baseline)
-    heads = ["Measure", "This session"]
-    if show_prev:
-        heads.append(
-            "Previous session" if n_prev == 1 else f"Previous sessions (median of {n_prev})"
-        )
-    if show_base:
-        heads.append("Calibration baseline")
-    heads.append("What it means")
     groups: dict[str, list[str]] = {}
     for key, m in summary["metrics"].items():
-        if m["value"] is None and key not in prev_medians:
+        usual_known = previous is not None and previous["medians"].get(key) is not None
+        if m["group"] not in GROUP_ORDER or (m["value"] is None and not usual_known):
             continue
         cells = [
             f'<th scope="row">{escape(m["label"])}</th>',
-            f'<td class="num">{escape(_shown(summary, key))}</td>',
+            f'<td class="num">{escape(_shown(summary, key))}{mark(key, mk)}</td>',
         ]
-        if show_prev:
-            prev = format_value(prev_medians[key], m["unit"]) if key in prev_medians else ""
-            cells.append(f'<td class="num">{escape(prev)}</td>')
-        if show_base:
+        if previous:
+            cells.append(f'<td class="num">{escape(_usual_cell(previous, key, m["unit"]))}</td>')
+        if baseline:
             cells.append(
                 f'<td class="num">{escape(format_value(baseline.get(key), m["unit"]))}</td>'
             )
         cells.append(f'<td class="def">{escape(m["definition"])}</td>')
         groups.setdefault(m["group"], []).append(f"<tr>{''.join(cells)}</tr>")
+    return groups
+
+
+def _tables(
+    summary: Mapping[str, Any], previous: Mapping[str, Any] | None, mk: Mapping[str, list[int]]
+) -> tuple[str, str]:
+    """The numbers' tables (with your usual when there is enough of it) and their note."""
+    usable = previous if previous and previous.get("enough") else None
+    heads = ["Measure", "This session"]
+    if usable:
+        heads.append(f"Your usual (middle half of {usable['sessions']} sessions)")
+    if summary["calibration"]["baseline"]:
+        heads.append("Calibration baseline")
+    heads.append("What it means")
+    groups = _table_rows(summary, usable, mk)
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in heads)
-    widths = ["22%", "14%"] + ["14%"] * (len(heads) - 3)
-    colgroup = "<colgroup>" + "".join(f'<col style="width:{w}">' for w in widths) + "<col>"
-    colgroup += "</colgroup>"
     tables = "".join(
-        f"<h3>{escape(g)}</h3><table>{colgroup}<thead><tr>{head}</tr></thead>"
+        f"<h3>{escape(g)}</h3><table><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(groups[g])}</tbody></table>"
         for g in GROUP_ORDER
         if g in groups
     )
-    if show_prev:
-        which = "your previous session" if n_prev == 1 else f"your {n_prev} previous sessions"
+    return tables, _comparison_note(summary, previous)
+
+
+def _comparison_note(summary: Mapping[str, Any], previous: Mapping[str, Any] | None) -> str:
+    n = previous["sessions"] if previous else 0
+    if previous and previous["enough"]:
         note = (
-            f"Beside this session: {'the numbers' if n_prev == 1 else 'the median'} of {which}, "
-            "so you can compare with your own usual, not with anyone else."
+            f"Your usual is the middle half (25th to 75th percentile) of {n} earlier sessions: "
+            "a comparison with yourself, never with anyone else."
         )
     else:
-        note = "This is your first session here; later reports compare with your own usual."
-    if show_base:
+        note = (
+            "Your usual appears once at least three earlier sessions count "
+            f"({n} so far); it compares you only with yourself."
+        )
+    if previous and previous["usual"] == "live":
+        note += (
+            " Only live sessions of 10 minutes or more count; recordings and shorter sessions "
+            "are shown in your history but not counted (`presence-coach report --usual all` "
+            "counts them)."
+        )
+    if summary["calibration"]["baseline"]:
         note += (
             f" The calibration baseline is from your set-up ({summary['calibration']['label']})."
         )
-    return tables, note
+    if not summary["session"].get("in_usual", True):
+        note += " You left this session out of your usual: later reports do not compare with it."
+    return note
 
 
 def _notes_html(summary: Mapping[str, Any]) -> str:
     notes = summary.get("notes") or []
     if not notes:
-        return "<p>No notes yet.</p>"
+        return '<p class="screen-only">No notes yet.</p>'
     return "".join(
         f'<blockquote><div class="when">{escape(_when(n["created_at"]))}</div>'
         f"{escape(n['text'])}</blockquote>"
@@ -338,65 +363,88 @@ def _notes_html(summary: Mapping[str, Any]) -> str:
     )
 
 
+def _performance(summary: Mapping[str, Any]) -> str:
+    """The analysis figures (frames, time per frame, CPU) for the "how it ran" fold."""
+    rows = "".join(
+        f'<tr><th scope="row">{escape(m["label"])}</th>'
+        f'<td class="num">{escape(format_value(m["value"], m["unit"]))}</td>'
+        f'<td class="def">{escape(m["definition"])}</td></tr>'
+        for m in summary["metrics"].values()
+        if m["group"] == "Performance" and m["value"] is not None
+    )
+    return f"<table><tbody>{rows}</tbody></table>" if rows else "<p>No figures kept.</p>"
+
+
 def _footer(summary: Mapping[str, Any]) -> str:
     s = summary["session"]
     cal = summary["calibration"]["label"]
-    bits = [
-        f"Session {s['id']} ({'live' if s['kind'] == 'live' else 'from a recording'}), "
-        f"{cal}. Definitions of every number are in the table above."
-    ]
-    m = summary["metrics"]
-    if m["frames_analyzed"]["value"] is not None:
-        bits.append(
-            f"Analysis: {m['frames_analyzed']['value']} frames, "
-            f"{m['frames_dropped']['value']} dropped, "
-            f"{format_value(m['ms_per_frame']['value'], 'ms')} per frame."
-        )
-    bits.append(
-        "To delete this session and everything recorded with it: "
-        f"<code>presence-coach forget {s['id']}</code>."
+    return (
+        f"Session {s['id']} ({'live' if s['kind'] == 'live' else 'from a recording'}), {cal}. "
+        "Definitions of every number are under “How this is measured”. To delete this "
+        f"session and everything recorded with it: <code>presence-coach forget {s['id']}</code>."
     )
-    return " ".join(bits)
 
 
-def render_report(summary: Mapping[str, Any], *, history: Mapping[str, Any] | None = None) -> str:
+def render_report(
+    summary: Mapping[str, Any],
+    *,
+    history: Mapping[str, Any] | None = None,
+    usual: str = "live",
+) -> str:
     """The report page (HTML, self-contained).
 
     Args:
-        summary: :func:`~presence_coach.summary.session.session_summary` output.
+        summary: :func:`~presence_coach.summary.session.summary_from_store` output.
         history: :func:`~presence_coach.summary.history.history` output; the report compares
-            with the medians of the sessions before this one.
+            with "your usual" among the sessions before this one.
+        usual: which earlier sessions make your usual ("live": live ones of 10 min or more;
+            "all": every one the user did not leave out).
     """
     s = summary["session"]
-    previous = previous_medians(history, session_id=s["id"]) if history else None
-    tables, comparison_note = _tables(summary, previous)
-    if not s.get("in_usual", True):
-        comparison_note += " You left this session out of your usual: later reports do not "
-        comparison_note += "compare with it."
+    previous = previous_medians(history, session_id=s["id"], usual=usual) if history else None
+    found = doubts(summary)
+    mk = marks(found)
+    tables, comparison_note = _tables(summary, previous, mk)
     items = "".join(f"<li>{escape(r)}</li>" for r in reflections(summary, previous=previous))
-    kind = "Session" if s["kind"] == "live" else "Recorded session"
+    tl, voice, camera = summary["timeline"], summary["has_voice"], summary["has_video"]
+    lanes = timeline_lanes(tl, voice=voice, camera=camera)
     template = Template(
         resources.files("presence_coach.summary").joinpath("templates/report.html").read_text()
     )
     return template.substitute(
         title=escape(f"Presence Coach · session {s['id']}"),
-        heading=escape(f"{kind} {s['id']}: your private summary"),
-        meta=escape(
-            (f"{s['label']} · " if s.get("label") else "")
-            + f"{_when(s['started_at'])} · {_duration(s['duration_s'])} · "
-            f"{summary['calibration']['label']}"
-        ),
-        notices=_notices(summary),
+        heading=escape(_heading(s)),
+        meta=escape(_meta(summary)),
+        notices=_notices(summary, found),
+        cards=cards_html(cards(summary, previous), mk, usual_note(previous)),
+        timeline=timeline_svg(tl, voice=voice, camera=camera),
+        legend=legend_html(with_gaps=bool(tl.get("gaps")), lanes=lanes),
+        moments=moments_html(summary.get("moments") or []),
         reflections=f'<ul class="reflections">{items}</ul>',
-        timeline=timeline_svg(summary["timeline"]),
-        legend=legend_html(with_gaps=bool(summary["timeline"].get("gaps"))),
         bars=_bars(summary),
         comparison_note=escape(comparison_note),
+        measure_notes=_measure_notes(summary),
         tables=tables,
+        performance=_performance(summary),
         notes=_notes_html(summary),
+        notes_class="" if summary.get("notes") else " no-notes",
         note_command=escape(f'presence-coach note {s["id"]} "your note"'),
         session_id=escape(str(int(s["id"]))),
         footer=_footer(summary),
+    )
+
+
+def _heading(s: Mapping[str, Any]) -> str:
+    kind = "Session" if s["kind"] == "live" else "Recorded session"
+    return f"{kind} {s['id']}: your private summary"
+
+
+def _meta(summary: Mapping[str, Any]) -> str:
+    s = summary["session"]
+    return (
+        (f"{s['label']} · " if s.get("label") else "")
+        + f"{_when(s['started_at'])} · {_duration(s['duration_s'])} · "
+        f"{summary['calibration']['label']}"
     )
 
 
@@ -423,13 +471,13 @@ def render_terminal(
         lines.append(f"  Saving failed during this session: {s['saving']}.")
     if summary["has_voice"]:
         lines.append(
-            f"  You spoke {fv('speaking_fraction')} of the time; speech rate "
+            f"  You spoke {fv('speaking_fraction')} of the time; pace "
             f"{fv('articulation_rate_syl_per_s')} (about {fv('words_per_min_approx')}); "
-            f"longest stretch {fv('longest_speech_s')}"
+            f"longest stretch of speaking {fv('longest_speech_s')}"
         )
         lines.append(
             f"  Pauses: {fv('pauses_short')} short, {fv('pauses_medium')} medium, "
-            f"{fv('pauses_long')} of 3 s or more (longest {fv('pause_longest_s')})"
+            f"silences of 3 s or more {fv('pauses_long')} (longest {fv('pause_longest_s')})"
         )
         if m["f0_median_hz"]["value"] is not None:
             lines.append(

@@ -11,7 +11,9 @@
 * ``voice``: the voice summary of :func:`presence_coach.voice.voice_summary`, unchanged;
 * ``certainty``: whether the nod count is approximate (:mod:`presence_coach.summary.certainty`);
 * ``calibration``, ``session``, ``run``, ``notes``, ``performance``
-  (:mod:`presence_coach.summary.facts`).
+  (:mod:`presence_coach.summary.facts`);
+* ``moments`` (from :func:`summary_from_store`): times worth revisiting, each with a gentle
+  question (:mod:`presence_coach.summary.moments`).
 
 Nothing here reads media: everything comes from the stored timeline rows and events. The
 numbers that history compares across sessions (``definitions.TREND_KEYS``) come from
@@ -46,6 +48,7 @@ from presence_coach.summary.facts import (
 )
 from presence_coach.summary.gaps import device_gaps, signal_time_s
 from presence_coach.summary.metrics import pose_stats
+from presence_coach.summary.moments import moments
 from presence_coach.summary.rows import (
     Row,
     events_by_type,
@@ -415,6 +418,7 @@ def summary_from_store(
     )
     out["conversation"] = conversation_summary(events, out["session"]["duration_s"])
     out["mixed_voices_note"] = None if out["conversation"] else mic_only_note(events, voice_rows)
-    if out["conversation"]:  # for a client lane on the timeline (not drawn yet)
+    if out["conversation"]:  # for a client lane on the timeline
         out["timeline"].update(conversation_lanes(events))
+    out["moments"] = moments(out)
     return out

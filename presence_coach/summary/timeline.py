@@ -35,7 +35,8 @@ def timeline_picture(
     [start_s, end_s, state] runs of each slot's most frequent state ("none" without a face);
     ``pitch``: [t_s, f0_hz] slot medians of voiced rows; ``long_pauses``: [start_s, end_s];
     ``nods``/``shakes``: [t_s, listening] (listening None when unknown);
-    ``eye_contacts``, ``smiles``: [start_s, end_s].
+    ``eye_contacts``, ``smiles``: [start_s, end_s]; ``longest_speech``: [start_s, end_s]
+    of the longest utterance (None without one).
     """
     dur = max(duration_s, 1e-6)
     slot_s = max(dur / bins, VOICE_ROW_S)
@@ -73,6 +74,7 @@ def timeline_picture(
         "shakes": marks("shake"),
         "eye_contacts": spans("eye_contact"),
         "smiles": spans("smile"),
+        "longest_speech": max(spans("utterance"), key=lambda s: s[1] - s[0], default=None),
     }
     return out
 

@@ -132,6 +132,13 @@ def _sessions_list(
     qtbot.waitUntil(lambda: len(browser.read_text().split()) == 2, timeout=10000)
     html = report.read_text()
     assert "R. ·" in html and "her laugh, and mine" in html
+    # its day: the session as a card with its label (the day view)
+    qtbot.mouseClick(sessions.open_day, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(browser.read_text().split()) == 3, timeout=20000)
+    (day_page,) = report.parent.glob("day-*.html")
+    assert browser.read_text().split()[-1] == day_page.as_uri()
+    day_html = day_page.read_text()
+    assert day_html.count('class="card"') == 1 and "<h3>R.</h3>" in day_html
 
     notes.list.setCurrentRow(0)
     dialogs.answer("Delete note")
@@ -153,5 +160,5 @@ def _sessions_list(
     assert dialogs.asked[-1].startswith(f"Delete the session of {date}, {time_of_day}")
     with SessionStore(data) as store:
         assert store.sessions() == []
-    assert not report.exists()
+    assert not report.exists() and not day_page.exists()
     assert sessions.table.rowCount() == 0 and sessions.empty.isVisible()

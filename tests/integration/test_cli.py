@@ -30,6 +30,9 @@ REQUIRED_COLUMNS = {"t", "face", "yaw", "pitch", "roll", "gaze_h", "gaze_v", "sm
         ["models", "fetch"],
         ["models", "check"],
         ["devices"],
+        ["day"],
+        ["feel"],
+        ["supervision"],
     ],
 )
 def test_every_command_has_help(command: list[str]) -> None:

@@ -53,18 +53,29 @@ def test_forget_removes_every_trace_and_rewrites_later_pages(tmp_path: Path) -> 
     _analyze(data, 2)
     secret = "Ottoline-Brackenbury"
     assert run_cli("note", "1", f"{secret} cancelled twice", "--data-dir", data).returncode == 0
-    for sid in ("1", "2"):
-        assert run_cli("report", sid, "--no-open", "--data-dir", data).returncode == 0
+    assert run_cli("feel", "1", "--before", "2", "--after", "5", "--data-dir", data).returncode == 0
+    for sid in ("1", "2"):  # recordings count in "your usual" only with --usual all
+        proc = run_cli("report", sid, "--no-open", "--usual", "all", "--data-dir", data)
+        assert proc.returncode == 0, proc.stderr
     pages = data / "reports"
+    # pages that show more than one session: the day view and the supervision page
+    assert run_cli("day", "--no-open", "--data-dir", data).returncode == 0
+    proc = run_cli("supervision", "1", "2", "--with-notes", "--no-open", "--data-dir", data)
+    assert proc.returncode == 0, proc.stderr
+    assert secret in (pages / "supervision.html").read_text()
+    assert len(list(pages.glob("day-*.html"))) == 1
     assert secret in (pages / "session-1.html").read_text()
-    assert "Previous session" in (pages / "session-2.html").read_text()  # compares with 1
+    assert "(1 so far)" in (pages / "session-2.html").read_text()  # counts session 1
 
     proc = run_cli("forget", "1", "--data-dir", data)
     assert proc.returncode == 0, proc.stderr
     assert not (pages / "session-1.html").exists()
     assert "Deleted session 1" in proc.stdout
-    assert "Previous session" not in (pages / "session-2.html").read_text()
+    assert "(1 so far)" not in (pages / "session-2.html").read_text()  # written again
     assert secret.encode() not in _bytes_everywhere(data)
+    assert not list(pages.glob("day-*.html")) and not (pages / "supervision.html").exists()
+    with sqlite3.connect(data / DB) as db:  # how the user felt about session 1 is gone too
+        assert db.execute("SELECT COUNT(*) FROM feelings").fetchone()[0] == 0
     assert_one_line_error(run_cli("forget", "1", "--data-dir", data), "no session 1")
 
     # without a terminal, --all needs --yes; nothing is deleted meanwhile

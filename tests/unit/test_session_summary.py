@@ -253,12 +253,16 @@ def test_history_and_comparison(tmp_path: Path) -> None:
     assert [r["listening_nods"] for r in h["sessions"]] == [1, 3, 4]
     assert len(h["weeks"]) == 1 and h["weeks"][0]["sessions"] == 3
     assert h["weeks"][0]["nods_per_min"] == 3.0  # median of the week's sessions
-    prev = previous_medians(h, session_id=third)
+    prev = previous_medians(h, session_id=third, usual="all")
     assert prev["sessions"] == 2 and prev["medians"]["nods_per_min"] == 2.0
+    assert prev["ranges"]["nods_per_min"] == [1.5, 2.5] and not prev["enough"]
+    # by default only live sessions of 10 minutes or more count: these last one minute
+    default = previous_medians(h, session_id=third)
+    assert default["sessions"] == 0 and default["not_counted"] == 2
     text = render_history_text(h)
     assert "nods" in text.lower() and str(third) in text
     page = render_report(s, history=h)
-    assert "previous sessions" in page.lower()
+    assert "Not enough sessions yet for your usual" in page and "(0 so far)" in page
 
 
 def test_reflections_are_specific_and_kind(tmp_path: Path) -> None:

@@ -200,7 +200,7 @@ def test_a_first_version_database_is_migrated_and_keeps_its_sessions(tmp_path: P
     db.commit()
     db.close()
     with SessionStore(tmp_path) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 3
         assert [s.source for s in store.sessions()] == ["0"]
         store.cache_trend(1, "test", {"nods_per_min": 1.5})
         assert store.cached_trend(1, "test") == {"nods_per_min": 1.5}
@@ -310,6 +310,7 @@ def test_a_damaged_page_is_named_and_forget_rebuilds_without_the_session(
     first, second, third = _three_sessions(tmp_path)
     with SessionStore(tmp_path) as store:
         rows = {sid: store.voice_timeline(sid) for sid in (first, second, third)}
+        store.set_feeling(third, before=3, after=4)
     lost = corrupt_rows_of(tmp_path / "presence-coach.sqlite3", "voice_timeline", second)
     with SessionStore(tmp_path) as store:
         assert store.quick_check() != ["ok"]
@@ -328,6 +329,7 @@ def test_a_damaged_page_is_named_and_forget_rebuilds_without_the_session(
         assert [s.id for s in store.sessions()] == [second, third]
         assert store.voice_timeline(third) == rows[third]
         assert [n for _, n in store.notes(third)] == ["note 2"]
+        assert store.feelings() == {third: (3, 4)}  # how the user felt is kept too
         kept = store.voice_timeline(second)
         assert len(kept) == 300 - lost and all(r in rows[second] for r in kept)
         assert store.forget(second) == 1  # a healthy file again: the ordinary way

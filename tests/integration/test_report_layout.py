@@ -1,0 +1,177 @@
+"""The report page at phone width and in print, opened in headless Chromium (issue 14).
+
+A real analysis (d6.mp4 with the real conversation_sample speech, 33.6 s) is stored, then a
+six-minute session is made from its stored rows repeated eleven times with their times
+shifted (a real SQLite store of real analysed rows; analysing six minutes of video would
+cost minutes of CPU). Its page must not scroll sideways at 390 px (folds open or closed),
+print on at most three pages without buttons or the note box, keep statistics words inside
+the "How this is measured" folds, and fetch nothing.
+
+With ``PRESENCE_COACH_SCREENSHOTS`` set (``make screenshots``), the desktop and phone
+screenshots are kept there (docs/screenshots).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import cv2
+import pytest
+from pypdf import PdfReader
+
+from presence_coach.session.store import FACE_COLUMNS, VOICE_COLUMNS, SessionStore
+from presence_coach.summary.history import history
+from presence_coach.summary.report import render_report
+from presence_coach.summary.session import summary_from_store
+from tests.conftest import SHARED, SPEECH
+from tests.integration.test_report_browser import (
+    CHROMIUM_SERVICE_HOSTS,
+    _analyse_into_store,
+    _chromium,
+)
+
+REPEATS = 11  # 11 x 33.6 s: a six-minute session
+JARGON = ("percentile", "dbfs", "semitone", "iqr", "f0", "standard deviation", "median")
+# after the page has laid out: open the folds if asked, then tell the frame around it how far
+# it overflows (headless Chromium's window is at least 500 px wide, so the page is shown in a
+# 390 px frame; the report's CSP lets inline scripts run)
+OVERFLOW_PROBE = (
+    "<script>setTimeout(function () {{ {open} var d = document.documentElement; "
+    "parent.postMessage(String(d.scrollWidth - window.innerWidth) + ' ' + "
+    "String(window.innerWidth), '*'); }}, 500);</script>"
+)
+OPEN_FOLDS = "document.querySelectorAll('details').forEach(function (x) { x.open = true; });"
+FRAME = (
+    '<!DOCTYPE html><html><body style="margin:0"><iframe src="{src}" '
+    'style="width:{w}px;height:{h}px;border:0;display:block"></iframe><script>'
+    "window.addEventListener('message', function (e) {{ "
+    "document.body.setAttribute('data-probe', e.data); }});</script></body></html>"
+)
+
+
+def _framed(page: Path, work: Path, *, width: int, height: int) -> Path:
+    """A page showing ``page`` in a ``width`` x ``height`` frame (a phone's viewport)."""
+    frame = work / f"frame-{page.stem}-{width}.html"
+    frame.write_text(FRAME.format(src=page.name, w=width, h=height))
+    return frame
+
+
+def _repeat_session(store: SessionStore, source: int, repeats: int) -> int:
+    """A new session of ``source``'s stored rows and events repeated, times shifted."""
+    info = store.session(source)
+    dur = float(info.duration_s)
+    face, voice = store.face_timeline(source), store.voice_timeline(source)
+    events = store.events(source)
+    sid = store.begin_session(kind="live", source="repeated analysis", calibration=None)
+    for k in range(repeats):
+        o = k * dur
+        store.write_batch(
+            sid,
+            face=[(r["t"] + o, *(r[c] for c in FACE_COLUMNS[1:])) for r in face],
+            voice=[(r["t"] + o, *(r[c] for c in VOICE_COLUMNS[1:])) for r in voice],
+            events=[
+                (e["type"], e["start"] + o, e["end"] + o,
+                 json.dumps({a: v for a, v in e.items() if a not in ("type", "start", "end")}))
+                for e in events
+            ],
+        )  # fmt: skip
+    store.finalize(sid, summary=info.summary, status="complete", duration_s=dur * repeats)
+    return sid
+
+
+@pytest.fixture(scope="module")
+def six_minutes(tmp_path_factory) -> dict:
+    work = tmp_path_factory.mktemp("layout")
+    with SessionStore(work / "data") as store:
+        first = _analyse_into_store(
+            store, SHARED / "media/faces/d6.mp4", SPEECH / "conversation_sample.wav", work
+        )
+        sid = _repeat_session(store, first, REPEATS)
+        summary = summary_from_store(store, sid)
+        h = history(store)
+    page = work / "six-minutes.html"
+    page.write_text(render_report(summary, history=h), encoding="utf-8")
+    return {"path": page, "summary": summary, "work": work}
+
+
+def test_the_six_minute_session_is_real(six_minutes) -> None:
+    s = six_minutes["summary"]
+    assert 360 <= s["session"]["duration_s"] <= 380
+    assert s["has_video"] and s["has_voice"] and len(s["per_minute"]["start_s"]) == 7
+    assert 1 <= len(s["moments"]) <= 6  # moments to revisit were found, and shown
+    html = six_minutes["path"].read_text()
+    assert html.count('<span class="when">') == len(s["moments"])
+
+
+def _overflow(page: Path, work: Path, *, folds_open: bool) -> tuple[int, int, list[str]]:
+    probed = work / f"probe-{folds_open}.html"
+    probe = OVERFLOW_PROBE.format(open=OPEN_FOLDS if folds_open else "")
+    probed.write_text(page.read_text().replace("</body>", probe + "</body>"))
+    frame = _framed(probed, work, width=390, height=900)
+    dom, hosts = _chromium(
+        ["--window-size=600,900", "--virtual-time-budget=3000", "--dump-dom", frame.as_uri()],
+        work,
+    )
+    found = re.search(r'data-probe="(-?\d+) (\d+)"', dom)
+    assert found, "the probe did not run"
+    return int(found.group(1)), int(found.group(2)), hosts
+
+
+@pytest.mark.parametrize("folds_open", [False, True])
+def test_no_sideways_scroll_at_phone_width(six_minutes, folds_open) -> None:
+    overflow, width, hosts = _overflow(
+        six_minutes["path"], six_minutes["work"], folds_open=folds_open
+    )
+    assert width == 390
+    assert overflow <= 0, f"the page is {overflow} px wider than the 390 px window"
+    assert set(hosts) <= CHROMIUM_SERVICE_HOSTS  # the page fetched nothing
+
+
+def test_prints_on_at_most_three_pages(six_minutes) -> None:
+    work = six_minutes["work"]
+    pdf = work / "report.pdf"
+    _, hosts = _chromium(
+        [f"--print-to-pdf={pdf}", "--no-pdf-header-footer", six_minutes["path"].as_uri()], work
+    )
+    reader = PdfReader(pdf)
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert 1 <= len(reader.pages) <= 3, f"{len(reader.pages)} printed pages"
+    assert "At a glance" in text and "Moments to revisit" in text  # the content is there
+    assert "Copy the save command" not in text  # no buttons
+    assert "A note for yourself" not in text and "No notes yet" not in text  # no note box
+    assert set(hosts) <= CHROMIUM_SERVICE_HOSTS
+
+
+def test_statistics_words_only_in_the_folds(six_minutes) -> None:
+    html = six_minutes["path"].read_text()
+    folds = re.findall(r"<details.*?</details>", html, re.S)
+    assert len(folds) >= 2
+    outside = re.sub(r"<details.*?</details>|<script.*?</script>|<style.*?</style>", "", html,
+                     flags=re.S)  # fmt: skip
+    words = re.sub(r"<[^>]+>", " ", outside).lower()
+    found = [w for w in JARGON if re.search(rf"\b{w}\b", words)]
+    assert not found, f"statistics words outside the folds: {found}"
+    inside = " ".join(folds).lower()
+    assert "percentile" in inside and "semitones" in inside  # ... and kept in the folds
+
+
+def test_screenshots_at_desktop_and_phone_width(six_minutes) -> None:
+    work, page = six_minutes["work"], six_minutes["path"]
+    folder = Path(os.environ.get("PRESENCE_COACH_SCREENSHOTS") or work)
+    folder.mkdir(parents=True, exist_ok=True)
+    phone = _framed(page, work, width=390, height=2600)
+    for name, url, (w, h) in (
+        ("report-desktop", page.as_uri(), (1280, 2200)),
+        ("report-phone", phone.as_uri(), (600, 2600)),
+    ):
+        shot = folder / f"{name}.png"
+        _chromium([f"--screenshot={shot}", f"--window-size={w},{h}", url], work)
+        img = cv2.imread(str(shot))
+        assert img is not None and img.shape[1] == w
+        if name == "report-phone":  # the 390 px frame, without the window's spare width
+            img = img[:, :390]
+            cv2.imwrite(str(shot), img)
+        assert float(img.std()) > 20  # not blank
