@@ -18,6 +18,7 @@ import numpy as np
 
 from presence_coach.clock import SessionClock
 from presence_coach.errors import SourceError
+from presence_coach.events import Event
 from presence_coach.session.call_pairing import BlockPairer
 from presence_coach.sources import call_audio
 from presence_coach.sources.base import AudioBlock
@@ -26,17 +27,6 @@ from presence_coach.voice.conversation import ConversationAnalyzer, Conversation
 CALL_READ_TIMEOUT_S = 2.0  # no call audio for this long: the call audio is lost
 CALL_START_TIMEOUT_S = 10.0  # ... but its first block may take this long (server connect)
 CALL_LEAD_S = 0.1  # two capture clocks may place the leak up to this much before its source
-
-
-class _Flat:
-    """A conversation event dressed for ``voice_event_json`` (``as_dict`` with ``kind``)."""
-
-    def __init__(self, kind: str, start: float, end: float, attrs: dict) -> None:
-        self._d = {"kind": kind, "start": round(start, 3), "end": round(end, 3), **attrs}
-        self.end = end
-
-    def as_dict(self) -> dict:
-        return dict(self._d)
 
 
 def open_call_audio(spec: str | None, clock: SessionClock) -> tuple[Any | None, str | None]:
@@ -106,7 +96,7 @@ class CallAwareAnalyzer:
             out += self._flat(self.conversation.update(mic, call, t))
         if self.lost and not self._lost_reported:
             self._lost_reported = True
-            out.append(_Flat("call_audio_lost", block.t, block.t, {"why": self.lost}))
+            out.append(Event("call_audio_lost", block.t, block.t, {"why": self.lost}))
         return out
 
     def pop_timeline(self) -> list:
@@ -120,5 +110,6 @@ class CallAwareAnalyzer:
         return out + self._flat(self.conversation.finish(t_end))
 
     @staticmethod
-    def _flat(events: list) -> list:
-        return [_Flat(e.kind, e.start, e.end, e.attributes) for e in events]
+    def _flat(events: list) -> list[Event]:
+        """Conversation events as the one Event (stored without ``t_known``, as before)."""
+        return [Event(e.kind, e.start, e.end, dict(e.attributes)) for e in events]

@@ -108,8 +108,9 @@ class ConversationAnalyzer:
         t_end = self._t_last if t_end is None else t_end
         out: list[ConversationEvent] = []
         for side, det in (("you", self.you), ("client", self.client)):
+            lead_s = self.options.call_lead_s if side == "client" else 0
             for e in det.flush(t_end):
-                self.turns.end(side, e.t + (self.options.call_lead_s if side == "client" else 0))
+                self.turns.end(side, e.start + lead_s)
         return out + self.turns.finish(t_end)
 
     def _push_hist(self, mic: np.ndarray, call: np.ndarray) -> None:
@@ -127,7 +128,7 @@ class ConversationAnalyzer:
         call_levels, mic_levels = _levels(cf, o.vad), _levels(mf, o.vad)
         lead = o.call_lead_s
         events = [
-            ("client", replace(e, t=e.t + lead) if lead else e)
+            ("client", replace(e, start=e.start + lead, end=e.end + lead) if lead else e)
             for e in self.client.update_levels(call_levels, times)
         ]
         strong_call = (
@@ -172,11 +173,11 @@ class ConversationAnalyzer:
 
     def _turn_events(self, events: list, times: np.ndarray) -> list[ConversationEvent]:
         out: list[ConversationEvent] = []
-        for side, e in sorted(events, key=lambda se: (se[1].t_known, se[1].t)):
-            if e.kind == "start":
-                out += self.turns.start(side, e.t, e.t_known)
+        for side, e in sorted(events, key=lambda se: (se[1].t_known, se[1].start)):
+            if e.type == "start":
+                out += self.turns.start(side, e.start, e.t_known)
             else:
-                self.turns.end(side, e.t)
+                self.turns.end(side, e.start)
         return out + self.turns.tick(float(times[-1]))
 
 
