@@ -9,6 +9,7 @@ are refused with one line (they are not recordings of the same call).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from presence_coach.errors import UsageError
@@ -35,9 +36,5 @@ def conversation_events(mic_path: str | Path, call_path: str | Path) -> list[dic
     check_lengths(len(mic) / ANALYSIS_RATE_HZ, len(call) / ANALYSIS_RATE_HZ, call_path)
     n = min(len(mic), len(call))
     events = analyze_conversation(mic[:n], call[:n])
-    out = []
-    for e in events:
-        d = e.as_dict()
-        d.pop("t_known")
-        out.append(d)
+    out = [replace(e, t_known=None).to_json() for e in events]  # kept without t_known
     return sorted(out, key=lambda d: (d["end"], d["start"]))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -93,7 +94,7 @@ class CallAwareAnalyzer:
             else:
                 self.pairer.push_call(item)
         for mic, call, t in self.pairer.pop():
-            out += self._flat(self.conversation.update(mic, call, t))
+            out += self._stored(self.conversation.update(mic, call, t))
         if self.lost and not self._lost_reported:
             self._lost_reported = True
             out.append(Event("call_audio_lost", block.t, block.t, {"why": self.lost}))
@@ -105,11 +106,11 @@ class CallAwareAnalyzer:
     def finish(self, t_end: float | None = None) -> list:
         out = list(self.voice.finish(t_end))
         for mic, call, t in self.pairer.pop(final=True):
-            out += self._flat(self.conversation.update(mic, call, t))
+            out += self._stored(self.conversation.update(mic, call, t))
         self.source.stop()
-        return out + self._flat(self.conversation.finish(t_end))
+        return out + self._stored(self.conversation.finish(t_end))
 
     @staticmethod
-    def _flat(events: list) -> list[Event]:
-        """Conversation events as the one Event (stored without ``t_known``, as before)."""
-        return [Event(e.kind, e.start, e.end, dict(e.attributes)) for e in events]
+    def _stored(events: list[Event]) -> list[Event]:
+        """Conversation events are stored without ``t_known`` (as ``analyze`` keeps them)."""
+        return [replace(e, t_known=None) for e in events]

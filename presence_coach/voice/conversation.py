@@ -21,10 +21,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from presence_coach.events import Event
 from presence_coach.voice.frames import FRAME_LEN, FRAME_RATE_HZ, HOP, SR, Framer
 from presence_coach.voice.leak import DEFAULT_LEAK, LeakOptions, LeakTracker, predict_leak_db
 from presence_coach.voice.prosody import rms_dbfs
-from presence_coach.voice.turns import DEFAULT_TURNS, ConversationEvent, TurnOptions, TurnTracker
+from presence_coach.voice.turns import DEFAULT_TURNS, TurnOptions, TurnTracker
 from presence_coach.voice.vad import DEFAULT_VAD, SpeechDetector, VadOptions, band_levels_db
 
 _PIECE = 1600  # samples handled at once (100 ms)
@@ -49,7 +50,7 @@ DEFAULT_CONVERSATION = ConversationOptions()
 
 
 class ConversationAnalyzer:
-    """Streaming: paired mic/call blocks in, :class:`ConversationEvent` lists out."""
+    """Streaming: paired mic/call blocks in, :class:`~presence_coach.events.Event` lists out."""
 
     def __init__(self, options: ConversationOptions = DEFAULT_CONVERSATION) -> None:
         self.options = options.validate()
@@ -75,7 +76,7 @@ class ConversationAnalyzer:
         self.call_missing_s = 0.0  # time judged without call audio
         self._t_last = 0.0
 
-    def update(self, mic: np.ndarray, call: np.ndarray | None, t: float) -> list[ConversationEvent]:
+    def update(self, mic: np.ndarray, call: np.ndarray | None, t: float) -> list[Event]:
         """Add ``mic`` (n,) and ``call`` (n,) or None, starting at session time ``t``."""
         mic = np.asarray(mic, np.float32).reshape(-1)
         if call is None:
@@ -92,7 +93,7 @@ class ConversationAnalyzer:
         self._push_hist(mic, call)
         mf, times = self._mic_framer.push(mic, t)
         cf, _ = self._call_framer.push(call, t)
-        out: list[ConversationEvent] = []
+        out: list[Event] = []
         step = round(self.options.leak.gain_every_s * 100)
         i = 0
         while i < len(mf):  # sub-batches end where the leak model updates
@@ -103,10 +104,10 @@ class ConversationAnalyzer:
             self._t_last = float(times[-1])
         return out
 
-    def finish(self, t_end: float | None = None) -> list[ConversationEvent]:
+    def finish(self, t_end: float | None = None) -> list[Event]:
         """End of stream: open speech ends, pending events come out."""
         t_end = self._t_last if t_end is None else t_end
-        out: list[ConversationEvent] = []
+        out: list[Event] = []
         for side, det in (("you", self.you), ("client", self.client)):
             lead_s = self.options.call_lead_s if side == "client" else 0
             for e in det.flush(t_end):
@@ -171,8 +172,8 @@ class ConversationAnalyzer:
         self._call_speech = np.zeros(0, bool)
         self.leak.window(mic.astype(np.float64), call.astype(np.float64), share)
 
-    def _turn_events(self, events: list, times: np.ndarray) -> list[ConversationEvent]:
-        out: list[ConversationEvent] = []
+    def _turn_events(self, events: list, times: np.ndarray) -> list[Event]:
+        out: list[Event] = []
         for side, e in sorted(events, key=lambda se: (se[1].t_known, se[1].start)):
             if e.type == "start":
                 out += self.turns.start(side, e.start, e.t_known)
@@ -193,12 +194,12 @@ def analyze_conversation(
     t0: float = 0.0,
     block_s: float = 0.02,
     options: ConversationOptions = DEFAULT_CONVERSATION,
-) -> list[ConversationEvent]:
+) -> list[Event]:
     """Events of a whole recording: mic (n,) and call (n,) at 16 kHz on one clock."""
     n = min(len(mic), len(call))
     an = ConversationAnalyzer(options)
     step = max(1, round(block_s * SR))
-    out: list[ConversationEvent] = []
+    out: list[Event] = []
     for a in range(0, n, step):
         out += an.update(mic[a : a + step], call[a : a + step], t0 + a / SR)
     return out + an.finish(t0 + n / SR)
