@@ -7,14 +7,13 @@ import json
 import signal
 import stat
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from presence_coach.calibration.profile import default_profile
 from presence_coach.session.store import SessionStore
-from tests.cli_helpers import EXE, assert_one_line_error, run_cli
+from tests.cli_helpers import EXE, assert_one_line_error, run_cli, wait_for_stored_rows
 from tests.conftest import FACE_CLIPS
 
 CLIPS = {p.stem: p for p in FACE_CLIPS}
@@ -185,7 +184,7 @@ def test_max_fps_analyses_fewer_frames(tmp_path: Path) -> None:
 
 
 def test_interrupted_analysis_keeps_what_was_measured(tmp_path: Path) -> None:
-    timeline, summary = tmp_path / "t.csv", tmp_path / "s.json"
+    timeline, summary, data = tmp_path / "t.csv", tmp_path / "s.json", tmp_path / "data"
     cmd = [
         *EXE,
         "analyze",
@@ -195,9 +194,13 @@ def test_interrupted_analysis_keeps_what_was_measured(tmp_path: Path) -> None:
         str(timeline),
         "--json",
         str(summary),
+        "--data-dir",
+        str(data),
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(6.0)
+    # stop once 2 s of face rows are stored, not after a fixed sleep: on a busy machine the
+    # start-up alone (imports, the voice pass) could take longer than any sleep
+    wait_for_stored_rows(proc, data, 20)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
