@@ -64,24 +64,24 @@ truth_events = cg.truth_events
 
 
 def talk(events, kind: str) -> float:
-    return sum(e.end - e.start for e in events if e.kind == kind)
+    return sum(e.end - e.start for e in events if e.type == kind)
 
 
 def score(truth, got) -> dict:
     ty, tc = talk(truth, "you_speech"), talk(truth, "client_speech")
     gy, gc = talk(got, "you_speech"), talk(got, "client_speech")
-    tr = [e for e in truth if e.kind == "response"]
-    gr = [e for e in got if e.kind == "response"]
+    tr = [e for e in truth if e.type == "response"]
+    gr = [e for e in got if e.type == "response"]
     found, errs, known = 0, [], []
     for r in tr:
         m = [g for g in gr if abs(g.end - r.end) <= 0.5]
         if m:
             g = min(m, key=lambda g: abs(g.end - r.end))
             found += 1
-            errs.append(abs(g.attributes["latency_s"] - r.attributes["latency_s"]))
+            errs.append(abs(g.attrs["latency_s"] - r.attrs["latency_s"]))
             known.append(g.t_known - r.end)
-    to = [e for e in truth if e.kind == "overlap"]
-    go = [e for e in got if e.kind == "overlap"]
+    to = [e for e in truth if e.type == "overlap"]
+    go = [e for e in got if e.type == "overlap"]
     ofound = sum(1 for o in to if any(g.start < o.end and g.end > o.start for g in go))
     return {
         "share_true": ty / (ty + tc),

@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 from machine import cpu_name  # noqa: E402 - bench/machine.py
 
 from presence_coach.models import find_model  # noqa: E402
-from presence_coach.session.analysis import RunOptions, VideoAnalysis, voice_event_json  # noqa: E402
+from presence_coach.session.analysis import RunOptions, VideoAnalysis  # noqa: E402
 from presence_coach.session.engine import FrameLoop  # noqa: E402
 from presence_coach.session.live import StoreWriter  # noqa: E402
 from presence_coach.session.stats import StageTimes  # noqa: E402
@@ -156,7 +156,7 @@ def memory_run(hours: float, work: Path) -> list[tuple[float, float]]:
             audio_pos += block
             events = voice.update(chunk, t_audio)
             recorder.add_voice(voice.pop_timeline())
-            recorder.add_events([voice_event_json(e) for e in events])
+            recorder.add_events([e.to_json() for e in events])
             t_audio += block / 16000
         minute += 1
         points.append((minute, rss_mb()))

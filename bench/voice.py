@@ -354,7 +354,7 @@ def main() -> None:
     rtf_100 = streaming_rtf(busy, block=1600)
     delays = []
     for c, r in runs:
-        utts = [e for e in r["events"] if e.kind == "utterance"]
+        utts = [e for e in r["events"] if e.type == "utterance"]
         for ps, pe in c.pauses:
             if pe - ps < 0.5:
                 continue

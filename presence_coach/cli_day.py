@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from collections.abc import Callable
-from contextlib import suppress
 from pathlib import Path
 
+from presence_coach.desktop import open_page
 from presence_coach.errors import StoreError, UsageError
 from presence_coach.session.recording import open_store
 from presence_coach.session.store import FEELING_RANGE
@@ -38,7 +38,7 @@ def add_day_commands(
     )
     p.add_argument("date", nargs="?", metavar="YYYY-MM-DD", help="the day (default: today)")
     p.add_argument("--no-open", action="store_true", help="only write it; print its path")
-    p.set_defaults(func=cmd_day)
+    p.set_defaults(run="day")
 
     p = sub.add_parser(
         "feel",
@@ -56,7 +56,7 @@ def add_day_commands(
     p.add_argument("--before", type=_feeling, metavar="1-5|WORD", help="before the session")
     p.add_argument("--after", type=_feeling, metavar="1-5|WORD", help="after the session")
     p.add_argument("--clear", action="store_true", help="remove what was noted for it")
-    p.set_defaults(func=cmd_feel)
+    p.set_defaults(run="feel")
     _add_supervision(sub, data_dir, session_number)
 
 
@@ -100,7 +100,7 @@ def _add_supervision(
         help="list the moments worth revisiting in these sessions, ready to copy (no page)",
     )
     p.add_argument("--no-open", action="store_true", help="only write it; print its path")
-    p.set_defaults(func=cmd_supervision)
+    p.set_defaults(run="supervision")
 
 
 def _feeling(text: str) -> int:
@@ -132,12 +132,8 @@ def parse_day(text: str | None) -> dt.date:
 
 
 def _open_page(page: Path, no_open: bool) -> None:
-    if no_open:
-        return
-    import webbrowser
-
-    with suppress(webbrowser.Error):
-        webbrowser.open(page.as_uri())
+    if not no_open:
+        open_page(page)
 
 
 def cmd_day(args: argparse.Namespace) -> int:

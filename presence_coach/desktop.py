@@ -9,6 +9,7 @@ import os
 import re
 import socket
 import sys
+from contextlib import suppress
 from pathlib import Path
 
 X11_SOCKETS = Path("/tmp/.X11-unix")
@@ -73,3 +74,11 @@ def _x11_answers(display: str) -> bool:
     if host.startswith("/"):  # macOS XQuartz launchd socket: trust it
         return True
     return _connects(socket.AF_INET, (host, 6000 + number))
+
+
+def open_page(page: Path) -> None:
+    """Open a local page in the user's browser; where none can be opened, the path was shown."""
+    import webbrowser  # 10 ms (subprocess): only when a page is opened, not at every start
+
+    with suppress(webbrowser.Error):
+        webbrowser.open(page.as_uri())

@@ -91,8 +91,8 @@ def run_voice(x: np.ndarray, *, block: int = 320) -> dict:
     events += an.finish()
     return {
         "events": events,
-        "utterances": [(e.start, e.end) for e in events if e.kind == "utterance"],
-        "pauses": [(e.start, e.end) for e in events if e.kind == "pause"],
+        "utterances": [(e.start, e.end) for e in events if e.type == "utterance"],
+        "pauses": [(e.start, e.end) for e in events if e.type == "pause"],
         "nuclei": np.array(nuclei),
         "summary": an.summary(),
     }

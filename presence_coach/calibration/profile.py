@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from presence_coach.calibration.defaults import DEFAULT_PROFILE_PATH, default_profile_data
 from presence_coach.config import CONFIG_ENV as CONFIG_ENV  # re-exported
 from presence_coach.config import config_dir
 from presence_coach.files import write_json_private
@@ -37,8 +38,6 @@ from presence_coach.voice import DEFAULT_VOICE, VoiceOptions
 
 PROFILE_VERSION = 1  # bump when the JSON layout changes; older files are refused, not guessed
 PRIVATE_DIR_MODE = 0o700
-# calibration/laptop-default.toml, linked into the package so that a wheel carries it
-DEFAULT_PROFILE_PATH = Path(__file__).with_name("laptop-default.toml")
 GAZE_STATES = ("camera", "screen", "away")  # the looks the routine records
 
 # Voice options from a measured baseline (see CalibrationProfile.voice_options)
@@ -290,13 +289,15 @@ def load_profile(
         return None
 
 
-def default_profile(path: Path = DEFAULT_PROFILE_PATH) -> CalibrationProfile:
-    """The default (uncalibrated) laptop webcam + microphone profile."""
+def default_profile() -> CalibrationProfile:
+    """The default (uncalibrated) laptop webcam + microphone profile
+    (``calibration/laptop-default.toml``, read once: :mod:`presence_coach.calibration.defaults`)."""
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        data = default_profile_data()
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ProfileError(f"default calibration profile {path} cannot be read: {exc}") from exc
+        raise ProfileError(
+            f"default calibration profile {DEFAULT_PROFILE_PATH} cannot be read: {exc}"
+        ) from exc
     return CalibrationProfile.from_dict(data)
 
 

@@ -211,7 +211,7 @@ def reading_baseline(
     utterances = [
         e
         for e in result.events
-        if e.kind == "utterance" and e.end > offset_s + 0.05 and e.f0_median_hz is not None
+        if e.type == "utterance" and e.end > offset_s + 0.05 and e.attrs["f0_median_hz"] is not None
     ]
     speech_s = sum(e.end - max(e.start, offset_s) for e in utterances)
     # the median over the speech's timeline rows, as a session's typical loudness is: a short
@@ -235,7 +235,7 @@ def reading_baseline(
         pitch_median = float(np.median(f0))
         st = hz_to_semitones(f0, ref_hz=pitch_median)
         pitch_range = float(np.percentile(st, 95) - np.percentile(st, 5))
-    syllables = sum(e.syllables or 0 for e in utterances)
+    syllables = sum(e.attrs["syllables"] or 0 for e in utterances)
     speaking = sum(e.duration_s for e in utterances)
     rate = syllables / speaking if speaking > 0 and syllables > 0 else None
     clipped = float(np.mean(np.abs(audio) >= 0.99))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,7 @@ from presence_coach.sources.video import DROPOUT_MIN_S, Frame, VideoSource
 from presence_coach.vision.detectors import FaceEventDetectors
 from presence_coach.vision.face import FaceAnalyzer, FaceSample
 from presence_coach.vision.gaze_state import GazeCalibration
-from presence_coach.voice import VoiceEvent, VoiceResult, voice_summary
+from presence_coach.voice import VoiceResult, voice_event, voice_summary
 from presence_coach.voice.speaking import speaking_share, while_speaking
 
 
@@ -300,15 +300,9 @@ class VoiceTrack:
         """Voice events that ended by ``t``, not yet handed out, as flat JSON objects."""
         out = []
         while self._next < len(self._events) and self._events[self._next].end <= t:
-            out.append(voice_event_json(self._events[self._next]))
+            out.append(self._events[self._next].to_json())
             self._next += 1
         return out
-
-
-def voice_event_json(event: VoiceEvent) -> dict:
-    """A voice event as a flat event object (``type``, ``start``, ``end``, attributes)."""
-    d = event.as_dict()
-    return {"type": d.pop("kind"), "start": d.pop("start"), "end": d.pop("end"), **d}
 
 
 def cut_voice(voice: VoiceResult, end_s: float) -> VoiceResult:
@@ -324,13 +318,14 @@ def cut_voice(voice: VoiceResult, end_s: float) -> VoiceResult:
     for e in voice.events:
         if e.end <= end_s:
             events.append(e)
-        elif e.kind == "utterance" and e.start < end_s:
+        elif e.type == "utterance" and e.start < end_s:
             kept_s = end_s - e.start
-            syllables = round((e.syllables or 0) * kept_s / e.duration_s)
-            rate = syllables / kept_s
+            syllables = round((e.attrs["syllables"] or 0) * kept_s / e.duration_s)
             events.append(
-                replace(e, end=end_s, t_known=end_s, syllables=syllables,
-                        articulation_rate_syl_per_s=rate)
+                voice_event("utterance", e.start, end_s, end_s, syllables=syllables,
+                            articulation_rate_syl_per_s=syllables / kept_s,
+                            f0_median_hz=e.attrs["f0_median_hz"],
+                            rms_median_dbfs=e.attrs["rms_median_dbfs"])
             )  # fmt: skip
     t_first = voice.timeline[0].t if voice.timeline else 0.0
     duration_s = max(0.0, end_s - t_first)

@@ -10,6 +10,7 @@ are refused with one line (they are not recordings of the same call).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from presence_coach.errors import UsageError
@@ -40,9 +41,5 @@ def analyze_call(
     check_lengths(len(mic) / ANALYSIS_RATE_HZ, len(call) / ANALYSIS_RATE_HZ, call_path)
     n = min(len(mic), len(call))
     voice, events = analyze_your_voice(mic[:n], call[:n], voice=options)
-    out = []
-    for e in events:
-        d = e.as_dict()
-        d.pop("t_known")
-        out.append(d)
+    out = [replace(e, t_known=None).to_json() for e in events]  # kept without t_known
     return voice, sorted(out, key=lambda d: (d["end"], d["start"]))

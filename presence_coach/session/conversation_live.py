@@ -14,12 +14,14 @@ from __future__ import annotations
 import os
 import queue
 import threading
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from presence_coach.clock import SessionClock
 from presence_coach.errors import SourceError
+from presence_coach.events import Event
 from presence_coach.session.call_pairing import BlockPairer
 from presence_coach.sources import call_audio
 from presence_coach.sources.base import AudioBlock
@@ -29,17 +31,6 @@ from presence_coach.voice.yours import YourVoiceAnalyzer
 CALL_READ_TIMEOUT_S = 2.0  # no call audio for this long: the call audio is lost
 CALL_START_TIMEOUT_S = 10.0  # ... but its first block may take this long (server connect)
 CALL_LEAD_S = 0.1  # two capture clocks may place the leak up to this much before its source
-
-
-class _Flat:
-    """A conversation event dressed for ``voice_event_json`` (``as_dict`` with ``kind``)."""
-
-    def __init__(self, kind: str, start: float, end: float, attrs: dict) -> None:
-        self._d = {"kind": kind, "start": round(start, 3), "end": round(end, 3), **attrs}
-        self.end = end
-
-    def as_dict(self) -> dict:
-        return dict(self._d)
 
 
 def open_call_audio(spec: str | None, clock: SessionClock) -> tuple[Any | None, str | None]:
@@ -105,7 +96,7 @@ class CallAwareAnalyzer:
             out += self._paired(mic, call, t)
         if self.lost and not self._lost_reported:
             self._lost_reported = True
-            out.append(_Flat("call_audio_lost", block.t, block.t, {"why": self.lost}))
+            out.append(Event("call_audio_lost", block.t, block.t, {"why": self.lost}))
         return out
 
     def pop_timeline(self) -> list:
@@ -113,7 +104,7 @@ class CallAwareAnalyzer:
 
     def _paired(self, mic: np.ndarray, call: np.ndarray | None, t: float) -> list:
         voice, conversation = self.yours.update(mic, call, t)
-        return list(voice) + self._flat(conversation)
+        return list(voice) + self._stored(conversation)
 
     def finish(self, t_end: float | None = None) -> list:
         out: list = []
@@ -121,8 +112,9 @@ class CallAwareAnalyzer:
             out += self._paired(mic, call, t)
         self.source.stop()
         voice, conversation = self.yours.finish(t_end)
-        return out + list(voice) + self._flat(conversation)
+        return out + list(voice) + self._stored(conversation)
 
     @staticmethod
-    def _flat(events: list) -> list:
-        return [_Flat(e.kind, e.start, e.end, e.attributes) for e in events]
+    def _stored(events: list[Event]) -> list[Event]:
+        """Conversation events are stored without ``t_known`` (as ``analyze`` keeps them)."""
+        return [replace(e, t_known=None) for e in events]

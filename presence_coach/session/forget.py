@@ -9,10 +9,11 @@ files themselves, so it works even when SQLite cannot read them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from presence_coach.errors import StoreDamagedError, UnknownSessionError
+from presence_coach.errors import StoreDamagedError, UnknownSessionError, UsageError
 from presence_coach.session.datadir import (
     DB_NAME,
     PRIVATE_DIR_MODE,
@@ -62,6 +63,63 @@ def forget_session(folder: Path, session_id: int) -> Forgotten:
             f"no session {session_id}; `presence-coach history` lists the sessions"
         )
     return Forgotten(deleted, pages, rebuilt)
+
+
+def rebuilt_note(rebuilt: Rebuilt, session_id: int) -> str:
+    """One sentence on what a rebuild of a damaged store kept, after forgetting a session."""
+    partly, lost = rebuilt.partly, rebuilt.lost
+    note = f"The session database was damaged; it was rebuilt without session {session_id}"
+    if not partly and not lost:
+        return note + " and every other session was kept whole."
+    if partly:
+        note += f"; {_ids(partly)} {'keep' if len(partly) > 1 else 'keeps'} what could be read"
+    if lost:
+        note += (
+            f"; {_ids(lost)} could not be read at all and {'are' if len(lost) > 1 else 'is'} gone"
+        )
+    return note + "."
+
+
+def _ids(ids: Sequence[int]) -> str:
+    return f"session{'s' if len(ids) > 1 else ''} {', '.join(map(str, ids))}"
+
+
+def forget_all_asking(
+    folder: Path, *, yes: bool, interactive: bool, ask: Callable[[str], str] = input
+) -> tuple[bool, str]:
+    """``forget --all``: delete every session once the user confirmed (``yes``, else ``ask``
+    on a terminal); whether anything was to delete and was deleted, and what to tell.
+
+    Raises:
+        UsageError: not confirmed and no terminal to ask on.
+        StoreBusyError: another presence-coach has the store open.
+    """
+    count = session_count(folder)
+    if count == 0:
+        forget_all(folder)  # leftover report pages, if any
+        return True, "No sessions to delete."
+    what = (
+        "the damaged session database (every session in it)"
+        if count is None
+        else f"all {count} session{'s' if count != 1 else ''}"
+    )
+    if not yes:
+        if not interactive:
+            raise UsageError(
+                f"forget --all deletes {what} for good: run it in a terminal to confirm, or "
+                "add --yes"
+            )
+        try:
+            answer = ask(
+                f"Delete {what} and everything recorded with them (notes, report pages)? "
+                "This cannot be undone. [y/N] "
+            )
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            return False, "Nothing deleted."
+    forget_all(folder)
+    return True, f"Deleted {what} and everything recorded with them."
 
 
 def session_count(folder: Path) -> int | None:

@@ -26,7 +26,7 @@ from typing import Any
 from presence_coach.calibration.profile import CalibrationProfile, default_profile
 from presence_coach.clock import SessionClock
 from presence_coach.errors import NoDeviceError, SourceError
-from presence_coach.session.analysis import RunOptions, VideoAnalysis, voice_event_json
+from presence_coach.session.analysis import RunOptions, VideoAnalysis
 from presence_coach.session.modes import ECO_MAX_FPS as ECO_MAX_FPS  # re-exported
 from presence_coach.session.saving import StoreWriter, finalize_session, finish_saving
 from presence_coach.session.spare import keep_spare
@@ -114,7 +114,7 @@ class AudioWorker(threading.Thread):
             return
         self.recorder.add_voice(rows)
         if events:
-            self.recorder.add_events([voice_event_json(e) for e in events])
+            self.recorder.add_events([e.to_json() for e in events])
 
     def stop(self) -> None:
         """Stop reading and analysing (safe twice); the microphone is closed by its owner."""

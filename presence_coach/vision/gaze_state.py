@@ -25,10 +25,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from presence_coach.calibration.defaults import default_gaze
 from presence_coach.events import Event
 from presence_coach.vision.face import FaceSample
 
 STATES = ("camera", "screen", "away", "unknown")
+# the uncalibrated numbers: calibration/laptop-default.toml's [gaze], the one source
+_DEFAULT = default_gaze()
 
 
 @dataclass(frozen=True)
@@ -36,25 +39,26 @@ class GazeCalibration:
     """Where the camera and the call window sit in gaze space (degrees, see module docstring).
 
     The calibration routine produces one from the user's own look-at-camera and
-    look-at-screen samples; :data:`DEFAULT_CALIBRATION` is the uncalibrated guess.
+    look-at-screen samples; :data:`DEFAULT_CALIBRATION` is the uncalibrated guess. A field
+    not given takes the default profile's value (``calibration/laptop-default.toml``).
     """
 
     # gaze direction when looking into the lens
-    camera_h_deg: float = 0.0
-    camera_v_deg: float = 0.0
+    camera_h_deg: float = _DEFAULT["camera_h_deg"]
+    camera_v_deg: float = _DEFAULT["camera_v_deg"]
     # half-widths of the camera region (an ellipse around the camera direction)
-    camera_radius_h_deg: float = 13.0
-    camera_radius_v_deg: float = 15.0
+    camera_radius_h_deg: float = _DEFAULT["camera_radius_h_deg"]
+    camera_radius_v_deg: float = _DEFAULT["camera_radius_v_deg"]
     # centre and half-widths of the call window region
-    screen_h_deg: float = 0.0
-    screen_v_deg: float = -25.0
-    screen_radius_h_deg: float = 28.0
-    screen_radius_v_deg: float = 12.0
+    screen_h_deg: float = _DEFAULT["screen_h_deg"]
+    screen_v_deg: float = _DEFAULT["screen_v_deg"]
+    screen_radius_h_deg: float = _DEFAULT["screen_radius_h_deg"]
+    screen_radius_v_deg: float = _DEFAULT["screen_radius_v_deg"]
     # iris offsets (half eye widths) of a centred eye for this person and camera
-    centre_h: float = 0.0
-    centre_v: float = 0.1
+    centre_h: float = _DEFAULT["centre_h"]
+    centre_v: float = _DEFAULT["centre_v"]
     # degrees of eye rotation per half eye width of iris offset
-    deg_per_offset: float = 60.0
+    deg_per_offset: float = _DEFAULT["deg_per_offset"]
     # True when measured for this user and set-up, False for the built-in default
     calibrated: bool = True
 

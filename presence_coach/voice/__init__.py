@@ -10,11 +10,11 @@ from presence_coach.voice.analyzer import (
     TIMELINE_LAG_S,
     TimelineRow,
     VoiceAnalyzer,
-    VoiceEvent,
     VoiceOptions,
     VoiceResult,
     analyze_audio,
     analyze_blocks,
+    voice_event,
     voice_summary,
 )
 from presence_coach.voice.stats import pause_class
@@ -24,11 +24,11 @@ __all__ = [
     "TIMELINE_LAG_S",
     "TimelineRow",
     "VoiceAnalyzer",
-    "VoiceEvent",
     "VoiceOptions",
     "VoiceResult",
     "analyze_audio",
     "analyze_blocks",
     "pause_class",
+    "voice_event",
     "voice_summary",
 ]

@@ -4,7 +4,7 @@ One streaming path for live and recorded audio::
 
     analyzer = VoiceAnalyzer()
     for block in source:                       # AudioBlock(t, samples), mono 16 kHz
-        for event in analyzer.update(block):   # VoiceEvent: utterance / pause
+        for event in analyzer.update(block):   # Event: utterance / pause
             ...
         rows = analyzer.pop_timeline()         # TimelineRow(t, speaking, rms_dbfs, f0_hz)
     events = analyzer.finish()
@@ -27,12 +27,13 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
+from presence_coach.events import Event
 from presence_coach.sources.audio_file import AudioFileSource
 from presence_coach.sources.base import AudioBlock
 from presence_coach.voice.frames import SR, Framer
@@ -67,41 +68,35 @@ DEFAULT_VOICE = VoiceOptions()
 TIMELINE_LAG_S = 0.6  # rows are final this long after their end (min_pause + onset back-dating)
 
 
-@dataclass(frozen=True)
-class VoiceEvent:
-    """An utterance or a pause (times in session seconds).
+def voice_event(
+    kind: Literal["utterance", "pause"],
+    start: float,
+    end: float,
+    t_known: float,
+    *,
+    pause_class: str | None = None,
+    syllables: int | None = None,
+    articulation_rate_syl_per_s: float | None = None,
+    f0_median_hz: float | None = None,
+    rms_median_dbfs: float | None = None,
+) -> Event:
+    """An utterance or a pause as the one :class:`~presence_coach.events.Event` (times in
+    session seconds; ``t_known``: when the analyzer knew it, end + detection delay).
 
-    Attributes:
-        kind: "utterance" or "pause".
-        start, end: the interval.
-        t_known: session time at which the analyzer knew it (end + detection delay).
-        pause_class: "short" / "medium" / "long" for pauses, None for utterances.
-        syllables: syllable nuclei in an utterance (None for pauses).
-        articulation_rate_syl_per_s: syllables / utterance duration (None for pauses).
-        f0_median_hz: median F0 of the utterance's voiced frames (None if none / pauses).
-        rms_median_dbfs: median frame level of the utterance (None for pauses).
+    Attributes (every key on both kinds, None where it does not apply): ``pause_class``
+    short / medium / long (pauses); ``syllables`` (nuclei in an utterance);
+    ``articulation_rate_syl_per_s`` (syllables / duration); ``f0_median_hz`` (median F0 of
+    the voiced frames); ``rms_median_dbfs`` (median frame level); ``duration_s``.
     """
-
-    kind: Literal["utterance", "pause"]
-    start: float
-    end: float
-    t_known: float
-    pause_class: str | None = None
-    syllables: int | None = None
-    articulation_rate_syl_per_s: float | None = None
-    f0_median_hz: float | None = None
-    rms_median_dbfs: float | None = None
-
-    @property
-    def duration_s(self) -> float:
-        return self.end - self.start
-
-    def as_dict(self) -> dict:
-        d = asdict(self)
-        d["duration_s"] = round(self.duration_s, 3)
-        for k in ("start", "end", "t_known"):
-            d[k] = round(d[k], 3)
-        return d
+    attrs = {
+        "pause_class": pause_class,
+        "syllables": syllables,
+        "articulation_rate_syl_per_s": articulation_rate_syl_per_s,
+        "f0_median_hz": f0_median_hz,
+        "rms_median_dbfs": rms_median_dbfs,
+        "duration_s": round(end - start, 3),
+    }
+    return Event(kind, start, end, attrs, t_known=t_known)
 
 
 @dataclass(frozen=True)
@@ -166,7 +161,7 @@ class VoiceAnalyzer:
         self._pending_n = 0
 
     # -- streaming ---------------------------------------------------------------------
-    def update(self, block: AudioBlock | np.ndarray, t: float | None = None) -> list[VoiceEvent]:
+    def update(self, block: AudioBlock | np.ndarray, t: float | None = None) -> list[Event]:
         """Feed one block (an AudioBlock, or samples with their start time ``t``)."""
         if isinstance(block, AudioBlock):
             samples, t0 = block.samples, block.t
@@ -177,7 +172,7 @@ class VoiceAnalyzer:
         if self._t_first is None:
             self._t_first = t0
         self._t_now = max(self._t_now, t0 + len(samples) / SR)
-        out: list[VoiceEvent] = []
+        out: list[Event] = []
         if self._pending and abs(self._pending_t + self._pending_n / SR - t0) > 1e-3:
             out += self._analyze(*self._take_pending())  # not contiguous: analyze apart
         if not self._pending:
@@ -194,7 +189,7 @@ class VoiceAnalyzer:
         self._pending_n = 0
         return x, self._pending_t
 
-    def _analyze(self, samples: np.ndarray, t0: float) -> list[VoiceEvent]:
+    def _analyze(self, samples: np.ndarray, t0: float) -> list[Event]:
         frames, times = self.framer.push(samples, t0)
         if len(times) == 0:
             return []
@@ -216,7 +211,7 @@ class VoiceAnalyzer:
         self._add_rows(times, level, f0)
         for ti, lv, fi in zip(times, level, f0, strict=True):
             self._frames_f0.append((float(ti), float(lv), float(fi)))
-        out: list[VoiceEvent] = []
+        out: list[Event] = []
         # walk frame by frame so confirmations happen at the right frame time
         ev = deque(vad_events)
         for ti in times:
@@ -229,10 +224,10 @@ class VoiceAnalyzer:
         self._prune(float(times[-1]))
         return out
 
-    def _on_vad(self, e) -> list[VoiceEvent]:
-        out: list[VoiceEvent] = []
-        if e.kind == "start":
-            start = max(e.t, e.t_known - self.options.max_backdate_s)
+    def _on_vad(self, e: Event) -> list[Event]:
+        out: list[Event] = []
+        if e.type == "start":
+            start = max(e.start, e.t_known - self.options.max_backdate_s)
             pending = self._pending_end
             if pending is not None and start - pending < self.options.min_pause_s:
                 self._pending_end = None  # a short gap: the same utterance goes on
@@ -245,17 +240,17 @@ class VoiceAnalyzer:
                 out.append(self._pause(self._last_utt_end, start, e.t_known))
             self._utt_start = start
         elif self._utt_start is not None:
-            self._pending_end = e.t
+            self._pending_end = e.start
         return out
 
-    def _check_pause(self, ti: float) -> list[VoiceEvent]:
+    def _check_pause(self, ti: float) -> list[Event]:
         if self._pending_end is not None and ti - self._pending_end >= self.options.min_pause_s:
             end = self._pending_end
             self._pending_end = None
             return self._confirm(end, ti)
         return []
 
-    def _confirm(self, end: float, t_known: float) -> list[VoiceEvent]:
+    def _confirm(self, end: float, t_known: float) -> list[Event]:
         start = self._utt_start if self._utt_start is not None else end
         self._utt_start = None
         self._last_utt_end = end
@@ -264,7 +259,7 @@ class VoiceAnalyzer:
         f0s = [f for (t, _, f) in self._frames_f0 if start <= t < end and not math.isnan(f)]
         levels = [lv for (t, lv, _) in self._frames_f0 if start <= t < end]
         dur = end - start
-        ev = VoiceEvent(
+        ev = voice_event(
             "utterance",
             start,
             end,
@@ -277,8 +272,8 @@ class VoiceAnalyzer:
         self.stats.add_event(ev)
         return [ev]
 
-    def _pause(self, start: float, end: float, t_known: float) -> VoiceEvent:
-        ev = VoiceEvent("pause", start, end, t_known, pause_class=pause_class(end - start))
+    def _pause(self, start: float, end: float, t_known: float) -> Event:
+        ev = voice_event("pause", start, end, t_known, pause_class=pause_class(end - start))
         self.stats.add_event(ev)
         return ev
 
@@ -336,10 +331,10 @@ class VoiceAnalyzer:
         while self._frames_f0 and self._frames_f0[0][0] < old:
             self._frames_f0.popleft()
 
-    def finish(self, t_end: float | None = None) -> list[VoiceEvent]:
+    def finish(self, t_end: float | None = None) -> list[Event]:
         """End of stream: close the open utterance and release all timeline rows."""
         t_end = self._t_now if t_end is None else t_end
-        out: list[VoiceEvent] = []
+        out: list[Event] = []
         if self._pending:
             out += self._analyze(*self._take_pending())
         for e in self.vad.flush(t_end):
@@ -362,7 +357,7 @@ class VoiceAnalyzer:
 class VoiceResult:
     """Everything the voice path found in one recording."""
 
-    events: list[VoiceEvent]
+    events: list[Event]
     timeline: list[TimelineRow]
     summary: dict
     duration_s: float
@@ -373,7 +368,7 @@ def analyze_blocks(
 ) -> VoiceResult:
     """Run the streaming analyzer over blocks (from any source) to the end."""
     an = VoiceAnalyzer(options)
-    events: list[VoiceEvent] = []
+    events: list[Event] = []
     rows: list[TimelineRow] = []
     for b in blocks:
         events += an.update(b)
@@ -405,7 +400,7 @@ def analyze_audio(
 
 
 def voice_summary(
-    events: Iterable[VoiceEvent | dict],
+    events: Iterable[Event | dict],
     timeline: Iterable[TimelineRow | dict],
     *,
     duration_s: float,

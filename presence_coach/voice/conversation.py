@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from presence_coach.events import Event
 from presence_coach.voice.frames import FRAME_LEN, FRAME_RATE_HZ, HOP, SR, Framer
 from presence_coach.voice.leak import (
     DEFAULT_LEAK,
@@ -30,7 +31,7 @@ from presence_coach.voice.leak import (
     predict_leak_db,
 )
 from presence_coach.voice.prosody import rms_dbfs
-from presence_coach.voice.turns import DEFAULT_TURNS, ConversationEvent, TurnOptions, TurnTracker
+from presence_coach.voice.turns import DEFAULT_TURNS, TurnOptions, TurnTracker
 from presence_coach.voice.vad import DEFAULT_VAD, SpeechDetector, VadOptions, band_levels_db
 
 _PIECE = 1600  # samples handled at once (100 ms)
@@ -55,7 +56,7 @@ DEFAULT_CONVERSATION = ConversationOptions()
 
 
 class ConversationAnalyzer:
-    """Streaming: paired mic/call blocks in, :class:`ConversationEvent` lists out."""
+    """Streaming: paired mic/call blocks in, :class:`~presence_coach.events.Event` lists out."""
 
     def __init__(self, options: ConversationOptions = DEFAULT_CONVERSATION) -> None:
         self.options = options.validate()
@@ -82,7 +83,7 @@ class ConversationAnalyzer:
         self.call_missing_s = 0.0  # time judged without call audio
         self._t_last = 0.0
 
-    def update(self, mic: np.ndarray, call: np.ndarray | None, t: float) -> list[ConversationEvent]:
+    def update(self, mic: np.ndarray, call: np.ndarray | None, t: float) -> list[Event]:
         """Add ``mic`` (n,) and ``call`` (n,) or None, starting at session time ``t``."""
         mic = np.asarray(mic, np.float32).reshape(-1)
         if call is None:
@@ -99,7 +100,7 @@ class ConversationAnalyzer:
         self._push_hist(mic, call)
         mf, times = self._mic_framer.push(mic, t)
         cf, _ = self._call_framer.push(call, t)
-        out: list[ConversationEvent] = []
+        out: list[Event] = []
         step = round(self.options.leak.gain_every_s * 100)
         i = 0
         while i < len(mf):  # sub-batches end where the leak model updates
@@ -110,13 +111,14 @@ class ConversationAnalyzer:
             self._t_last = float(times[-1])
         return out
 
-    def finish(self, t_end: float | None = None) -> list[ConversationEvent]:
+    def finish(self, t_end: float | None = None) -> list[Event]:
         """End of stream: open speech ends, pending events come out."""
         t_end = self._t_last if t_end is None else t_end
-        out: list[ConversationEvent] = []
+        out: list[Event] = []
         for side, det in (("you", self.you), ("client", self.client)):
+            lead_s = self.options.call_lead_s if side == "client" else 0
             for e in det.flush(t_end):
-                self.turns.end(side, e.t + (self.options.call_lead_s if side == "client" else 0))
+                self.turns.end(side, e.start + lead_s)
         return out + self.turns.finish(t_end)
 
     def _push_hist(self, mic: np.ndarray, call: np.ndarray) -> None:
@@ -134,7 +136,7 @@ class ConversationAnalyzer:
         call_levels, mic_levels = _levels(cf, o.vad), _levels(mf, o.vad)
         lead = o.call_lead_s
         events = [
-            ("client", replace(e, t=e.t + lead) if lead else e)
+            ("client", replace(e, start=e.start + lead, end=e.end + lead) if lead else e)
             for e in self.client.update_levels(call_levels, times)
         ]
         strong_call = (
@@ -182,13 +184,13 @@ class ConversationAnalyzer:
         self._call_speech = np.zeros(0, bool)
         self.leak.window(mic.astype(np.float64), call.astype(np.float64), share)
 
-    def _turn_events(self, events: list, times: np.ndarray) -> list[ConversationEvent]:
-        out: list[ConversationEvent] = []
-        for side, e in sorted(events, key=lambda se: (se[1].t_known, se[1].t)):
-            if e.kind == "start":
-                out += self.turns.start(side, e.t, e.t_known)
+    def _turn_events(self, events: list, times: np.ndarray) -> list[Event]:
+        out: list[Event] = []
+        for side, e in sorted(events, key=lambda se: (se[1].t_known, se[1].start)):
+            if e.type == "start":
+                out += self.turns.start(side, e.start, e.t_known)
             else:
-                self.turns.end(side, e.t)
+                self.turns.end(side, e.start)
         return out + self.turns.tick(float(times[-1]))
 
 
@@ -204,12 +206,12 @@ def analyze_conversation(
     t0: float = 0.0,
     block_s: float = 0.02,
     options: ConversationOptions = DEFAULT_CONVERSATION,
-) -> list[ConversationEvent]:
+) -> list[Event]:
     """Events of a whole recording: mic (n,) and call (n,) at 16 kHz on one clock."""
     n = min(len(mic), len(call))
     an = ConversationAnalyzer(options)
     step = max(1, round(block_s * SR))
-    out: list[ConversationEvent] = []
+    out: list[Event] = []
     for a in range(0, n, step):
         out += an.update(mic[a : a + step], call[a : a + step], t0 + a / SR)
     return out + an.finish(t0 + n / SR)

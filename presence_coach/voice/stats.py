@@ -12,6 +12,7 @@ from typing import Literal
 
 import numpy as np
 
+from presence_coach.events import Event
 from presence_coach.voice.prosody import MONOTONE_RANGE_ST, MONOTONE_SD_ST
 from presence_coach.voice.rate import rate_stats
 
@@ -66,16 +67,18 @@ class VoiceStats:
     rows_s: float = 0.0  # time covered by the timeline rows (speaking or not)
     unmeasured_s: float = 0.0  # speech of utterances with no syllable count (cut off)
 
-    def add_event(self, e: object) -> None:
-        kind = _get(e, "kind")
-        start = float(_get(e, "start"))  # type: ignore[arg-type]
-        end = float(_get(e, "end"))  # type: ignore[arg-type]
-        d = end - start
+    def add_event(self, e: Event | dict) -> None:
+        """One utterance or pause: an :class:`Event`, or its flat JSON (``type`` or ``kind``)."""
+        if isinstance(e, Event):
+            kind, start, end, syllables = e.type, e.start, e.end, e.attrs.get("syllables")
+        else:
+            kind = e.get("kind", e.get("type"))  # a stored row's, or Event.to_json()'s
+            start, end, syllables = e["start"], e["end"], e.get("syllables")
+        d = float(end) - float(start)
         if kind == "utterance":
             self.utterances += 1
             self.speaking_s += d
             self.longest_speech_s = max(self.longest_speech_s, d)
-            syllables = _get(e, "syllables")
             if syllables is None:  # an utterance a crash cut off: its rate is unknown
                 self.unmeasured_s += d
             self.syllables += int(syllables or 0)  # type: ignore[call-overload]

@@ -14,7 +14,9 @@ order, closes gaps shorter than ``min_gap_s`` inside one side's speech, and emit
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from presence_coach.events import Event
 
 SIDES = ("you", "client")
 
@@ -31,27 +33,16 @@ class TurnOptions:
 DEFAULT_TURNS = TurnOptions()
 
 
-@dataclass(frozen=True)
-class ConversationEvent:
-    """One conversation event (times in session seconds).
+def conversation_event(
+    kind: str, start: float, end: float, t_known: float, attrs: dict | None = None
+) -> Event:
+    """One conversation event as the one :class:`~presence_coach.events.Event` (times in
+    session seconds; ``t_known``: when it was known).
 
-    Attributes:
-        kind: you_speech, client_speech, response, overlap or client_silence.
-        start, end: the interval.
-        t_known: session time at which it was known.
-        attributes: latency_s (response), started_by (overlap), broken_by (client_silence).
+    ``kind``: you_speech, client_speech, response, overlap or client_silence; ``attrs``:
+    latency_s (response), started_by (overlap), broken_by and duration_s (client_silence).
     """
-
-    kind: str
-    start: float
-    end: float
-    t_known: float
-    attributes: dict = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        d = {"type": self.kind, "start": round(self.start, 3), "end": round(self.end, 3)}
-        d["t_known"] = round(self.t_known, 3)
-        return d | self.attributes
+    return Event(kind, start, end, attrs or {}, t_known=t_known)
 
 
 class _Side:
@@ -72,7 +63,7 @@ class TurnTracker:
         self.sides = {s: _Side() for s in SIDES}
         self._last_final: tuple[str, float] | None = None  # side and end of last speech
 
-    def start(self, side: str, t: float, t_known: float) -> list[ConversationEvent]:
+    def start(self, side: str, t: float, t_known: float) -> list[Event]:
         """``side`` starts speaking at ``t``."""
         me = self.sides[side]
         if me.start is not None and me.end is not None and t - me.end < self.options.min_gap_s:
@@ -90,7 +81,7 @@ class TurnTracker:
             and (mine is None or last_other > mine)
         ):
             lat = {"latency_s": round(t - last_other, 3)}
-            out.append(ConversationEvent("response", last_other, t, t_known, lat))
+            out.append(conversation_event("response", last_other, t, t_known, lat))
         out += self._silence(side, t, t_known)
         me.start, me.end = t, None
         return out
@@ -101,45 +92,45 @@ class TurnTracker:
         if me.start is not None:
             me.end = t
 
-    def tick(self, now: float) -> list[ConversationEvent]:
+    def tick(self, now: float) -> list[Event]:
         """Finalise the segments whose end is ``min_gap_s`` old at ``now``, in end order."""
         gap = self.options.min_gap_s
         ready = sorted(
             (e, s) for s in SIDES if (e := self.sides[s].end) is not None and now - e >= gap
         )
-        out: list[ConversationEvent] = []
+        out: list[Event] = []
         for e, s in ready:
             out += self._finalise(s, e + gap)  # known the moment the gap was long enough
         return out
 
-    def finish(self, t_end: float) -> list[ConversationEvent]:
+    def finish(self, t_end: float) -> list[Event]:
         """End of stream: every open speech ends (at its tentative end or ``t_end``)."""
         for s in SIDES:
             if self.sides[s].start is not None and self.sides[s].end is None:
                 self.sides[s].end = t_end
-        out: list[ConversationEvent] = []
+        out: list[Event] = []
         open_ = sorted((self.sides[s].end, s) for s in SIDES if self.sides[s].start is not None)
         for _, s in open_:
             out += self._finalise(s, t_end)
         return out
 
-    def _finalise(self, side: str, now: float) -> list[ConversationEvent]:
+    def _finalise(self, side: str, now: float) -> list[Event]:
         me, other = self.sides[side], self.sides[_other(side)]
         s, e = me.start, me.end
         assert s is not None and e is not None
-        out = [ConversationEvent(f"{side}_speech", s, e, now)]
+        out = [conversation_event(f"{side}_speech", s, e, now)]
         if other.start is not None and other.start < e:
             a = max(s, other.start)
             b = e if other.end is None else min(e, other.end)
             if b - a >= self.options.min_overlap_s:
                 by = side if s > other.start else _other(side)
-                out.append(ConversationEvent("overlap", a, b, now, {"started_by": by}))
+                out.append(conversation_event("overlap", a, b, now, {"started_by": by}))
         me.start, me.end, me.last_end = None, None, e
         if self._last_final is None or e >= self._last_final[1]:
             self._last_final = (side, e)
         return out
 
-    def _silence(self, side: str, t: float, t_known: float) -> list[ConversationEvent]:
+    def _silence(self, side: str, t: float, t_known: float) -> list[Event]:
         """A long silence after the client's speech, broken by ``side`` at ``t``."""
         if any(self.sides[s].start is not None and self.sides[s].end is None for s in SIDES):
             return []
@@ -152,7 +143,7 @@ class TurnTracker:
         if who != "client" or t - last_end < self.options.long_silence_s:
             return []
         attrs = {"broken_by": side, "duration_s": round(t - last_end, 3)}
-        return [ConversationEvent("client_silence", last_end, t, t_known, attrs)]
+        return [conversation_event("client_silence", last_end, t, t_known, attrs)]
 
 
 def _other(side: str) -> str:

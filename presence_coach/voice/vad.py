@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 import scipy.fft as sfft
 
+from presence_coach.events import Event
 from presence_coach.voice.frames import FRAME_LEN, FRAME_RATE_HZ, HOP, SR
 from presence_coach.voice.prosody import DBFS_FLOOR
 
@@ -158,19 +159,11 @@ class NoiseFloor:
         return out
 
 
-@dataclass(frozen=True)
-class VadEvent:
-    """Speech started or ended.
-
-    Attributes:
-        kind: "start" or "end".
-        t: session time (s) of the speech boundary.
-        t_known: session time (s) of the frame at which the detector decided (>= t).
-    """
-
-    kind: Literal["start", "end"]
-    t: float
-    t_known: float
+def _boundary(kind: Literal["start", "end"], t: float, t_known: float) -> Event:
+    """Speech started or ended at ``t`` (session s), decided at the frame of ``t_known``
+    (>= t): an :class:`~presence_coach.events.Event` of type ``start`` / ``end`` with
+    ``start == end == t``."""
+    return Event(kind, t, t, t_known=t_known)
 
 
 class SpeechDetector:
@@ -206,7 +199,7 @@ class SpeechDetector:
         *,
         level_db: np.ndarray | None = None,
         leak_db: np.ndarray | None = None,
-    ) -> list[VadEvent]:
+    ) -> list[Event]:
         """Process frames (n, L) with centre times t (n,); ``level_db`` may pass rms dBFS,
         ``leak_db`` (n, n_bands) the call's leak (see :meth:`update_levels`)."""
         o = self.options
@@ -224,7 +217,7 @@ class SpeechDetector:
 
     def update_levels(
         self, levels: np.ndarray, t: np.ndarray, *, leak_db: np.ndarray | None = None
-    ) -> list[VadEvent]:
+    ) -> list[Event]:
         """Process band levels (n, n_bands + 1: bands then rms, dBFS) at times t (n,).
 
         ``leak_db`` (n, n_bands) is a level each band must exceed besides the noise floor
@@ -245,7 +238,7 @@ class SpeechDetector:
         self.last_floor_db = floor  # (n, n_bands + 1) floor before each frame
         self.last_level_db = level_db
         half = 0.5 / FRAME_RATE_HZ
-        events: list[VadEvent] = []
+        events: list[Event] = []
         speech = np.zeros(len(score), bool)
         for i, s in enumerate(score):
             ti = float(t[i])
@@ -258,7 +251,7 @@ class SpeechDetector:
                         if self._on_count >= o.onset_frames:
                             self.speaking = True
                             self._last_active = ti
-                            events.append(VadEvent("start", self._run_start, ti))
+                            events.append(_boundary("start", self._run_start, ti))
                     else:
                         self._on_count = 0
                 else:
@@ -271,18 +264,18 @@ class SpeechDetector:
                     self.speaking = False
                     self._run_start = None
                     self._on_count = 0
-                    events.append(VadEvent("end", self._last_active + half, ti))
+                    events.append(_boundary("end", self._last_active + half, ti))
             speech[i] = self.speaking
         self.last_speech = speech
         return events
 
-    def flush(self, t_end: float) -> list[VadEvent]:
+    def flush(self, t_end: float) -> list[Event]:
         """End of stream: close open speech at its last active frame (or ``t_end``)."""
         if not self.speaking:
             return []
         self.speaking = False
         end = min(self._last_active + 0.5 / FRAME_RATE_HZ, t_end)
-        return [VadEvent("end", end, t_end)]
+        return [_boundary("end", end, t_end)]
 
 
 def detect_speech(
@@ -300,10 +293,10 @@ def detect_speech(
     segs: list[tuple[float, float]] = []
     start = None
     for e in events:
-        if e.kind == "start":
-            start = e.t
+        if e.type == "start":
+            start = e.start
         elif start is not None:
-            segs.append((start, e.t))
+            segs.append((start, e.start))
             start = None
     return segs
 

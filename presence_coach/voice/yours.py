@@ -16,6 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from presence_coach.events import Event
 from presence_coach.sources.base import AudioBlock
 from presence_coach.voice.analyzer import DEFAULT_VOICE, VoiceAnalyzer, VoiceOptions, VoiceResult
 from presence_coach.voice.conversation import (
@@ -25,7 +26,6 @@ from presence_coach.voice.conversation import (
 )
 from presence_coach.voice.frames import SR
 from presence_coach.voice.leak import LeakLog
-from presence_coach.voice.turns import ConversationEvent
 
 
 class YourVoiceAnalyzer:
@@ -46,7 +46,7 @@ class YourVoiceAnalyzer:
 
     def update(
         self, mic: np.ndarray, call: np.ndarray | None, t: float
-    ) -> tuple[list, list[ConversationEvent]]:
+    ) -> tuple[list, list[Event]]:
         """Mic (n,) and call (n,) or None from session time ``t``: (voice, conversation)."""
         mic = np.asarray(mic, np.float32).reshape(-1)
         conv = self.conversation.update(mic, call, t)  # first: it judges the frames' leak
@@ -55,7 +55,7 @@ class YourVoiceAnalyzer:
     def pop_timeline(self) -> list:
         return self.voice.pop_timeline()
 
-    def finish(self, t_end: float | None = None) -> tuple[list, list[ConversationEvent]]:
+    def finish(self, t_end: float | None = None) -> tuple[list, list[Event]]:
         return self.voice.finish(t_end), self.conversation.finish(t_end)
 
 
@@ -65,7 +65,7 @@ def analyze_your_voice(
     *,
     voice: VoiceOptions = DEFAULT_VOICE,
     block_s: float = 0.1,
-) -> tuple[VoiceResult, list[ConversationEvent]]:
+) -> tuple[VoiceResult, list[Event]]:
     """A whole recording: mic (n,) and call (n,) at 16 kHz from session time 0."""
     n = min(len(mic), len(call))
     an = YourVoiceAnalyzer(voice)

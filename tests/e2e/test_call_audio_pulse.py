@@ -110,8 +110,8 @@ def test_live_call_audio_is_scored_against_the_truth(pulse, call, tmp_path):
     events, _, lost, yours = _capture(pulse, clock, mic_wav, call_wav, len(call.you) / cg.SR + 2)
     an = yours.conversation
     assert lost is None and an.call_missing_s < 1.0
-    you = sum(e.end - e.start for e in events if e.kind == "you_speech")
-    client = sum(e.end - e.start for e in events if e.kind == "client_speech")
+    you = sum(e.end - e.start for e in events if e.type == "you_speech")
+    client = sum(e.end - e.start for e in events if e.type == "client_speech")
     ty = sum(e - s for s, e in call.you_segs)
     tc = sum(e - s for s, e in call.client_segs)
     print(f"live: share {you / (you + client):.3f} (truth {ty / (ty + tc):.3f}), you {you:.1f} s "
@@ -126,9 +126,9 @@ def test_live_call_audio_is_scored_against_the_truth(pulse, call, tmp_path):
     assert voice["speaking_s"] / played_s == pytest.approx(ty / played_s, abs=0.05)
     assert voice["speaking_s"] == pytest.approx(you, rel=0.1)
     # responses: found within 0.5 s of the truth (session clock aligned on the client)
-    offset = min(e.start for e in events if e.kind == "client_speech") - call.client_segs[0][0]
-    got = [e for e in events if e.kind == "response"]
-    truth = [e for e in cg.truth_events(call) if e.kind == "response"]
+    offset = min(e.start for e in events if e.type == "client_speech") - call.client_segs[0][0]
+    got = [e for e in events if e.type == "response"]
+    truth = [e for e in cg.truth_events(call) if e.type == "response"]
     found = [r for r in truth if any(abs(g.end - offset - r.end) < 0.5 for g in got)]
     print(f"live: {len(found)} of {len(truth)} responses found")
     # live pairing adds tens of ms of clock wobble: 4 of 5 seen in one run (file path: all)
@@ -145,7 +145,7 @@ def test_call_audio_that_disappears_leaves_the_mic_alone(pulse, call, tmp_path):
     an = yours.conversation
     assert lost is not None and 6.0 < lost < 9.0  # noticed within the 1 s read timeout
     assert an.call_missing_s > 3.0
-    assert np.isfinite(an.call_missing_s) and any(e.kind == "you_speech" for e in events)
+    assert np.isfinite(an.call_missing_s) and any(e.type == "you_speech" for e in events)
 
 
 def test_live_session_audio_stores_the_conversation(pulse, call, tmp_path):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from presence_coach.calibration.profile import default_profile
 from presence_coach.session.store import SessionStore
 from tests.cli_helpers import EXE, run_cli
 from tests.conftest import FACE_CLIPS, SPEECH
@@ -90,6 +91,8 @@ def test_live_session_stopped_with_ctrl_c(pulse: dict, tmp_path: Path, recorded)
     assert info.duration_s >= 22.0
     live = json.loads((tmp_path / "live.json").read_text())  # the one summary, from the store
     assert info.summary["stopped"] == live["run"]["stopped"] == "by you"  # Ctrl+C
+    # uncalibrated, the live session used the same default profile as `analyze`
+    assert info.calibration == default_profile().to_dict()
 
     # stored at the promised rates: 10 face rows and 10 voice rows a second
     span = face[-1]["t"] - face[0]["t"]
@@ -99,6 +102,7 @@ def test_live_session_stopped_with_ctrl_c(pulse: dict, tmp_path: Path, recorded)
     assert {"gaze", "utterance", "pause"} <= kinds
 
     rec, rec_rows = recorded
+    assert live["calibration"] == rec["calibration"]
     # the camera half: the same face, pose and gaze as the file analysis
     assert live["metrics"]["face_present_fraction"]["value"] >= 0.95
     assert live["performance"]["frames_analyzed"] >= 20 * 25

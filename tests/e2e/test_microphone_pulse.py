@@ -70,8 +70,8 @@ def test_live_capture_matches_file(pulse: dict, tmp_path: Path) -> None:
     assert np.median(np.diff(times)) == pytest.approx(0.02, abs=0.002)
     assert overflows == 0
 
-    live_utts = [e for e in events if e.kind == "utterance"]
-    file_utts = [e for e in file_res.events if e.kind == "utterance"]
+    live_utts = [e for e in events if e.type == "utterance"]
+    file_utts = [e for e in file_res.events if e.type == "utterance"]
     assert len(live_utts) == len(file_utts) == 5
     # align the live session clock to media time by the first utterance onset
     offset = live_utts[0].start - file_utts[0].start
@@ -86,8 +86,8 @@ def test_live_capture_matches_file(pulse: dict, tmp_path: Path) -> None:
     err = np.abs(np.r_[starts - [e.start for e in file_utts], ends - [e.end for e in file_utts]])
     assert np.max(err) <= 0.15
     assert np.median(err) <= 0.02
-    live_p = [e.pause_class for e in events if e.kind == "pause"]
-    assert live_p == [e.pause_class for e in file_res.events if e.kind == "pause"]
+    live_p = [e.attrs["pause_class"] for e in events if e.type == "pause"]
+    assert live_p == [e.attrs["pause_class"] for e in file_res.events if e.type == "pause"]
     # same numbers within small tolerances (resampling 16k -> 48k -> 16k, s16 on the way)
     assert abs(live["rate"]["syllables"] - file_sum["rate"]["syllables"]) <= 2
     f_live, f_file = live["pitch"]["f0_median_hz"], file_sum["pitch"]["f0_median_hz"]

@@ -9,8 +9,8 @@ from dataclasses import replace
 
 import pytest
 
+from presence_coach.calibration.defaults import DEFAULT_PROFILE_PATH
 from presence_coach.calibration.profile import (
-    DEFAULT_PROFILE_PATH,
     PROFILE_VERSION,
     CalibrationProfile,
     Finding,
@@ -117,6 +117,22 @@ def test_default_profile_file_matches_the_code_defaults():
         assert tomllib.load(fh)["version"] == PROFILE_VERSION
     with pytest.raises(ProfileError):
         save_profile(p)
+
+
+def test_gaze_defaults_come_from_the_toml_alone():
+    """One source for the uncalibrated gaze mapping: the TOML's [gaze], read once; the
+    detectors' default (what ``analyze`` got before it passed a profile) and an uncalibrated
+    ``session``'s profile are both that, field for field."""
+    with DEFAULT_PROFILE_PATH.open("rb") as fh:
+        gaze = tomllib.load(fh)["gaze"]
+    fields = {f for f in GazeCalibration.__dataclass_fields__ if f != "calibrated"}
+    assert set(gaze) == fields  # every number is in the file, none only in code
+    assert GazeCalibration(**gaze, calibrated=False) == DEFAULT_CALIBRATION
+    assert GazeCalibration() == replace(DEFAULT_CALIBRATION, calibrated=True)
+    live = active_profile("a camera never calibrated", "default", warn=None)
+    assert live == default_profile()  # what `session` uses without a calibration
+    assert live.gaze_calibration() == DEFAULT_CALIBRATION  # what `analyze` uses
+    assert live.to_dict()["gaze"] == gaze  # what both store with the session
 
 
 def test_voice_options_from_the_baseline():

@@ -8,6 +8,7 @@ audio into the mic at -14 dB.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,7 @@ def call(speech_dir):
 
 
 def _talk(events, kind):
-    return sum(e.end - e.start for e in events if e.kind == kind)
+    return sum(e.end - e.start for e in events if e.type == kind)
 
 
 def _truth(segs):
@@ -64,8 +65,8 @@ def test_headphones_keep_your_speech_over_the_client(speech_dir):
     mic = call.mic(speakers=False, seed=3)
     an = ConversationAnalyzer()
     events = an.update(mic, call.client, 0.0) + an.finish(len(mic) / cg.SR)
-    truth = [e for e in cg.truth_events(call) if e.kind == "overlap"]
-    got = [e for e in events if e.kind == "overlap"]
+    truth = [e for e in cg.truth_events(call) if e.type == "overlap"]
+    got = [e for e in events if e.type == "overlap"]
     assert truth and all(any(g.start < t.end and g.end > t.start for g in got) for t in truth)
     assert _talk(events, "you_speech") == pytest.approx(_truth(call.you_segs), rel=0.05)
 
@@ -76,8 +77,8 @@ def test_chunked_equals_whole(call):
     whole = analyze_conversation(mic, client, block_s=1.0)
     chunked = analyze_conversation(mic, client, block_s=0.013)
     key = sorted  # blocks change the order events come out in a batch, never the events
-    assert key(str(e.as_dict()) for e in whole) == key(str(e.as_dict()) for e in chunked)
-    assert any(e.kind == "you_speech" for e in whole)
+    assert key(str(e.to_json()) for e in whole) == key(str(e.to_json()) for e in chunked)
+    assert any(e.type == "you_speech" for e in whole)
 
 
 def test_capture_gaps_keep_the_delay(call):
@@ -133,7 +134,7 @@ def test_turn_events_known_answers():
     ev += tr.tick(5.4)
     ev += tr.start("you", 9.0, 9.05)  # ... then a 4 s silence you break
     ev += tr.finish(10.0)
-    kinds = [(e.kind, e.start, e.end, e.attributes) for e in ev]
+    kinds = [(e.type, e.start, e.end, e.attrs) for e in ev]
     assert ("response", 2.0, 2.8, {"latency_s": 0.8}) in kinds
     assert ("overlap", 3.5, 4.0, {"started_by": "client"}) in kinds
     silence = [k for k in kinds if k[0] == "client_silence"]
@@ -155,13 +156,13 @@ def test_conversation_summary_from_a_real_store(call, tmp_path):
     with SessionStore(tmp_path) as store:
         sid = store.begin_session(kind="analyze", source="call")
         rec = SessionRecorder(store, sid)
-        rec.add_events({k: v for k, v in e.as_dict().items() if k != "t_known"} for e in events)
+        rec.add_events({k: v for k, v in e.to_json().items() if k != "t_known"} for e in events)
         rec.flush()
         store.finalize(sid, summary={}, status="complete", duration_s=dur)
         summary = summary_from_store(store, sid)
         conv = summary["conversation"]
         lanes = summary["timeline"]
-        assert len(lanes["client_speaking"]) == sum(e.kind == "client_speech" for e in events)
+        assert len(lanes["client_speaking"]) == sum(e.type == "client_speech" for e in events)
         assert "of the time the two of you spoke" in render_terminal(summary)
         assert "<svg" in render_report(summary)
         plain = store.begin_session(kind="analyze", source="mic only")
@@ -169,7 +170,7 @@ def test_conversation_summary_from_a_real_store(call, tmp_path):
         assert summary_from_store(store, plain)["conversation"] is None
     ty, tc = _truth(call.you_segs), _truth(call.client_segs)
     assert conv["talk_share_you"] == pytest.approx(ty / (ty + tc), abs=0.05)
-    assert conv["responses"] == sum(1 for e in events if e.kind == "response") > 0
+    assert conv["responses"] == sum(1 for e in events if e.type == "response") > 0
     assert sum(b["count"] for b in conv["response_latency_hist"]) == conv["responses"]
     assert sum(conv["per_minute"]["you_talk_s"]) == pytest.approx(conv["you_talk_s"], abs=0.5)
     assert "of the time the two of you spoke" in balance_sentence(conv)
@@ -200,7 +201,7 @@ def test_talk_share_per_minute_and_across_sessions(call, speech_dir, tmp_path):
             sid = store.begin_session(kind="analyze", source=c.name)
             rec = SessionRecorder(store, sid)
             events = analyze_conversation(mic, c.client)
-            rec.add_events({k: v for k, v in e.as_dict().items() if k != "t_known"} for e in events)
+            rec.add_events(replace(e, t_known=None).to_json() for e in events)
             rec.flush()
             store.finalize(sid, summary={}, status="complete", duration_s=len(mic) / cg.SR)
             ids.append(sid)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/callgen.py
@@ -173,7 +174,7 @@ def test_a_real_call_draws_the_client_lane_and_the_balance_card(speech_dir, tmp_
     with SessionStore(tmp_path) as store:
         sid = store.begin_session(kind="analyze", source="call")
         rec = SessionRecorder(store, sid)
-        rec.add_events({k: v for k, v in e.as_dict().items() if k != "t_known"} for e in events)
+        rec.add_events(replace(e, t_known=None).to_json() for e in events)
         rec.flush()
         store.finalize(sid, summary={}, status="complete", duration_s=len(mic) / cg.SR)
         summary = summary_from_store(store, sid)

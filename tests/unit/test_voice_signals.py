@@ -133,10 +133,10 @@ def test_pause_classes() -> None:
 def test_analyzer_events_timeline_and_summary_on_bursts() -> None:
     x, truth = bursts([-20, -22, -24, -26, -28])
     res = analyze_audio(x, block_s=0.02)
-    utts = [e for e in res.events if e.kind == "utterance"]
-    pauses = [e for e in res.events if e.kind == "pause"]
+    utts = [e for e in res.events if e.type == "utterance"]
+    pauses = [e for e in res.events if e.type == "pause"]
     assert len(utts) == 5
-    assert [p.pause_class for p in pauses] == ["short", "short", "medium", "long"]
+    assert [p.attrs["pause_class"] for p in pauses] == ["short", "short", "medium", "long"]
     for p, gap in zip(pauses, [0.3, 0.8, 1.5, 3.2], strict=True):
         assert p.duration_s == pytest.approx(gap, abs=0.05)
         assert p.t_known >= p.end
@@ -163,7 +163,7 @@ def test_analyzer_events_timeline_and_summary_on_bursts() -> None:
     assert voice_summary(res.events, rows, duration_s=res.duration_s) == res.summary
     # ... and from their JSON forms (rounded to 0.1 dB / 0.1 Hz) nearly so
     again = voice_summary(
-        [e.as_dict() for e in res.events], [r.as_dict() for r in rows], duration_s=res.duration_s
+        [e.to_json() for e in res.events], [r.as_dict() for r in rows], duration_s=res.duration_s
     )
     assert again["pauses"] == res.summary["pauses"]
     assert again["rate"] == res.summary["rate"]
