@@ -210,7 +210,9 @@ def test_talk_share_per_minute_and_across_sessions(call, speech_dir, tmp_path):
         store.finalize(plain, summary={}, status="complete", duration_s=60.0)
         h = history(store)
         text = render_history_text(h)
-        prev = previous_medians(h, session_id=ids[1])
+        prev = previous_medians(
+            h, session_id=ids[1], usual="all"
+        )  # recordings: not in the default usual
     per_minute = summaries[1]["per_minute"]["talk_share_you"]
     assert len(per_minute) == 3 == len(summaries[1]["per_minute"]["start_s"])
     for m, share in enumerate(per_minute):

@@ -181,7 +181,7 @@ def test_a_real_call_draws_the_client_lane_and_the_balance_card(speech_dir, tmp_
     page = render_report(summary)
     assert re.findall(r'class="lane">([^<]+)<', page) == ["You", "Client"]
     client_runs = len(summary["timeline"]["client_speaking"])
-    assert client_runs == sum(e.kind == "client_speech" for e in events) >= 3
+    assert client_runs == sum(e.type == "client_speech" for e in events) >= 3
     assert page.count('fill="#8C6BB1"') == client_runs  # one box per run of the client
     assert "the client was speaking" in page  # the legend
     balance = [c for c in cards(summary, None) if c["title"] == "Talk balance"]
