@@ -25,9 +25,10 @@ from presence_coach.summary.doubts import FACE_IN_VIEW_MIN, doubts, marks
 from presence_coach.summary.gaps import gap_sentence
 from presence_coach.summary.glance import cards, usual_note
 from presence_coach.summary.history import previous_medians
-from presence_coach.summary.plots import bars_svg, legend_html, timeline_lanes, timeline_svg
+from presence_coach.summary.plots import bars_svg, legend_html, timeline_lanes
 from presence_coach.summary.sections import cards_html, doubts_html, mark, moments_html
 from presence_coach.summary.terminal import note_lines, run_lines
+from presence_coach.summary.zoom import zoom_html
 from presence_coach.voice.stats import LONG_PAUSE_MIN_S
 
 MAX_REFLECTIONS = 5
@@ -417,7 +418,7 @@ def render_report(
         meta=escape(_meta(summary)),
         notices=_notices(summary, found),
         cards=cards_html(cards(summary, previous), mk, usual_note(previous)),
-        timeline=timeline_svg(tl, voice=voice, camera=camera),
+        timeline=zoom_html(summary, voice=voice, camera=camera),
         legend=legend_html(with_gaps=bool(tl.get("gaps")), lanes=lanes),
         moments=moments_html(summary.get("moments") or []),
         reflections=f'<ul class="reflections">{items}</ul>',
