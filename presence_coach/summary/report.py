@@ -22,7 +22,7 @@ from presence_coach.summary.certainty import VISION_CAVEAT, about, approximate
 from presence_coach.summary.conversation import balance_sentence
 from presence_coach.summary.definitions import METRICS
 from presence_coach.summary.doubts import FACE_IN_VIEW_MIN, doubts, marks
-from presence_coach.summary.gaps import gap_sentence
+from presence_coach.summary.gaps import clock, gap_sentence
 from presence_coach.summary.glance import cards, usual_note
 from presence_coach.summary.history import previous_medians
 from presence_coach.summary.plots import bars_svg, legend_html, timeline_lanes
@@ -477,8 +477,8 @@ def render_terminal(
             f"longest stretch of speaking {fv('longest_speech_s')}"
         )
         lines.append(
-            f"  Pauses: {fv('pauses_short')} short, {fv('pauses_medium')} medium, "
-            f"silences of 3 s or more {fv('pauses_long')} (longest {fv('pause_longest_s')})"
+            f"  Pauses: {fv('pauses_short')} short, {fv('pauses_medium')} medium; silences of "
+            f"3 s or more: {fv('pauses_long')} (longest {fv('pause_longest_s')})"
         )
         if m["f0_median_hz"]["value"] is not None:
             lines.append(
@@ -489,8 +489,8 @@ def render_terminal(
         lines.append("  No microphone data this time.")
     if summary.get("conversation"):
         lines.append(f"  Conversation: {balance_sentence(summary['conversation'])}")
-    if summary.get("mixed_voices_note"):
-        lines.append(f"  Note: {summary['mixed_voices_note']}")
+    # what the numbers cannot vouch for (the gaps are in the device notes below)
+    lines += [f"  Note: {d['sentence']}" for d in doubts(summary) if d["kind"] != "gap"]
     if summary["has_video"]:
         listening = m["listening_nods"]["value"]
         extra = f" ({listening} while listening)" if listening is not None else ""
@@ -509,6 +509,9 @@ def render_terminal(
     notes = reflections(summary, previous=previous)[:3]
     lines.append("A few observations:")
     lines += [f"  - {r}" for r in notes]
+    if summary.get("moments"):
+        lines.append("Moments to revisit:")
+        lines += [f"  {clock(m['start_s'])}  {m['title']}" for m in summary["moments"]]
     if kept:
         lines.append(f"Add a note: presence-coach note {s['id']} {shlex.quote('your words')}")
     return "\n".join(lines)

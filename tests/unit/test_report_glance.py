@@ -21,7 +21,7 @@ from presence_coach.summary.doubts import doubts, marks
 from presence_coach.summary.gaps import device_gaps, dropout_event
 from presence_coach.summary.glance import cards, usual_note
 from presence_coach.summary.history import counts_in_usual, previous_medians
-from presence_coach.summary.report import render_report
+from presence_coach.summary.report import render_report, render_terminal
 from presence_coach.summary.session import summary_from_store
 from presence_coach.voice import TimelineRow
 
@@ -159,6 +159,10 @@ def test_an_audio_only_page_says_its_doubt_and_draws_no_camera_lanes(tmp_path: P
     assert lanes == ["Speaking", "Pitch"]  # no empty Nods and Gaze lanes
     assert "gaze at the camera" not in page  # nor their legend
     assert [m["kind"] for m in summary["moments"]] == ["long_speech"]
+    text = render_terminal(summary)  # the terminal says the same in the same words
+    assert "  Note: Speech was heard for 100% of the session." in text
+    assert "Moments to revisit:\n  0:00  Your longest stretch of speaking: 2 min without" in text
+    assert "No camera data this time." in text
 
 
 def test_a_real_call_draws_the_client_lane_and_the_balance_card(speech_dir, tmp_path: Path):
