@@ -226,6 +226,11 @@ def test_a_long_session_has_a_zoomable_timeline_without_scripts(analysed) -> Non
     assert found.group(1) == "2"  # only the picked window shows
     assert float(found.group(2)) > 0.1  # and it is outlined on the overview
     assert set(hosts) <= CHROMIUM_SERVICE_HOSTS
+    if os.environ.get("PRESENCE_COACH_SCREENSHOTS"):  # `make screenshots`: the zoom too
+        shot = Path(os.environ["PRESENCE_COACH_SCREENSHOTS"]) / "report-zoom.png"
+        _chromium([f"--screenshot={shot}", "--window-size=1280,1400", long["path"].as_uri()],
+                  long["work"])  # fmt: skip
+        assert cv2.imread(str(shot)).shape[1] == 1280
 
 
 def test_a_short_session_has_no_zoom(six_minutes) -> None:
