@@ -149,6 +149,7 @@ def test_prints_on_at_most_three_pages(six_minutes) -> None:
     )
     reader = PdfReader(pdf)
     text = "\n".join(p.extract_text() for p in reader.pages)
+    print(f"six-minute session: {len(reader.pages)} printed pages")
     assert 1 <= len(reader.pages) <= 3, f"{len(reader.pages)} printed pages"
     assert "At a glance" in text and "Moments to revisit" in text  # the content is there
     assert "Copy the save command" not in text  # no buttons
@@ -226,6 +227,8 @@ def test_a_long_session_has_a_zoomable_timeline_without_scripts(analysed) -> Non
     assert found.group(1) == "2"  # only the picked window shows
     assert float(found.group(2)) > 0.1  # and it is outlined on the overview
     assert set(hosts) <= CHROMIUM_SERVICE_HOSTS
+    overflow, width, _ = _overflow(long["path"], long["work"], folds_open=True)
+    assert width == 390 and overflow <= 0  # the zoom fits a phone too
     if os.environ.get("PRESENCE_COACH_SCREENSHOTS"):  # `make screenshots`: the zoom too
         shot = Path(os.environ["PRESENCE_COACH_SCREENSHOTS"]) / "report-zoom.png"
         _chromium([f"--screenshot={shot}", "--window-size=1280,1400", long["path"].as_uri()],
