@@ -291,14 +291,15 @@ def _table_rows(
             continue
         cells = [
             f'<th scope="row">{escape(m["label"])}</th>',
-            f'<td class="num">{escape(_shown(summary, key))}{mark(key, mk)}</td>',
+            f'<td class="num" data-label="This session">{escape(_shown(summary, key))}'
+            f"{mark(key, mk)}</td>",
         ]
         if previous:
-            cells.append(f'<td class="num">{escape(_usual_cell(previous, key, m["unit"]))}</td>')
+            usual = escape(_usual_cell(previous, key, m["unit"]))
+            cells.append(f'<td class="num" data-label="Your usual">{usual}</td>')
         if baseline:
-            cells.append(
-                f'<td class="num">{escape(format_value(baseline.get(key), m["unit"]))}</td>'
-            )
+            base = escape(format_value(baseline.get(key), m["unit"]))
+            cells.append(f'<td class="num" data-label="Calibration baseline">{base}</td>')
         cells.append(f'<td class="def">{escape(m["definition"])}</td>')
         groups.setdefault(m["group"], []).append(f"<tr>{''.join(cells)}</tr>")
     return groups
