@@ -31,6 +31,7 @@ COLOURS = {
     "grid": "#DDDDDD",
     "gap": "#777777",
     "client": "#8C6BB1",
+    "moment": "#333333",
     "overlap": "#B2182B",
 }
 # a device gap: grey hatching over the lanes of the missing signal (SVG pattern; CSS swatch)
@@ -86,13 +87,15 @@ def timeline_svg(
     camera: bool = True,
     window: tuple[float, float] | None = None,
     marks: Sequence[tuple[float, float, str]] = (),
+    moments: Sequence[Mapping[str, Any]] = (),
 ) -> str:
     """The session timeline: speaking and long silences (and the client's speech with the
     call audio), nods and shakes, gaze, pitch; lanes as :func:`timeline_lanes`.
 
     ``window``: draw only ``(start_s, end_s)`` (``tl`` already cut to it,
     :func:`presence_coach.summary.zoom.cut`); ``marks``: ``(start_s, end_s, css_class)``
-    boxes over the lanes (the zoom's windows on the overview)."""
+    boxes over the lanes (the zoom's windows on the overview); ``moments``: the moments to
+    revisit (``summary["moments"]``), numbered above the lanes as in their list."""
     t0, t1 = window or (0.0, float(tl["duration_s"]))
     dur = max(t1 - t0, 1e-6)
     plot_w = TIMELINE_W - LABEL_W - 28  # room for the last time label
@@ -101,9 +104,9 @@ def timeline_svg(
         return LABEL_W + plot_w * (min(max(t, t0), t1) - t0) / dur
 
     lanes = timeline_lanes(tl, voice=voice, camera=camera)
-    top = 8
+    top = 24 if moments else 8
     h = top + LANE_H * len(lanes) + 30 + 24
-    parts: list[str] = []
+    parts: list[str] = _moment_marks(moments, x, (t0, t1), top=top, n_lanes=len(lanes))
     for i, name in enumerate(lanes):
         y = top + i * LANE_H
         parts.append(
@@ -126,6 +129,31 @@ def timeline_svg(
     if window:
         desc = f"From {clock(t0)} to {clock(t1)}. " + desc
     return _svg(TIMELINE_W, h, "Session timeline", desc, parts, "timeline")
+
+
+def _moment_marks(
+    moments: Sequence[Mapping[str, Any]],
+    x: Callable[[float], float],
+    span: tuple[float, float],
+    *,
+    top: float,
+    n_lanes: int,
+) -> list[str]:
+    """Each moment inside ``span`` as a dashed box over the lanes with its number above."""
+    parts = []
+    for i, m in enumerate(moments, start=1):
+        a, b = m["start_s"], m["end_s"]
+        if b < span[0] or a > span[1]:
+            continue
+        xa, xb = x(a), max(x(b), x(a) + 2.0)
+        parts.append(
+            f'<rect class="moment" x="{_f(xa)}" y="{top}" width="{_f(xb - xa)}" '
+            f'height="{LANE_H * n_lanes}" fill="none" stroke="{COLOURS["moment"]}" '
+            f'stroke-dasharray="3 2"><title>moment {i}: {escape(m["title"])}</title></rect>'
+            f'<text x="{_f((xa + xb) / 2)}" y="{top - 6}" text-anchor="middle" class="small '
+            f'moment-n">{i}</text>'
+        )
+    return parts
 
 
 def _runs(spans: list, x: Callable[[float], float], y: float, colour: str, inset: int) -> list:

@@ -57,8 +57,10 @@ def zoom_html(summary: Mapping[str, Any], *, voice: bool, camera: bool) -> str:
     """The timeline: the overview alone for a short session; with a detail picture, the
     overview with its windows marked, the window picker and the detail windows."""
     tl, detail = summary["timeline"], summary.get("timeline_detail")
+    moments = summary.get("moments") or []
     if not detail:
-        return f'<div class="scroll-x">{timeline_svg(tl, voice=voice, camera=camera)}</div>'
+        svg = timeline_svg(tl, voice=voice, camera=camera, moments=moments)
+        return f'<div class="scroll-x">{svg}</div>'
     dur = float(tl["duration_s"])
     step = window_s(dur)
     spans = [(i * step, min((i + 1) * step, dur)) for i in range(math.ceil(dur / step))]
@@ -68,11 +70,13 @@ def zoom_html(summary: Mapping[str, Any], *, voice: bool, camera: bool) -> str:
         for i in range(len(spans))
     )
     marks = [(a, b, f"win win-{i}") for i, (a, b) in enumerate(spans)]
-    overview = timeline_svg(tl, voice=voice, camera=camera, marks=marks)
+    overview = timeline_svg(tl, voice=voice, camera=camera, marks=marks, moments=moments)
     picker = "".join(f'<label for="zoom-{i}">{clock(a)}</label>' for i, (a, _) in enumerate(spans))
     windows = "".join(
         f'<div class="zw zw-{i}">'
-        + timeline_svg(cut(detail, a, b), voice=voice, camera=camera, window=(a, b))
+        + timeline_svg(
+            cut(detail, a, b), voice=voice, camera=camera, window=(a, b), moments=moments
+        )
         + "</div>"
         for i, (a, b) in enumerate(spans)
     )

@@ -115,6 +115,7 @@ def test_the_six_minute_session_is_real(six_minutes) -> None:
     assert 1 <= len(s["moments"]) <= 6  # moments to revisit were found, and shown
     html = six_minutes["path"].read_text()
     assert html.count('<span class="when">') == len(s["moments"])
+    assert html.count('<rect class="moment"') == len(s["moments"])  # boxed on the timeline
 
 
 def _overflow(page: Path, work: Path, *, folds_open: bool) -> tuple[int, int, list[str]]:
