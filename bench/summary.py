@@ -189,7 +189,9 @@ def main() -> None:
         voice_rows = len(store.voice_timeline(sid))
         n_events = len(store.events(sid))
         times: dict[str, list[float]] = {"summary": [], "history": [], "report": [], "total": []}
+        cpu: list[float] = []  # processor time of each run (what other load does not inflate)
         for _ in range(args.repeats):
+            cpu_a = time.process_time()
             a = time.perf_counter()
             summary = summary_from_store(store, sid)
             b = time.perf_counter()
@@ -198,6 +200,7 @@ def main() -> None:
             page = render_report(summary, history=h)
             render_terminal(summary, history=h)
             d = time.perf_counter()
+            cpu.append(time.process_time() - cpu_a)
             for key, v in (
                 ("summary", b - a),
                 ("history", c - b),
@@ -245,6 +248,14 @@ def main() -> None:
         f"Target: under {TARGET_S:g} s for summary and report: **{verdict}** "
         f"(worst run {worst:.2f} s, median {med['total']:.2f} s). "
         f"Report page size: {len(page) / 1024:.0f} KiB.",
+        "",
+        f"Processor time of summary + history + report (this process only): median "
+        f"{statistics.median(cpu):.2f} s, worst {max(cpu):.2f} s. Load average at the end: "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (the machine is shared; wall "
+        "times above include waiting for the processor).",
+        "",
+        "Command: `.venv/bin/python bench/summary.py` (defaults: --minutes 60 --previous 5 "
+        "--repeats 3).",
         "",
     ]
     text = "\n".join(lines)

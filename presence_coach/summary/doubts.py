@@ -1,8 +1,9 @@
 """Numbers a session cannot vouch for, said plainly (issue 14): speech for nearly the whole
 session, a pitch range no single voice has, a face seldom in view, device gaps.
 
-``doubts(summary)`` gives ``[{"sentence", "keys"}, ...]``: one calm sentence each and the
-metric keys whose numbers it affects (the report marks them). Pure: from one summary.
+``doubts(summary)`` gives ``[{"kind", "sentence", "keys"}, ...]``: what it is about
+(``speech``, ``pitch``, ``voices``, ``face``, ``gap``), one calm sentence and the metric keys
+whose numbers it affects (the report marks them). Pure: from one summary.
 """
 
 from __future__ import annotations
@@ -58,9 +59,11 @@ def _speech_and_pitch(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     if share is not None and share > SPEECH_SHARE_MAX:
         out.append(
             {
-                "sentence": f"Speech was heard for {share:.0%} of the session. In a conversation "
-                "that is unlikely from one person, so the microphone probably heard the client "
-                "or other sound too; the speaking numbers may include it.",
+                "kind": "speech",
+                "sentence": f"Speech was heard for {share:.0%} of the session. One person "
+                "rarely speaks that much of a conversation, so the microphone probably heard "
+                "more than one voice, and the speaking numbers may include the client's. "
+                "Headphones, or the call audio (--call-audio), keep them apart.",
                 "keys": SPEECH_KEYS,
             }
         )
@@ -68,9 +71,10 @@ def _speech_and_pitch(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     if spread is not None and spread > PITCH_RANGE_ONE_VOICE_ST:
         out.append(
             {
+                "kind": "pitch",
                 "sentence": "The pitch moved over a wider range than a single speaking voice "
-                "does, so it probably includes another voice or music; the pitch numbers are "
-                "not only yours.",
+                "does, so it probably includes more than one voice, or music; the pitch "
+                "numbers are not only yours.",
                 "keys": PITCH_KEYS,
             }
         )
@@ -87,7 +91,7 @@ def _gaps(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
         signal_s = _value(summary, f"{device}_s")
         if signal_s is not None:
             words.append(coverage_sentence(device, signal_s))
-        out.append({"sentence": " ".join(words), "keys": GAP_KEYS[device]})
+        out.append({"kind": "gap", "sentence": " ".join(words), "keys": GAP_KEYS[device]})
     return out
 
 
@@ -96,11 +100,12 @@ def doubts(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     each with the metric keys it affects."""
     out = _speech_and_pitch(summary)
     if summary.get("mixed_voices_note") and not out:
-        out.append({"sentence": summary["mixed_voices_note"], "keys": VOICE_KEYS})
+        out.append({"kind": "voices", "sentence": summary["mixed_voices_note"], "keys": VOICE_KEYS})
     face = _value(summary, "face_present_fraction")
     if summary.get("has_video") and face is not None and face < FACE_IN_VIEW_MIN:
         out.append(
             {
+                "kind": "face",
                 "sentence": f"The camera saw your face only {face:.0%} of the time, so the "
                 "nod, smile and eye-contact numbers describe a small part of the session.",
                 "keys": FACE_KEYS,

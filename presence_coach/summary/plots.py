@@ -31,6 +31,7 @@ COLOURS = {
     "grid": "#DDDDDD",
     "gap": "#777777",
     "client": "#8C6BB1",
+    "moment": "#333333",
     "overlap": "#B2182B",
 }
 # a device gap: grey hatching over the lanes of the missing signal (SVG pattern; CSS swatch)
@@ -79,19 +80,33 @@ def timeline_lanes(tl: Mapping[str, Any], *, voice: bool = True, camera: bool = 
     return lanes
 
 
-def timeline_svg(tl: Mapping[str, Any], *, voice: bool = True, camera: bool = True) -> str:
+def timeline_svg(
+    tl: Mapping[str, Any],
+    *,
+    voice: bool = True,
+    camera: bool = True,
+    window: tuple[float, float] | None = None,
+    marks: Sequence[tuple[float, float, str]] = (),
+    moments: Sequence[Mapping[str, Any]] = (),
+) -> str:
     """The session timeline: speaking and long silences (and the client's speech with the
-    call audio), nods and shakes, gaze, pitch; lanes as :func:`timeline_lanes`."""
-    dur = max(float(tl["duration_s"]), 1e-6)
+    call audio), nods and shakes, gaze, pitch; lanes as :func:`timeline_lanes`.
+
+    ``window``: draw only ``(start_s, end_s)`` (``tl`` already cut to it,
+    :func:`presence_coach.summary.zoom.cut`); ``marks``: ``(start_s, end_s, css_class)``
+    boxes over the lanes (the zoom's windows on the overview); ``moments``: the moments to
+    revisit (``summary["moments"]``), numbered above the lanes as in their list."""
+    t0, t1 = window or (0.0, float(tl["duration_s"]))
+    dur = max(t1 - t0, 1e-6)
     plot_w = TIMELINE_W - LABEL_W - 28  # room for the last time label
 
     def x(t: float) -> float:
-        return LABEL_W + plot_w * min(max(t, 0.0), dur) / dur
+        return LABEL_W + plot_w * (min(max(t, t0), t1) - t0) / dur
 
     lanes = timeline_lanes(tl, voice=voice, camera=camera)
-    top = 8
+    top = 24 if moments else 8
     h = top + LANE_H * len(lanes) + 30 + 24
-    parts: list[str] = []
+    parts: list[str] = _moment_marks(moments, x, (t0, t1), top=top, n_lanes=len(lanes))
     for i, name in enumerate(lanes):
         y = top + i * LANE_H
         parts.append(
@@ -104,9 +119,41 @@ def timeline_svg(tl: Mapping[str, Any], *, voice: bool = True, camera: bool = Tr
         )
         parts += LANE_DRAW[name](tl, x, y)
     parts += gap_marks(tl.get("gaps", []), x, top=top, lanes=lanes)
-    parts += _time_axis(x, dur, top=top, ya=top + len(lanes) * LANE_H + 4)
+    parts += _time_axis(x, (t0, t1), top=top, ya=top + len(lanes) * LANE_H + 4)
+    parts += [
+        f'<rect class="{c}" x="{_f(x(a))}" y="{top}" width="{_f(x(b) - x(a))}" '
+        f'height="{LANE_H * len(lanes)}"/>'
+        for a, b, c in marks
+    ]
     desc = _timeline_desc(tl, dur)
+    if window:
+        desc = f"From {clock(t0)} to {clock(t1)}. " + desc
     return _svg(TIMELINE_W, h, "Session timeline", desc, parts, "timeline")
+
+
+def _moment_marks(
+    moments: Sequence[Mapping[str, Any]],
+    x: Callable[[float], float],
+    span: tuple[float, float],
+    *,
+    top: float,
+    n_lanes: int,
+) -> list[str]:
+    """Each moment inside ``span`` as a dashed box over the lanes with its number above."""
+    parts = []
+    for i, m in enumerate(moments, start=1):
+        a, b = m["start_s"], m["end_s"]
+        if b < span[0] or a > span[1]:
+            continue
+        xa, xb = x(a), max(x(b), x(a) + 2.0)
+        parts.append(
+            f'<rect class="moment" x="{_f(xa)}" y="{top}" width="{_f(xb - xa)}" '
+            f'height="{LANE_H * n_lanes}" fill="none" stroke="{COLOURS["moment"]}" '
+            f'stroke-dasharray="3 2"><title>moment {i}: {escape(m["title"])}</title></rect>'
+            f'<text x="{_f((xa + xb) / 2)}" y="{top - 6}" text-anchor="middle" class="small '
+            f'moment-n">{i}</text>'
+        )
+    return parts
 
 
 def _runs(spans: list, x: Callable[[float], float], y: float, colour: str, inset: int) -> list:
@@ -211,12 +258,15 @@ def _pitch_line(
     return parts
 
 
-def _time_axis(x: Callable[[float], float], dur: float, *, top: float, ya: float) -> list[str]:
-    """The time ticks and labels (minutes:seconds) under :func:`timeline_svg`."""
+def _time_axis(
+    x: Callable[[float], float], span: tuple[float, float], *, top: float, ya: float
+) -> list[str]:
+    """The time ticks and labels (minutes:seconds) under :func:`timeline_svg`, over
+    ``span`` = (start_s, end_s)."""
     parts: list[str] = []
-    step = _tick_step_s(dur)
-    k = 0
-    while k * step <= dur + 1e-6:
+    step = _tick_step_s(span[1] - span[0])
+    k = math.ceil(span[0] / step - 1e-9)
+    while k * step <= span[1] + 1e-6:
         t = k * step
         parts.append(
             f'<line x1="{_f(x(t))}" x2="{_f(x(t))}" y1="{top}" y2="{ya}" '

@@ -22,12 +22,13 @@ from presence_coach.summary.certainty import VISION_CAVEAT, about, approximate
 from presence_coach.summary.conversation import balance_sentence
 from presence_coach.summary.definitions import METRICS
 from presence_coach.summary.doubts import FACE_IN_VIEW_MIN, doubts, marks
-from presence_coach.summary.gaps import gap_sentence
+from presence_coach.summary.gaps import clock, gap_sentence
 from presence_coach.summary.glance import cards, usual_note
 from presence_coach.summary.history import previous_medians
-from presence_coach.summary.plots import bars_svg, legend_html, timeline_lanes, timeline_svg
+from presence_coach.summary.plots import bars_svg, legend_html, timeline_lanes
 from presence_coach.summary.sections import cards_html, doubts_html, mark, moments_html
 from presence_coach.summary.terminal import note_lines, run_lines
+from presence_coach.summary.zoom import zoom_html
 from presence_coach.voice.stats import LONG_PAUSE_MIN_S
 
 MAX_REFLECTIONS = 5
@@ -290,14 +291,15 @@ def _table_rows(
             continue
         cells = [
             f'<th scope="row">{escape(m["label"])}</th>',
-            f'<td class="num">{escape(_shown(summary, key))}{mark(key, mk)}</td>',
+            f'<td class="num" data-label="This session">{escape(_shown(summary, key))}'
+            f"{mark(key, mk)}</td>",
         ]
         if previous:
-            cells.append(f'<td class="num">{escape(_usual_cell(previous, key, m["unit"]))}</td>')
+            usual = escape(_usual_cell(previous, key, m["unit"]))
+            cells.append(f'<td class="num" data-label="Your usual">{usual}</td>')
         if baseline:
-            cells.append(
-                f'<td class="num">{escape(format_value(baseline.get(key), m["unit"]))}</td>'
-            )
+            base = escape(format_value(baseline.get(key), m["unit"]))
+            cells.append(f'<td class="num" data-label="Calibration baseline">{base}</td>')
         cells.append(f'<td class="def">{escape(m["definition"])}</td>')
         groups.setdefault(m["group"], []).append(f"<tr>{''.join(cells)}</tr>")
     return groups
@@ -417,7 +419,7 @@ def render_report(
         meta=escape(_meta(summary)),
         notices=_notices(summary, found),
         cards=cards_html(cards(summary, previous), mk, usual_note(previous)),
-        timeline=timeline_svg(tl, voice=voice, camera=camera),
+        timeline=zoom_html(summary, voice=voice, camera=camera),
         legend=legend_html(with_gaps=bool(tl.get("gaps")), lanes=lanes),
         moments=moments_html(summary.get("moments") or []),
         reflections=f'<ul class="reflections">{items}</ul>',
@@ -476,8 +478,8 @@ def render_terminal(
             f"longest stretch of speaking {fv('longest_speech_s')}"
         )
         lines.append(
-            f"  Pauses: {fv('pauses_short')} short, {fv('pauses_medium')} medium, "
-            f"silences of 3 s or more {fv('pauses_long')} (longest {fv('pause_longest_s')})"
+            f"  Pauses: {fv('pauses_short')} short, {fv('pauses_medium')} medium; silences of "
+            f"3 s or more: {fv('pauses_long')} (longest {fv('pause_longest_s')})"
         )
         if m["f0_median_hz"]["value"] is not None:
             lines.append(
@@ -488,8 +490,8 @@ def render_terminal(
         lines.append("  No microphone data this time.")
     if summary.get("conversation"):
         lines.append(f"  Conversation: {balance_sentence(summary['conversation'])}")
-    if summary.get("mixed_voices_note"):
-        lines.append(f"  Note: {summary['mixed_voices_note']}")
+    # what the numbers cannot vouch for (the gaps are in the device notes below)
+    lines += [f"  Note: {d['sentence']}" for d in doubts(summary) if d["kind"] != "gap"]
     if summary["has_video"]:
         listening = m["listening_nods"]["value"]
         extra = f" ({listening} while listening)" if listening is not None else ""
@@ -508,6 +510,9 @@ def render_terminal(
     notes = reflections(summary, previous=previous)[:3]
     lines.append("A few observations:")
     lines += [f"  - {r}" for r in notes]
+    if summary.get("moments"):
+        lines.append("Moments to revisit:")
+        lines += [f"  {clock(m['start_s'])}  {m['title']}" for m in summary["moments"]]
     if kept:
         lines.append(f"Add a note: presence-coach note {s['id']} {shlex.quote('your words')}")
     return "\n".join(lines)

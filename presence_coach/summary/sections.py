@@ -62,4 +62,7 @@ def moments_html(moments: Sequence[Mapping[str, Any]]) -> str:
         f'<span class="question">{escape(m["question"])}</span></li>'
         for m in moments
     )
-    return f'<ol class="moments">{items}</ol>'
+    return (
+        f'<ol class="moments">{items}</ol><p class="usual">The numbers match the dashed '
+        "boxes on the timeline.</p>"
+    )

@@ -8,6 +8,8 @@
   is ``None`` when the session has no data for it (no voice, no face, ...);
 * ``per_minute``: series for the per-minute bars (:mod:`presence_coach.summary.series`);
 * ``timeline``: a binned picture of the whole session (:mod:`presence_coach.summary.timeline`);
+  ``timeline_detail``: the same at one-second resolution for sessions over 15 minutes (the
+  report's zoom), else None;
 * ``voice``: the voice summary of :func:`presence_coach.voice.voice_summary`, unchanged;
 * ``certainty``: whether the nod count is approximate (:mod:`presence_coach.summary.certainty`);
 * ``calibration``, ``session``, ``run``, ``notes``, ``performance``
@@ -57,7 +59,7 @@ from presence_coach.summary.rows import (
     speaking_share_between,
 )
 from presence_coach.summary.series import halves, per_minute_series
-from presence_coach.summary.timeline import timeline_picture
+from presence_coach.summary.timeline import DETAIL_MIN_S, DETAIL_SLOT_S, timeline_picture
 from presence_coach.voice import voice_summary
 from presence_coach.voice.speaking import VOICE_ROW_S
 
@@ -285,9 +287,7 @@ def session_summary(
         **_more_values(per_minute, voice),
         **performance_numbers(performance),
     }
-    timeline = timeline_picture(
-        duration_s=duration_s, face_rows=face_rows, voice_rows=voice_rows, by_type=by_type
-    ) | {"gaps": [[g["start_s"], g["end_s"], g["device"]] for g in times["gaps"]]}
+    timeline, detail = _pictures(duration_s, face_rows, voice_rows, by_type, times["gaps"])
     return {
         "schema_version": SUMMARY_SCHEMA,
         "session": session_info(info, duration_s),
@@ -311,9 +311,28 @@ def session_summary(
         ),
         "per_minute": per_minute,
         "timeline": timeline,
+        "timeline_detail": detail,
         "performance": performance,
         "notes": [{"created_at": c, "text": t} for c, t in notes],
     }
+
+
+def _pictures(
+    duration_s: float,
+    face_rows: Sequence[Row],
+    voice_rows: Sequence[Row],
+    by_type: Mapping[str, list[Row]],
+    gaps: Sequence[Mapping[str, Any]],
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The timeline picture with the device gaps, and for a session over DETAIL_MIN_S the
+    same at DETAIL_SLOT_S (the zoomable timeline's detail; None for shorter ones)."""
+    marks = {"gaps": [[g["start_s"], g["end_s"], g["device"]] for g in gaps]}
+    rows = {"face_rows": face_rows, "voice_rows": voice_rows, "by_type": by_type}
+    timeline = timeline_picture(duration_s=duration_s, **rows) | marks
+    if duration_s <= DETAIL_MIN_S:
+        return timeline, None
+    bins = math.ceil(duration_s / DETAIL_SLOT_S)
+    return timeline, timeline_picture(duration_s=duration_s, bins=bins, **rows) | marks
 
 
 def _stored_trend_numbers(
@@ -420,5 +439,7 @@ def summary_from_store(
     out["mixed_voices_note"] = None if out["conversation"] else mic_only_note(events, voice_rows)
     if out["conversation"]:  # for a client lane on the timeline
         out["timeline"].update(conversation_lanes(events))
+        if out["timeline_detail"]:
+            out["timeline_detail"].update(conversation_lanes(events))
     out["moments"] = moments(out)
     return out

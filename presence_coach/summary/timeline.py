@@ -19,6 +19,8 @@ from presence_coach.voice.speaking import VOICE_ROW_S
 from presence_coach.voice.stats import LONG_PAUSE_MIN_S
 
 TIMELINE_BINS = 720  # resolution of the timeline picture (bins across the whole session)
+DETAIL_MIN_S = 900.0  # sessions longer than this also get a detail picture (the zoom)
+DETAIL_SLOT_S = 1.0  # the detail picture's resolution
 
 
 def timeline_picture(

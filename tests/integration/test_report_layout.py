@@ -83,18 +83,29 @@ def _repeat_session(store: SessionStore, source: int, repeats: int) -> int:
 
 
 @pytest.fixture(scope="module")
-def six_minutes(tmp_path_factory) -> dict:
+def analysed(tmp_path_factory) -> dict:
+    """One real analysis in a real store: its work folder, store folder and session id."""
     work = tmp_path_factory.mktemp("layout")
     with SessionStore(work / "data") as store:
         first = _analyse_into_store(
             store, SHARED / "media/faces/d6.mp4", SPEECH / "conversation_sample.wav", work
         )
-        sid = _repeat_session(store, first, REPEATS)
+    return {"work": work, "data": work / "data", "first": first}
+
+
+def _long_page(analysed: dict, repeats: int, name: str) -> dict:
+    with SessionStore(analysed["data"]) as store:
+        sid = _repeat_session(store, analysed["first"], repeats)
         summary = summary_from_store(store, sid)
         h = history(store)
-    page = work / "six-minutes.html"
+    page = analysed["work"] / f"{name}.html"
     page.write_text(render_report(summary, history=h), encoding="utf-8")
-    return {"path": page, "summary": summary, "work": work}
+    return {"path": page, "summary": summary, "work": analysed["work"]}
+
+
+@pytest.fixture(scope="module")
+def six_minutes(analysed) -> dict:
+    return _long_page(analysed, REPEATS, "six-minutes")
 
 
 def test_the_six_minute_session_is_real(six_minutes) -> None:
@@ -104,6 +115,7 @@ def test_the_six_minute_session_is_real(six_minutes) -> None:
     assert 1 <= len(s["moments"]) <= 6  # moments to revisit were found, and shown
     html = six_minutes["path"].read_text()
     assert html.count('<span class="when">') == len(s["moments"])
+    assert html.count('<rect class="moment"') == len(s["moments"])  # boxed on the timeline
 
 
 def _overflow(page: Path, work: Path, *, folds_open: bool) -> tuple[int, int, list[str]]:
@@ -138,6 +150,7 @@ def test_prints_on_at_most_three_pages(six_minutes) -> None:
     )
     reader = PdfReader(pdf)
     text = "\n".join(p.extract_text() for p in reader.pages)
+    print(f"six-minute session: {len(reader.pages)} printed pages")
     assert 1 <= len(reader.pages) <= 3, f"{len(reader.pages)} printed pages"
     assert "At a glance" in text and "Moments to revisit" in text  # the content is there
     assert "Copy the save command" not in text  # no buttons
@@ -175,3 +188,55 @@ def test_screenshots_at_desktop_and_phone_width(six_minutes) -> None:
             img = img[:, :390]
             cv2.imwrite(str(shot), img)
         assert float(img.std()) > 20  # not blank
+
+
+# pick the third window, then report which detail windows show and the overview's mark
+ZOOM_PROBE = (
+    "<script>setTimeout(function () { document.getElementById('zoom-2').checked = true; "
+    "var shown = []; document.querySelectorAll('.zw').forEach(function (w, i) { "
+    "if (getComputedStyle(w).display !== 'none' && w.getBoundingClientRect().height > 50) "
+    "shown.push(i); }); var mark = document.querySelector('rect.win-2'); "
+    "parent.postMessage(shown.join(',') + ' ' + getComputedStyle(mark).fillOpacity, '*'); "
+    "}, 500);</script>"
+)
+
+
+def test_a_long_session_has_a_zoomable_timeline_without_scripts(analysed) -> None:
+    """17 minutes (30 repeats): an overview and 5-minute detail windows, one shown at a time,
+    picked without any script of the page's own (CSS :checked), the CSP unchanged."""
+    long = _long_page(analysed, 30, "seventeen-minutes")
+    html = long["path"].read_text()
+    assert 1000 <= long["summary"]["session"]["duration_s"] <= 1020
+    assert html.count('class="zw zw-') == 4  # 0:00, 5:00, 10:00, 15:00
+    assert html.count("<script") == 1  # only the note's copy button
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    assert csp and csp.group(1) == (
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+    )
+    detail = long["summary"]["timeline_detail"]
+    assert detail["slot_s"] == pytest.approx(1.0, abs=0.01)  # one-second detail
+    assert long["summary"]["timeline"]["slot_s"] == pytest.approx(1008 / 720, abs=0.05)
+    probed = long["work"] / "zoom-probe.html"
+    probed.write_text(html.replace("</body>", ZOOM_PROBE + "</body>"))
+    frame = _framed(probed, long["work"], width=1000, height=1200)
+    dom, hosts = _chromium(
+        ["--window-size=1100,1300", "--virtual-time-budget=3000", "--dump-dom", frame.as_uri()],
+        long["work"],
+    )
+    found = re.search(r'data-probe="([\d,]*) ([\d.]+)"', dom)
+    assert found, "the probe did not run"
+    assert found.group(1) == "2"  # only the picked window shows
+    assert float(found.group(2)) > 0.1  # and it is outlined on the overview
+    assert set(hosts) <= CHROMIUM_SERVICE_HOSTS
+    overflow, width, _ = _overflow(long["path"], long["work"], folds_open=True)
+    assert width == 390 and overflow <= 0  # the zoom fits a phone too
+    if os.environ.get("PRESENCE_COACH_SCREENSHOTS"):  # `make screenshots`: the zoom too
+        shot = Path(os.environ["PRESENCE_COACH_SCREENSHOTS"]) / "report-zoom.png"
+        _chromium([f"--screenshot={shot}", "--window-size=1280,1400", long["path"].as_uri()],
+                  long["work"])  # fmt: skip
+        assert cv2.imread(str(shot)).shape[1] == 1280
+
+
+def test_a_short_session_has_no_zoom(six_minutes) -> None:
+    assert six_minutes["summary"]["timeline_detail"] is None
+    assert "zoom-picker" not in six_minutes["path"].read_text().split("</style>")[-1]

@@ -22,7 +22,7 @@ from presence_coach.summary.doubts import doubts, marks
 from presence_coach.summary.gaps import device_gaps, dropout_event
 from presence_coach.summary.glance import cards, usual_note
 from presence_coach.summary.history import counts_in_usual, previous_medians
-from presence_coach.summary.report import render_report
+from presence_coach.summary.report import render_report, render_terminal
 from presence_coach.summary.session import summary_from_store
 from presence_coach.voice import TimelineRow
 
@@ -160,6 +160,10 @@ def test_an_audio_only_page_says_its_doubt_and_draws_no_camera_lanes(tmp_path: P
     assert lanes == ["Speaking", "Pitch"]  # no empty Nods and Gaze lanes
     assert "gaze at the camera" not in page  # nor their legend
     assert [m["kind"] for m in summary["moments"]] == ["long_speech"]
+    text = render_terminal(summary)  # the terminal says the same in the same words
+    assert "  Note: Speech was heard for 100% of the session." in text
+    assert "Moments to revisit:\n  0:00  Your longest stretch of speaking: 2 min without" in text
+    assert "No camera data this time." in text
 
 
 def test_a_real_call_draws_the_client_lane_and_the_balance_card(speech_dir, tmp_path: Path):
@@ -187,3 +191,32 @@ def test_a_real_call_draws_the_client_lane_and_the_balance_card(speech_dir, tmp_
     balance = [c for c in cards(summary, None) if c["title"] == "Talk balance"]
     assert balance and "of the time the two of you spoke" in balance[0]["text"]
     assert balance[0]["text"] in page.replace("&#x27;", "'")
+
+
+def test_report_usual_all_from_the_command_line(tmp_path: Path):
+    """`presence-coach report --usual all` (a real CLI process on a real store) counts the
+    one-minute sessions the default usual leaves out."""
+    import subprocess
+
+    from tests.unit.test_session_summary import _fill
+
+    with SessionStore(tmp_path) as store:
+        ids = [_fill(store, nods_at=(42.0,) * k) for k in (1, 2, 3, 4)]
+    pages = {}
+    for usual in ("live", "all"):
+        out = subprocess.run(
+            [sys.executable, "-m", "presence_coach", "report", str(ids[-1]), "--no-open",
+             "--data-dir", str(tmp_path), "--usual", usual],
+            capture_output=True, text=True, timeout=120, check=True,
+        )  # fmt: skip
+        pages[usual] = Path(out.stdout.strip().split(": ", 1)[1]).read_text()
+    assert "(0 so far)" in pages["live"] and "Your usual: " not in pages["live"]
+    assert "Your usual (middle half of 3 sessions)" in pages["all"]
+    assert "Your usual: " in pages["all"] and "Not enough sessions yet" not in pages["all"]
+    bad = subprocess.run(
+        [sys.executable, "-m", "presence_coach", "report", "--usual", "some", "--no-open",
+         "--data-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1 and "--usual" in bad.stderr
