@@ -59,6 +59,14 @@ def list_devices(settings: AppSettings) -> tuple[list[CameraChoice], list[str], 
     return cameras, mics, problem
 
 
+def call_audio_sources() -> list[str]:
+    """The names of the places the call's sound can be recorded from (empty without an
+    audio server), as ``presence-coach devices`` lists them."""
+    from presence_coach.sources.call_audio import list_call_audio_sources
+
+    return [d.name for d in list_call_audio_sources()]
+
+
 def remembered_camera(cameras: list[CameraChoice], settings: AppSettings) -> int | None:
     return pick_camera(cameras, settings.camera, settings.camera_id)
 
@@ -79,9 +87,17 @@ def calibration_words(camera: CameraChoice | None, mic: str | None) -> str:
 
 
 def session_request(
-    camera: CameraChoice | None, mic: str | None, *, eco: bool, data_dir: Path | None
+    camera: CameraChoice | None,
+    mic: str | None,
+    *,
+    eco: bool,
+    data_dir: Path | None,
+    call_audio: str = "off",
+    share_camera: str = "",
 ) -> tuple[SessionRequest | None, str | None]:
-    """The request for the chosen devices, or a sentence saying what to choose first."""
+    """The request for the chosen devices (``call_audio``: "auto", "off" or a source's name;
+    ``share_camera``: where to republish the camera, "" for nowhere), or a sentence saying
+    what to choose first."""
     from presence_coach.session.live import ECO_MAX_FPS, LiveOptions
 
     if camera is None:
@@ -89,11 +105,20 @@ def session_request(
             "No camera was found. Connect one (or close the program using it), then choose "
             "it in the list."
         )
+    if mic is None:
+        call_audio = "off"  # the call's sound is told apart from the microphone's
+    if call_audio not in ("auto", "off") and call_audio not in call_audio_sources():
+        return None, (
+            f"The call audio “{call_audio}” is not there now. Choose “Automatic” or another "
+            "one in the Call audio list."
+        )
     options = LiveOptions(
         camera=camera.target,
         mic=mic or None,
         use_mic=mic is not None,
         max_fps=ECO_MAX_FPS if eco else None,
+        share_camera=share_camera or None,
+        call_audio=call_audio,
     )
     return SessionRequest(options, data_dir, camera.key, mic_key(mic or "")), None
 

@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         cam_index = controls.remembered_camera(self.cameras, self.settings)
         mic = self.settings.mic if self.settings.use_mic else None
         self.session_page.set_devices(self.cameras, cam_index, mics, mic)
+        self.session_page.set_call_audio(controls.call_audio_sources(), self.settings.call_audio)
         if problem:
             self.session_page.show_message(problem, PROBLEM_MESSAGE)
         # a moment later: reading the profile loads the voice analysis (SciPy)
@@ -143,6 +144,7 @@ class MainWindow(QMainWindow):
             camera_id=camera.stable_id if camera else "",
             mic=mic or "",
             use_mic=mic is not None,
+            call_audio=self.session_page.chosen_call_audio(),
             eco=eco,
         )
         self._show_calibration()
@@ -198,6 +200,8 @@ class MainWindow(QMainWindow):
             self.session_page.chosen_mic(),
             eco=self.session_page.eco.isChecked(),
             data_dir=self.data_dir(),
+            call_audio=self.session_page.chosen_call_audio(),
+            share_camera=self.settings.share_camera,
         )
         if request is None:
             self.session_page.show_message(problem or "", PROBLEM_MESSAGE)
