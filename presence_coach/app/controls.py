@@ -16,6 +16,7 @@ APP_WORDING = (
     ("or pass --audio FILE", "or choose “No microphone”"),
     ("run without --preview", "close other camera windows"),
     ("connect one or analyze a file instead", "connect one, or choose “No microphone”"),
+    ("then `presence-coach recover` finishes the session", "then the next start finishes it"),
 )
 
 
@@ -129,6 +130,8 @@ def finished_words(recorded: Recorded) -> str:
     minutes = round(float(s["session"]["duration_s"] or 0.0) / 60)
     length = "under a minute" if minutes < 1 else f"{minutes} minute{'s' if minutes > 1 else ''}"
     parts = [f"Session kept ({length}), privately on this computer."]
+    if recorded.saving_failed:  # not all of it: say what was kept, and what to do
+        parts = [f"Session kept in part ({length}). {for_the_app(recorded.saving_failed)}"]
     notes = [for_the_app(n).rstrip(".") for n in s.get("device_notes") or []]
     if notes:
         parts.append("Note: " + "; ".join(notes) + ".")

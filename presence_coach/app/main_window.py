@@ -252,11 +252,14 @@ class MainWindow(QMainWindow):
                 self._tell(problem)
 
     def _tell(self, problem: Problem) -> None:
-        """A notification from the tray (or the window), the problem icon, and the window."""
-        self.tray.set_state(PROBLEM, running=self.running)
-        self.setWindowIcon(state_icon(PROBLEM))
-        self.tray.notify(problem.title, problem.text)
-        self.session_page.show_message(f"{problem.title}. {problem.text}", PROBLEM_MESSAGE)
+        """A notification from the tray (or the window), the problem icon, and the window;
+        good news (saving works again) calmly, without the problem icon."""
+        if not problem.good_news:
+            self.tray.set_state(PROBLEM, running=self.running)
+            self.setWindowIcon(state_icon(PROBLEM))
+        self.tray.notify(problem.title, problem.text, problem=not problem.good_news)
+        kind = INFO if problem.good_news else PROBLEM_MESSAGE
+        self.session_page.show_message(f"{problem.title}. {problem.text}", kind)
 
     def _on_finished(self, recorded: Recorded) -> None:
         self._ended()
