@@ -17,6 +17,14 @@ APP_WORDING = (
     ("run without --preview", "close other camera windows"),
     ("connect one or analyze a file instead", "connect one, or choose “No microphone”"),
     ("then `presence-coach recover` finishes the session", "then the next start finishes it"),
+    (
+        "create it with `presence-coach camera-share --setup` (v4l2loopback)",
+        "Settings says how to create it (v4l2loopback), or choose “Off” there",
+    ),
+    (
+        "`presence-coach camera-share` names the shared camera's device",
+        "choose the shared camera (or “Off”) in Settings",
+    ),
 )
 
 
@@ -66,6 +74,18 @@ def call_audio_sources() -> list[str]:
     from presence_coach.sources.call_audio import list_call_audio_sources
 
     return [d.name for d in list_call_audio_sources()]
+
+
+def sharing(remembered: str) -> tuple[list[tuple[str, str]], str, str]:
+    """Camera sharing for the Settings page: the choices (``(label, target)``), the
+    remembered target, and what to say about sharing on this computer."""
+    import sys
+
+    from presence_coach.app.sharing import share_choices, share_words
+    from presence_coach.sources.share_setup import loopback_state
+
+    state = loopback_state()
+    return share_choices(state, remembered), remembered, share_words(state, sys.platform)
 
 
 def remembered_camera(cameras: list[CameraChoice], settings: AppSettings) -> int | None:

@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         st.options_changed.connect(self._options_changed)
         st.data_dir_chosen.connect(self.set_data_dir)
         st.show_files_clicked.connect(self._show_files)
+        st.share_chosen.connect(lambda target: self._remember(share_camera=target))
         self.tabs.currentChanged.connect(self._tab_changed)
         self.runner.status.connect(self._on_status)
         self.runner.finished.connect(self._on_finished)
@@ -129,6 +130,7 @@ class MainWindow(QMainWindow):
         mic = self.settings.mic if self.settings.use_mic else None
         self.session_page.set_devices(self.cameras, cam_index, mics, mic)
         self.session_page.set_call_audio(controls.call_audio_sources(), self.settings.call_audio)
+        self.settings_page.set_share(*controls.sharing(self.settings.share_camera))
         if problem:
             self.session_page.show_message(problem, PROBLEM_MESSAGE)
         # a moment later: reading the profile loads the voice analysis (SciPy)

@@ -1,10 +1,12 @@
-"""Settings: where the data is kept (and showing it), eco mode, cues, and what is private."""
+"""Settings: where the data is kept (and showing it), eco mode, cues, sharing the camera with
+the call app, and what is private."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
@@ -35,6 +37,7 @@ class SettingsPage(QWidget):
     data_dir_chosen = Signal(str)  # a folder the user picked
     show_files_clicked = Signal()
     options_changed = Signal()  # eco, cues or the indicator
+    share_chosen = Signal(str)  # where to share the camera ("": not shared)
 
     def __init__(self) -> None:
         super().__init__()
@@ -50,6 +53,7 @@ class SettingsPage(QWidget):
         for box in (self.eco, self.cues, self.indicator):
             box.toggled.connect(self.options_changed)
             layout.addWidget(box)
+        layout.addWidget(self._share_box())
         privacy = QGroupBox("Privacy")
         inner = QVBoxLayout(privacy)
         self.privacy = QLabel(PRIVACY)
@@ -80,6 +84,30 @@ class SettingsPage(QWidget):
         row.addStretch(1)
         col.addLayout(row)
         return box
+
+    def _share_box(self) -> QGroupBox:
+        box = QGroupBox("Share your camera with Zoom, Teams or Meet")
+        col = QVBoxLayout(box)
+        self.share = QComboBox()
+        self.share.activated.connect(lambda _: self.share_chosen.emit(self.chosen_share()))
+        self.share_words = QLabel()
+        self.share_words.setWordWrap(True)
+        self.share_words.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        col.addWidget(self.share)
+        col.addWidget(self.share_words)
+        return box
+
+    def set_share(self, choices: list[tuple[str, str]], chosen: str, words: str) -> None:
+        """The places the camera can be shared to (``(label, target)``, "" for off), the
+        chosen one, and what to say about sharing on this computer."""
+        self.share.clear()
+        for label, target in choices:
+            self.share.addItem(label, target)
+        self.share.setCurrentIndex(max(self.share.findData(chosen), 0))
+        self.share_words.setText(words)
+
+    def chosen_share(self) -> str:
+        return self.share.currentData() or ""
 
     def _choose(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Keep sessions in", self.folder.text())
