@@ -19,7 +19,7 @@ APP_WORDING = (
     ("then `presence-coach recover` finishes the session", "then the next start finishes it"),
     (
         "create it with `presence-coach camera-share --setup` (v4l2loopback)",
-        "Settings says how to create it (v4l2loopback), or choose “Off” there",
+        "Settings shows how to set it up (v4l2loopback), or choose “Off” there",
     ),
     (
         "`presence-coach camera-share` names the shared camera's device",
@@ -76,16 +76,18 @@ def call_audio_sources() -> list[str]:
     return [d.name for d in list_call_audio_sources()]
 
 
-def sharing(remembered: str) -> tuple[list[tuple[str, str]], str, str]:
+def sharing(remembered: str) -> tuple[list[tuple[str, str]], str, str, str]:
     """Camera sharing for the Settings page: the choices (``(label, target)``), the
-    remembered target, and what to say about sharing on this computer."""
+    remembered target, what to say about sharing on this computer, and the steps to set it
+    up ("" when there is nothing to set up)."""
     import sys
 
-    from presence_coach.app.sharing import share_choices, share_words
+    from presence_coach.app.sharing import share_choices, share_steps, share_words
     from presence_coach.sources.share_setup import loopback_state
 
     state = loopback_state()
-    return share_choices(state, remembered), remembered, share_words(state, sys.platform)
+    words, steps = share_words(state, sys.platform), share_steps(state, sys.platform)
+    return share_choices(state, remembered), remembered, words, steps
 
 
 def remembered_camera(cameras: list[CameraChoice], settings: AppSettings) -> int | None:

@@ -8,10 +8,13 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -41,7 +44,15 @@ class SettingsPage(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        layout = QVBoxLayout(self)
+        content = QWidget()  # in a scroll area: the page is taller than a small window
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        layout = QVBoxLayout(content)
         layout.setSpacing(14)
         layout.addWidget(self._folder_box())
         self.eco = QCheckBox("Eco mode: lighter on the computer (nods are still counted)")
@@ -93,18 +104,34 @@ class SettingsPage(QWidget):
         self.share_words = QLabel()
         self.share_words.setWordWrap(True)
         self.share_words.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.share_how = QPushButton("How to set it up…")
+        self.share_how.clicked.connect(self._show_share_steps)
+        self.share_how.hide()
+        self._share_steps = ""
         col.addWidget(self.share)
         col.addWidget(self.share_words)
+        col.addWidget(self.share_how, alignment=Qt.AlignmentFlag.AlignLeft)
         return box
 
-    def set_share(self, choices: list[tuple[str, str]], chosen: str, words: str) -> None:
+    def set_share(
+        self, choices: list[tuple[str, str]], chosen: str, words: str, steps: str
+    ) -> None:
         """The places the camera can be shared to (``(label, target)``, "" for off), the
-        chosen one, and what to say about sharing on this computer."""
+        chosen one, what to say about sharing on this computer, and the steps to set it up
+        ("": nothing to set up)."""
         self.share.clear()
         for label, target in choices:
             self.share.addItem(label, target)
         self.share.setCurrentIndex(max(self.share.findData(chosen), 0))
         self.share_words.setText(words)
+        self._share_steps = steps
+        self.share_how.setVisible(bool(steps))
+
+    def _show_share_steps(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "Share your camera", self._share_steps,
+                          QMessageBox.StandardButton.Ok, self)  # fmt: skip
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.exec()
 
     def chosen_share(self) -> str:
         return self.share.currentData() or ""

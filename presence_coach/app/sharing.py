@@ -33,18 +33,26 @@ def share_choices(state: LoopbackState, remembered: str) -> list[tuple[str, str]
 
 def share_words(state: LoopbackState, platform: str) -> str:
     """What the app says about sharing on ``platform`` (a ``sys.platform`` value): that it is
-    not needed (Windows, macOS), how to use it, or why it cannot be used yet and the steps."""
+    not needed (Windows, macOS), how to use it, or why it cannot be used yet."""
     if platform in ("win32", "darwin"):
         return setup_text(platform=platform, setup=False)
     if state.devices:
         return PICK_IT
-    steps = [*linux_steps()[:3], f"4. Come back here, choose “{CARD_LABEL}” above. {PICK_IT}"]
-    check = linux_check(state)[0]
-    return "\n".join(
+    return (
+        "Your camera cannot be shared yet: this computer has no virtual camera. On this "
+        f"computer: {linux_check(state)[0]} (see how to set it up)."
+    )
+
+
+def share_steps(state: LoopbackState, platform: str) -> str:
+    """The one-time steps to make sharing possible ("" when there is nothing to set up)."""
+    if platform in ("win32", "darwin") or state.devices:
+        return ""
+    app_step = f"4. Come back to Settings and choose “{CARD_LABEL}”. {PICK_IT}"
+    return "\n\n".join(
         [
-            "Your camera cannot be shared yet: this computer has no virtual camera "
-            f"(v4l2loopback). On this computer: {check}.",
-            "To set it up once, in a terminal:",
-            *steps,
+            "Sharing needs a virtual camera (v4l2loopback), set up once in a terminal:",
+            *linux_steps()[:3],
+            app_step,
         ]
     )

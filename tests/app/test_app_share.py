@@ -36,11 +36,12 @@ def _remember(app_env: dict, **settings: object) -> None:
 
 
 def test_without_a_virtual_camera_the_app_says_what_to_do(
-    qtbot, make_window, live_stream: str, app_env: dict
+    qtbot, make_window, live_stream: str, app_env: dict, dialogs
 ) -> None:
     assert not SYSFS_VIDEO.exists(), "this test expects a machine without video devices"
     _remember(app_env, share_camera="/dev/video9", use_mic=False)
     window = make_window(camera_url=live_stream)
+    window.tabs.setCurrentWidget(window.settings_page)
     st = window.settings_page
     # nothing to share to: off, and the remembered device marked as missing
     assert [st.share.itemText(i) for i in range(st.share.count())] == [
@@ -50,16 +51,25 @@ def test_without_a_virtual_camera_the_app_says_what_to_do(
     assert st.chosen_share() == "/dev/video9"
     words = st.share_words.text()
     assert words.startswith(
-        "Your camera cannot be shared yet: this computer has no virtual camera (v4l2loopback). "
-        "On this computer: v4l2loopback is not installed for this kernel"
+        "Your camera cannot be shared yet: this computer has no virtual camera. On this "
+        "computer: v4l2loopback is not installed for this kernel ("
     ), words
-    assert 'sudo modprobe v4l2loopback exclusive_caps=1 card_label="Presence Coach"' in words
-    assert "presence-coach session" not in words  # the app's way, not the terminal's
+    assert words.endswith("): run step 1 (see how to set it up)."), words
+    # the steps, from a button (selectable, to copy into a terminal)
+    assert st.share_how.isVisible()
+    dialogs.answer("OK")
+    qtbot.mouseClick(st.share_how, Qt.MouseButton.LeftButton)
+    (steps,) = dialogs.asked
+    assert 'sudo modprobe v4l2loopback exclusive_caps=1 card_label="Presence Coach"' in steps
+    assert "presence-coach session" not in steps  # the app's way, not the terminal's
+    assert steps.endswith("in Zoom, Teams or Meet: it shows what your camera sees while "
+                          "Presence Coach analyses it.")  # fmt: skip
     # starting says, in the window, why the camera cannot be shared and what to do
+    window.tabs.setCurrentWidget(window.session_page)
     text = _start_and_fail(qtbot, window)
     assert text == (
-        "Cannot share the camera to /dev/video9: there is no such device; Settings says how "
-        "to create it (v4l2loopback), or choose “Off” there."
+        "Cannot share the camera to /dev/video9: there is no such device; Settings shows how "
+        "to set it up (v4l2loopback), or choose “Off” there."
     )
     assert window.tray.notifications[-1] == ("The session could not go on", text)
     _no_sessions(app_env["data"])

@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
-from presence_coach.app.sharing import OFF_LABEL, PICK_IT, share_choices, share_words
+from presence_coach.app.sharing import (
+    OFF_LABEL,
+    PICK_IT,
+    share_choices,
+    share_steps,
+    share_words,
+)
 from presence_coach.sources.share_setup import LoopbackState
 
 DEVICE = LoopbackState(True, True, (("/dev/video4", "Presence Coach"), ("/dev/video5", "")))
@@ -30,14 +36,15 @@ def test_choices_are_off_the_devices_found_and_a_remembered_target() -> None:
 
 
 def test_words_say_what_to_do_in_each_state() -> None:
-    assert share_words(DEVICE, "linux") == PICK_IT
+    assert share_words(DEVICE, "linux") == PICK_IT and share_steps(DEVICE, "linux") == ""
     for state, next_step in ((LOADED, "unload it and run step 2 again"),
                              (INSTALLED, "is installed but not loaded: run step 2"),
                              (MISSING, "is not installed for this kernel")):  # fmt: skip
         words = share_words(state, "linux")
-        first = words.splitlines()[0]
-        assert first.startswith("Your camera cannot be shared yet") and next_step in first
-        assert [ln[:2] for ln in words.splitlines()[2:]] == ["1.", "2.", "3.", "4."]
-        assert "presence-coach session" not in words
-    assert share_words(MISSING, "win32").startswith("Windows needs no pass-through")
-    assert share_words(MISSING, "darwin").startswith("macOS needs no pass-through")
+        assert words.startswith("Your camera cannot be shared yet") and next_step in words
+        steps = share_steps(state, "linux").split("\n\n")
+        assert [ln[:2] for ln in steps[1:]] == ["1.", "2.", "3.", "4."]
+        assert "presence-coach session" not in words + steps[-1]
+    for platform, start in (("win32", "Windows"), ("darwin", "macOS")):
+        assert share_words(MISSING, platform).startswith(f"{start} needs no pass-through")
+        assert share_steps(MISSING, platform) == ""
