@@ -87,6 +87,7 @@ class SessionPage(QWidget):
         for signal in (self.camera.activated, self.mic.activated, self.call_audio.activated):
             signal.connect(self.choice_changed)
         self.eco.toggled.connect(self.choice_changed)
+        self.mic.currentIndexChanged.connect(self._sync_call_audio)
         form.addRow("Camera", self.camera)
         form.addRow("Microphone", self.mic)
         form.addRow("Call audio", self.call_audio)
@@ -169,6 +170,10 @@ class SessionPage(QWidget):
             found = 1
         self.call_audio.setCurrentIndex(max(found, 0))
 
+    def _sync_call_audio(self) -> None:
+        """The call's sound is told apart from the microphone's: without one, no choice."""
+        self.call_audio.setEnabled(not self._running and self.mic.currentData() is not None)
+
     def chosen_call_audio(self) -> str:
         """ "auto", "off" or a call-audio source's name."""
         return self.call_audio.currentData() or "auto"
@@ -189,8 +194,9 @@ class SessionPage(QWidget):
         self.start_stop.setProperty("running", running)
         self.start_stop.style().polish(self.start_stop)
         self.heading.setText("Recording" if running else "Ready when you are")
-        for w in (self.camera, self.mic, self.call_audio, self.eco, self.calibrate):
+        for w in (self.camera, self.mic, self.eco, self.calibrate):
             w.setEnabled(not running)
+        self._sync_call_audio()
         self.status_box.setVisible(running)
         if running:
             self.open_report.hide()

@@ -53,6 +53,9 @@ def test_call_audio_chosen_by_name_is_remembered_and_the_session_has_a_conversat
     assert items[0] == AUTO_CALL_LABEL and items[-1] == OFF_CALL_LABEL
     assert CALL_SOURCE in items and f"{SINK}.monitor" in items
     assert window.session_page.chosen_call_audio() == "auto"
+    mic = window.session_page.mic
+    mic.setCurrentIndex(mic.count() - 1)  # no microphone: nothing to tell the call's sound from
+    assert not combo.isEnabled()
     _choose_mic(window, "pulse")
     _choose_call_audio(window, CALL_SOURCE)
     assert load_settings()[0].call_audio == CALL_SOURCE
@@ -75,6 +78,7 @@ def test_call_audio_chosen_by_name_is_remembered_and_the_session_has_a_conversat
     qtbot.mouseClick(page.start_stop, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.running, timeout=60000)
     assert page.banner.text().startswith("Session kept"), page.banner.text()
+    assert combo.isEnabled()
 
     with SessionStore(app_env["data"]) as store:
         (info,) = store.sessions()
