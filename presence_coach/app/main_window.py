@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         self._last_status = 0.0  # monotonic time of the newest status
         self._elapsed_s = 0.0  # session time of the newest status (0: none yet)
         self.problems = ProblemWatch()  # what is wrong in the running session
+        self._active = False  # from Start until the session's end was handled here
         self._quit_when_stopped = False
         self._quitting = False
         self.wizard = None  # the calibration wizard while it is open
@@ -192,7 +193,9 @@ class MainWindow(QMainWindow):
 
     @property
     def running(self) -> bool:
-        return self.runner.running
+        """A session was started and its end not handled yet (its worker may have ended a
+        moment before its result, queued to this thread, arrives)."""
+        return self._active
 
     def start_session(self) -> None:
         if self.running:
@@ -217,6 +220,7 @@ class MainWindow(QMainWindow):
         self.session_page.set_running(True)
         self.tray.set_state(RECORDING, running=True)
         self.setWindowIcon(state_icon(RECORDING))
+        self._active = True
         self.runner.start(request)
         self.watch.start()
         if self.settings.indicator:
@@ -282,6 +286,7 @@ class MainWindow(QMainWindow):
             self._quit()
 
     def _ended(self) -> None:
+        self._active = False
         self.runner.wait(5.0)
         self.watch.stop()
         self.indicator.hide()
