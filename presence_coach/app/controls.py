@@ -16,6 +16,15 @@ APP_WORDING = (
     ("or pass --audio FILE", "or choose “No microphone”"),
     ("run without --preview", "close other camera windows"),
     ("connect one or analyze a file instead", "connect one, or choose “No microphone”"),
+    ("then `presence-coach recover` finishes the session", "then the next start finishes it"),
+    (
+        "create it with `presence-coach camera-share --setup` (v4l2loopback)",
+        "Settings shows how to set it up (v4l2loopback), or choose “Off” there",
+    ),
+    (
+        "`presence-coach camera-share` names the shared camera's device",
+        "choose the shared camera (or “Off”) in Settings",
+    ),
 )
 
 
@@ -59,6 +68,28 @@ def list_devices(settings: AppSettings) -> tuple[list[CameraChoice], list[str], 
     return cameras, mics, problem
 
 
+def call_audio_sources() -> list[str]:
+    """The names of the places the call's sound can be recorded from (empty without an
+    audio server), as ``presence-coach devices`` lists them."""
+    from presence_coach.sources.call_audio import list_call_audio_sources
+
+    return [d.name for d in list_call_audio_sources()]
+
+
+def sharing(remembered: str) -> tuple[list[tuple[str, str]], str, str, str]:
+    """Camera sharing for the Settings page: the choices (``(label, target)``), the
+    remembered target, what to say about sharing on this computer, and the steps to set it
+    up ("" when there is nothing to set up)."""
+    import sys
+
+    from presence_coach.app.sharing import share_choices, share_steps, share_words
+    from presence_coach.sources.share_setup import loopback_state
+
+    state = loopback_state()
+    words, steps = share_words(state, sys.platform), share_steps(state, sys.platform)
+    return share_choices(state, remembered), remembered, words, steps
+
+
 def remembered_camera(cameras: list[CameraChoice], settings: AppSettings) -> int | None:
     return pick_camera(cameras, settings.camera, settings.camera_id)
 
@@ -79,9 +110,17 @@ def calibration_words(camera: CameraChoice | None, mic: str | None) -> str:
 
 
 def session_request(
-    camera: CameraChoice | None, mic: str | None, *, eco: bool, data_dir: Path | None
+    camera: CameraChoice | None,
+    mic: str | None,
+    *,
+    eco: bool,
+    data_dir: Path | None,
+    call_audio: str = "off",
+    share_camera: str = "",
 ) -> tuple[SessionRequest | None, str | None]:
-    """The request for the chosen devices, or a sentence saying what to choose first."""
+    """The request for the chosen devices (``call_audio``: "auto", "off" or a source's name;
+    ``share_camera``: where to republish the camera, "" for nowhere), or a sentence saying
+    what to choose first."""
     from presence_coach.session.live import ECO_MAX_FPS, LiveOptions
 
     if camera is None:
@@ -89,11 +128,20 @@ def session_request(
             "No camera was found. Connect one (or close the program using it), then choose "
             "it in the list."
         )
+    if mic is None:
+        call_audio = "off"  # the call's sound is told apart from the microphone's
+    if call_audio not in ("auto", "off") and call_audio not in call_audio_sources():
+        return None, (
+            f"The call audio “{call_audio}” is not there now. Choose “Automatic” or another "
+            "one in the Call audio list."
+        )
     options = LiveOptions(
         camera=camera.target,
         mic=mic or None,
         use_mic=mic is not None,
         max_fps=ECO_MAX_FPS if eco else None,
+        share_camera=share_camera or None,
+        call_audio=call_audio,
     )
     return SessionRequest(options, data_dir, camera.key, mic_key(mic or "")), None
 
@@ -104,6 +152,8 @@ def finished_words(recorded: Recorded) -> str:
     minutes = round(float(s["session"]["duration_s"] or 0.0) / 60)
     length = "under a minute" if minutes < 1 else f"{minutes} minute{'s' if minutes > 1 else ''}"
     parts = [f"Session kept ({length}), privately on this computer."]
+    if recorded.saving_failed:  # not all of it: say what was kept, and what to do
+        parts = [f"Session kept in part ({length}). {for_the_app(recorded.saving_failed)}"]
     notes = [for_the_app(n).rstrip(".") for n in s.get("device_notes") or []]
     if notes:
         parts.append("Note: " + "; ".join(notes) + ".")

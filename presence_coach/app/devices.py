@@ -2,7 +2,9 @@
 
 A camera is remembered by its stable id (where the OS gives one) and its name, never by its
 index, which changes when devices are plugged in another order; a stream URL is its own name.
-The microphone is remembered by its name ("" is the system's default input).
+The microphone is remembered by its name ("" is the system's default input); the call audio
+(the call's sound, to tell your voice from the client's) by its source's name, or "auto" /
+"off".
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from presence_coach.sources.devices import Device
 
 DEFAULT_MIC_LABEL = "The system's microphone"
 NO_MIC_LABEL = "No microphone (video only)"
+AUTO_CALL_LABEL = "Automatic: the sound this computer plays"
+OFF_CALL_LABEL = "Off: my microphone only"
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         self._last_status = 0.0  # monotonic time of the newest status
         self._elapsed_s = 0.0  # session time of the newest status (0: none yet)
         self.problems = ProblemWatch()  # what is wrong in the running session
+        self._active = False  # from Start until the session's end was handled here
         self._quit_when_stopped = False
         self._quitting = False
         self.wizard = None  # the calibration wizard while it is open
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         st.options_changed.connect(self._options_changed)
         st.data_dir_chosen.connect(self.set_data_dir)
         st.show_files_clicked.connect(self._show_files)
+        st.share_chosen.connect(lambda target: self._remember(share_camera=target))
         self.tabs.currentChanged.connect(self._tab_changed)
         self.runner.status.connect(self._on_status)
         self.runner.finished.connect(self._on_finished)
@@ -128,6 +130,8 @@ class MainWindow(QMainWindow):
         cam_index = controls.remembered_camera(self.cameras, self.settings)
         mic = self.settings.mic if self.settings.use_mic else None
         self.session_page.set_devices(self.cameras, cam_index, mics, mic)
+        self.session_page.set_call_audio(controls.call_audio_sources(), self.settings.call_audio)
+        self.settings_page.set_share(*controls.sharing(self.settings.share_camera))
         if problem:
             self.session_page.show_message(problem, PROBLEM_MESSAGE)
         # a moment later: reading the profile loads the voice analysis (SciPy)
@@ -143,6 +147,7 @@ class MainWindow(QMainWindow):
             camera_id=camera.stable_id if camera else "",
             mic=mic or "",
             use_mic=mic is not None,
+            call_audio=self.session_page.chosen_call_audio(),
             eco=eco,
         )
         self._show_calibration()
@@ -188,7 +193,9 @@ class MainWindow(QMainWindow):
 
     @property
     def running(self) -> bool:
-        return self.runner.running
+        """A session was started and its end not handled yet (its worker may have ended a
+        moment before its result, queued to this thread, arrives)."""
+        return self._active
 
     def start_session(self) -> None:
         if self.running:
@@ -198,6 +205,8 @@ class MainWindow(QMainWindow):
             self.session_page.chosen_mic(),
             eco=self.session_page.eco.isChecked(),
             data_dir=self.data_dir(),
+            call_audio=self.session_page.chosen_call_audio(),
+            share_camera=self.settings.share_camera,
         )
         if request is None:
             self.session_page.show_message(problem or "", PROBLEM_MESSAGE)
@@ -211,6 +220,7 @@ class MainWindow(QMainWindow):
         self.session_page.set_running(True)
         self.tray.set_state(RECORDING, running=True)
         self.setWindowIcon(state_icon(RECORDING))
+        self._active = True
         self.runner.start(request)
         self.watch.start()
         if self.settings.indicator:
@@ -248,11 +258,14 @@ class MainWindow(QMainWindow):
                 self._tell(problem)
 
     def _tell(self, problem: Problem) -> None:
-        """A notification from the tray (or the window), the problem icon, and the window."""
-        self.tray.set_state(PROBLEM, running=self.running)
-        self.setWindowIcon(state_icon(PROBLEM))
-        self.tray.notify(problem.title, problem.text)
-        self.session_page.show_message(f"{problem.title}. {problem.text}", PROBLEM_MESSAGE)
+        """A notification from the tray (or the window), the problem icon, and the window;
+        good news (saving works again) calmly, without the problem icon."""
+        if not problem.good_news:
+            self.tray.set_state(PROBLEM, running=self.running)
+            self.setWindowIcon(state_icon(PROBLEM))
+        self.tray.notify(problem.title, problem.text, problem=not problem.good_news)
+        kind = INFO if problem.good_news else PROBLEM_MESSAGE
+        self.session_page.show_message(f"{problem.title}. {problem.text}", kind)
 
     def _on_finished(self, recorded: Recorded) -> None:
         self._ended()
@@ -273,6 +286,7 @@ class MainWindow(QMainWindow):
             self._quit()
 
     def _ended(self) -> None:
+        self._active = False
         self.runner.wait(5.0)
         self.watch.stop()
         self.indicator.hide()

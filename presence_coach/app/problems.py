@@ -1,6 +1,6 @@
 """What is wrong during a session, from its status snapshots, and what to tell the user about
-it (once each). A small streaming watcher: ``update(snapshot)``, ``reset()``; time comes from
-the snapshots. Pure."""
+it (once each; saving each time it fails and each time it works again). A small streaming
+watcher: ``update(snapshot)``, ``reset()``; time comes from the snapshots. Pure."""
 
 from __future__ import annotations
 
@@ -19,7 +19,12 @@ WORDS = {  # problem -> (title, what happens now and what to do)
         "This session goes on with the camera alone. Check that a microphone is connected "
         "and not muted, or choose another one before the next session.",
     ),
-    "saving": ("Saving failed", "{saving}. Recording goes on."),
+    "saving": (
+        "Saving failed",
+        "Your session could not be saved just now ({saving}). Recording goes on, and what "
+        "it records waits to be saved.{fix}",
+    ),
+    "saved": ("Saving works again", "Everything that waited has been saved."),
     "camera": (
         "The camera stopped giving a picture",
         "The session goes on with the microphone; the report will say when.",
@@ -27,16 +32,26 @@ WORDS = {  # problem -> (title, what happens now and what to do)
 }
 
 
+DISK_FULL_FIX = " Free some space on the disk that holds your data folder."
+GOOD_NEWS = ("saved",)  # told calmly, as information, not as a problem
+
+
 @dataclass(frozen=True)
 class Problem:
-    key: str  # "mic", "no-mic", "saving" or "camera"
+    key: str  # "mic", "no-mic", "saving", "saved" (saving works again) or "camera"
     title: str  # a short sentence for a notification's title
     text: str  # what happens now and what to do
+
+    @property
+    def good_news(self) -> bool:
+        """A problem that went away (told as information)."""
+        return self.key in GOOD_NEWS
 
 
 def _problem(key: str, saving: str | None = None) -> Problem:
     title, text = WORDS[key]
-    return Problem(key, title, text.format(saving=saving))
+    fix = DISK_FULL_FIX if saving == "disk full" else ""
+    return Problem(key, title, text.format(saving=saving, fix=fix))
 
 
 class ProblemWatch:
@@ -49,6 +64,7 @@ class ProblemWatch:
         self.mic_wanted = mic_wanted  # a microphone was chosen (not "No microphone")
         self.told: set[str] = set()
         self._heard = False  # the microphone gave a level in this session
+        self._saving: str | None = None  # why saving fails now (as last told); None: it works
 
     def update(self, snap: Snapshot) -> tuple[bool, list[Problem]]:
         """Whether anything is wrong now, and the problems to tell (new ones only)."""
@@ -57,11 +73,19 @@ class ProblemWatch:
         now = {
             "mic": gone,
             "no-mic": self.mic_wanted and not self._heard and snap.t_s >= NO_SOUND_AFTER_S,
-            "saving": snap.saving is not None,
             "camera": snap.face is None,
         }
-        new = [self.tell(k, snap.saving) for k, active in now.items() if active]
-        return any(now.values()), [p for p in new if p is not None]
+        new = [self.tell(k) for k, active in now.items() if active]
+        new.append(self._saving_change(snap.saving))
+        wrong = any(now.values()) or snap.saving is not None
+        return wrong, [p for p in new if p is not None]
+
+    def _saving_change(self, saving: str | None) -> Problem | None:
+        """Saving failed, or works again, since the last snapshot: what to tell."""
+        if (saving is None) == (self._saving is None):
+            return None
+        self._saving = saving
+        return _problem("saving" if saving is not None else "saved", saving)
 
     def tell(self, key: str, saving: str | None = None) -> Problem | None:
         """The problem, the first time it is told in this session; else None."""

@@ -46,6 +46,7 @@ class Recorded:
     page: Path | None  # its report page; None when it could not be written
     page_problem: str | None  # why not, in one sentence
     recovered: list[int]  # sessions cut off earlier that were finished at the start
+    saving_failed: str | None = None  # rows that could not be saved at the end, in one line
 
 
 class SessionRunner(QObject):
@@ -129,4 +130,4 @@ class SessionRunner(QObject):
                 page = write_report(store, result.session_id)[0]
             except PresenceCoachError as exc:
                 problem = f"The session is kept, but its report page could not be written: {exc}"
-        return Recorded(result.session_id, summary, page, problem, recovered)
+        return Recorded(result.session_id, summary, page, problem, recovered, result.saving_failed)

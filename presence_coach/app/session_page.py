@@ -16,7 +16,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from presence_coach.app.devices import DEFAULT_MIC_LABEL, NO_MIC_LABEL, CameraChoice
+from presence_coach.app.devices import (
+    AUTO_CALL_LABEL,
+    DEFAULT_MIC_LABEL,
+    NO_MIC_LABEL,
+    OFF_CALL_LABEL,
+    CameraChoice,
+)
 from presence_coach.app.status import (
     Snapshot,
     elapsed_words,
@@ -73,11 +79,18 @@ class SessionPage(QWidget):
         self.camera = QComboBox()
         self.camera.setMinimumWidth(280)
         self.mic = QComboBox()
+        self.call_audio = QComboBox()
+        self.call_audio.setToolTip(
+            "The call's sound tells your voice from your client's; it is analysed and never kept."
+        )
         self.eco = QCheckBox("Eco mode: lighter on the computer (15 pictures a second)")
-        for signal in (self.camera.activated, self.mic.activated, self.eco.toggled):
+        for signal in (self.camera.activated, self.mic.activated, self.call_audio.activated):
             signal.connect(self.choice_changed)
+        self.eco.toggled.connect(self.choice_changed)
+        self.mic.currentIndexChanged.connect(self._sync_call_audio)
         form.addRow("Camera", self.camera)
         form.addRow("Microphone", self.mic)
+        form.addRow("Call audio", self.call_audio)
         form.addRow("", self.eco)
         return form
 
@@ -143,6 +156,28 @@ class SessionPage(QWidget):
             found = 1
         self.mic.setCurrentIndex(max(found, 0))
 
+    def set_call_audio(self, sources: list[str], remembered: str) -> None:
+        """Fill the call-audio list: automatic, the sources found, off; select ``remembered``
+        ("auto", "off" or a source's name, kept and marked when it is not there now)."""
+        self.call_audio.clear()
+        self.call_audio.addItem(AUTO_CALL_LABEL, "auto")
+        for name in sources:
+            self.call_audio.addItem(name, name)
+        self.call_audio.addItem(OFF_CALL_LABEL, "off")
+        found = self.call_audio.findData(remembered)
+        if found < 0 and remembered:
+            self.call_audio.insertItem(1, f"{remembered} (not found now)", remembered)
+            found = 1
+        self.call_audio.setCurrentIndex(max(found, 0))
+
+    def _sync_call_audio(self) -> None:
+        """The call's sound is told apart from the microphone's: without one, no choice."""
+        self.call_audio.setEnabled(not self._running and self.mic.currentData() is not None)
+
+    def chosen_call_audio(self) -> str:
+        """ "auto", "off" or a call-audio source's name."""
+        return self.call_audio.currentData() or "auto"
+
     def chosen_camera(self) -> CameraChoice | None:
         return self.camera.currentData()
 
@@ -161,6 +196,7 @@ class SessionPage(QWidget):
         self.heading.setText("Recording" if running else "Ready when you are")
         for w in (self.camera, self.mic, self.eco, self.calibrate):
             w.setEnabled(not running)
+        self._sync_call_audio()
         self.status_box.setVisible(running)
         if running:
             self.open_report.hide()

@@ -1,5 +1,6 @@
-"""What the app remembers between runs: the chosen devices by name, eco mode, cues, the data
-folder. A small JSON file (0600) in the user config folder, beside the calibration profiles."""
+"""What the app remembers between runs: the chosen devices by name (camera, microphone, call
+audio), camera sharing, eco mode, cues, the data folder. A small JSON file (0600) in the user
+config folder, beside the calibration profiles."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ class AppSettings:
     camera_id: str = ""  # its stable id where the OS gives one ("": none; the name is used)
     mic: str = ""  # the chosen microphone's name ("": the system's default input)
     use_mic: bool = True  # False: video only (the microphone list says "No microphone")
+    call_audio: str = "auto"  # the call's sound: "auto", a source's name, or "off"
+    share_camera: str = ""  # republish the camera here (/dev/videoN or a URL; "": not shared)
     eco: bool = False  # lighter on the computer: analyse 15 frames a second
     cues: bool = False  # a rare one-word cue during a session (e.g. after long speaking)
     indicator: bool = False  # a small always-on-top dot while recording

@@ -1,15 +1,20 @@
-"""Settings: where the data is kept (and showing it), eco mode, cues, and what is private."""
+"""Settings: where the data is kept (and showing it), eco mode, cues, sharing the camera with
+the call app, and what is private."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QFileDialog,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -20,7 +25,8 @@ PRIVACY = (
     "face is in view, where you look, head movement, whether you are speaking, loudness and "
     "pitch) and the moments it finds (nods, pauses, eye contact). It never keeps pictures or "
     "sound. Your microphone may hear your client through your speakers; their voice is not "
-    "kept either.</p>"
+    "kept either. With call audio (on the Session page), the call's sound is listened to "
+    "as well, only to tell your voice from your client's; it is never kept.</p>"
     "<p>It makes no network connection while it runs. The only download is the face model, "
     "fetched once with <code>presence-coach models fetch</code> and checked against its "
     "published checksum.</p>"
@@ -35,10 +41,19 @@ class SettingsPage(QWidget):
     data_dir_chosen = Signal(str)  # a folder the user picked
     show_files_clicked = Signal()
     options_changed = Signal()  # eco, cues or the indicator
+    share_chosen = Signal(str)  # where to share the camera ("": not shared)
 
     def __init__(self) -> None:
         super().__init__()
-        layout = QVBoxLayout(self)
+        content = QWidget()  # in a scroll area: the page is taller than a small window
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        layout = QVBoxLayout(content)
         layout.setSpacing(14)
         layout.addWidget(self._folder_box())
         self.eco = QCheckBox("Eco mode: lighter on the computer (nods are still counted)")
@@ -50,6 +65,7 @@ class SettingsPage(QWidget):
         for box in (self.eco, self.cues, self.indicator):
             box.toggled.connect(self.options_changed)
             layout.addWidget(box)
+        layout.addWidget(self._share_box())
         privacy = QGroupBox("Privacy")
         inner = QVBoxLayout(privacy)
         self.privacy = QLabel(PRIVACY)
@@ -80,6 +96,46 @@ class SettingsPage(QWidget):
         row.addStretch(1)
         col.addLayout(row)
         return box
+
+    def _share_box(self) -> QGroupBox:
+        box = QGroupBox("Share your camera with Zoom, Teams or Meet")
+        col = QVBoxLayout(box)
+        self.share = QComboBox()
+        self.share.activated.connect(lambda _: self.share_chosen.emit(self.chosen_share()))
+        self.share_words = QLabel()
+        self.share_words.setWordWrap(True)
+        self.share_words.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.share_how = QPushButton("How to set it up…")
+        self.share_how.clicked.connect(self._show_share_steps)
+        self.share_how.hide()
+        self._share_steps = ""
+        col.addWidget(self.share)
+        col.addWidget(self.share_words)
+        col.addWidget(self.share_how, alignment=Qt.AlignmentFlag.AlignLeft)
+        return box
+
+    def set_share(
+        self, choices: list[tuple[str, str]], chosen: str, words: str, steps: str
+    ) -> None:
+        """The places the camera can be shared to (``(label, target)``, "" for off), the
+        chosen one, what to say about sharing on this computer, and the steps to set it up
+        ("": nothing to set up)."""
+        self.share.clear()
+        for label, target in choices:
+            self.share.addItem(label, target)
+        self.share.setCurrentIndex(max(self.share.findData(chosen), 0))
+        self.share_words.setText(words)
+        self._share_steps = steps
+        self.share_how.setVisible(bool(steps))
+
+    def _show_share_steps(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "Share your camera", self._share_steps,
+                          QMessageBox.StandardButton.Ok, self)  # fmt: skip
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.exec()
+
+    def chosen_share(self) -> str:
+        return self.share.currentData() or ""
 
     def _choose(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Keep sessions in", self.folder.text())

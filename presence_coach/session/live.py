@@ -261,21 +261,22 @@ def run_live_session(
     share = open_share(options.share_camera)
     tee = share.write if share is not None else None
     source: VideoSource | None = None
-    mic, mic_note = None, None
+    mic, mic_note, call = None, None, None
     try:
         # fails here (within OPEN_DEADLINE_S), before a session exists; on Windows a busy
         # camera is opened shared read-only (WinRT)
         source = start_video_source(options.camera, clock=clock, on_frame=tee)
         start_share(share)
         mic, mic_note = open_microphone(options, clock)
+        if mic is not None:  # a call-audio source named but not there fails here too
+            from presence_coach.session.conversation_live import call_aware_analyzer
+
+            call = call_aware_analyzer(options.call_audio, profile.voice_options(), clock)
         recorder = _begin(store, options, profile)
         session_id = recorder.session_id
         writer = StoreWriter(recorder)
         audio = None
         if mic is not None:
-            from presence_coach.session.conversation_live import call_aware_analyzer
-
-            call = call_aware_analyzer(options.call_audio, profile.voice_options(), clock)
             audio = AudioWorker(mic, recorder, profile.voice_options(), analyzer=call)
         run = _LiveRun(source, audio, recorder, on_status)
         run.analysis = VideoAnalysis(
@@ -316,6 +317,8 @@ def run_live_session(
             share.stop()
         if mic is not None:
             mic.stop()
+        if call is not None:  # (the audio worker stops it; not when the start failed)
+            call.source.stop()
 
 
 def _begin(

@@ -162,3 +162,27 @@ def _sessions_list(
         assert store.sessions() == []
     assert not report.exists() and not day_page.exists()
     assert sessions.table.rowCount() == 0 and sessions.empty.isVisible()
+
+
+def test_a_session_whose_worker_ended_is_running_until_its_end_is_shown(
+    qtbot, make_window, live_stream: str, app_env: dict
+) -> None:
+    """The worker's result is queued to the window's thread: between the worker's end and
+    that result the window still counts the session as running (a Start then began a second
+    session, whose buttons the first one's end then reset; tests waiting for the end read the
+    window before it had said anything)."""
+    window = make_window(camera_url=live_stream)
+    page = window.session_page
+    page.mic.setCurrentIndex(page.mic.count() - 1)  # video only
+    window.start_session()
+    qtbot.waitUntil(lambda: page.face_label.text() == "Face in view", timeout=30000)
+    window.runner.stop()
+    assert window.runner.wait(60)  # the worker has ended; its result waits in the queue
+    assert window.running and page.start_stop.text() == "Stop session"
+    window.start_session()  # nothing: this session has not ended here yet
+    assert not window.runner.running
+    qtbot.waitUntil(lambda: not window.running, timeout=10000)
+    assert page.banner.text().startswith("Session kept"), page.banner.text()
+    assert page.start_stop.text() == "Start session"
+    with SessionStore(app_env["data"]) as store:
+        assert len(store.sessions()) == 1

@@ -104,11 +104,34 @@ def test_each_problem_is_told_once_and_the_state_follows_what_is_wrong_now() -> 
     assert new[0].title == "The microphone stopped giving sound"
     assert watch.update(_snap(3.0, mic=None)) == (True, [])  # told once
     wrong, new = watch.update(_snap(4.0, mic=None, face=None, saving="disk full"))
-    assert [p.key for p in new] == ["saving", "camera"]
-    assert new[0].text == "disk full. Recording goes on."
+    assert [p.key for p in new] == ["camera", "saving"]
+    assert new[1].text == (
+        "Your session could not be saved just now (disk full). Recording goes on, and what it "
+        "records waits to be saved. Free some space on the disk that holds your data folder."
+    )
     watch.reset(mic_wanted=True)
     # a microphone that never gave sound is said after 5 s, not before
     assert watch.update(_snap(4.9, mic=None)) == (False, [])
     assert [p.key for p in watch.update(_snap(5.0, mic=None))[1]] == ["no-mic"]
     watch.reset(mic_wanted=False)  # "No microphone" chosen: nothing to say about it
     assert watch.update(_snap(60.0, mic=None)) == (False, [])
+
+
+def test_saving_is_told_each_time_it_fails_and_each_time_it_works_again() -> None:
+    from presence_coach.app.problems import ProblemWatch
+
+    watch = ProblemWatch(mic_wanted=False)
+    wrong, new = watch.update(_snap(1.0, saving="database busy"))
+    assert wrong and [(p.key, p.good_news) for p in new] == [("saving", False)]
+    assert new[0].text.endswith("(database busy). Recording goes on, and what it records "
+                                "waits to be saved.")  # fmt: skip
+    assert watch.update(_snap(2.0, saving="database busy")) == (True, [])  # said once
+    wrong, new = watch.update(_snap(3.0))
+    assert not wrong and [(p.key, p.good_news) for p in new] == [("saved", True)]
+    assert (new[0].title, new[0].text) == (
+        "Saving works again",
+        "Everything that waited has been saved.",
+    )
+    assert watch.update(_snap(4.0)) == (False, [])
+    wrong, new = watch.update(_snap(5.0, saving="disk full"))  # full again: said again
+    assert wrong and [p.key for p in new] == ["saving"] and "Free some space" in new[0].text
