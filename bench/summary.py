@@ -30,8 +30,9 @@ from machine import cpu_name
 
 from presence_coach.session.store import SessionRecorder, SessionStore
 from presence_coach.summary.history import history
-from presence_coach.summary.report import render_report, render_terminal
+from presence_coach.summary.report import render_report
 from presence_coach.summary.session import summary_from_store
+from presence_coach.summary.terminal import render_terminal
 from presence_coach.vision.face import FaceSample
 from presence_coach.voice import TimelineRow
 

@@ -27,9 +27,8 @@ from presence_coach.session.store import SaveError, SessionStore
 from presence_coach.session.terminal import StatusLine, stop_on_q_key, stop_on_signals
 from presence_coach.summary.history import history
 from presence_coach.summary.pages import write_page
-from presence_coach.summary.report import render_terminal
 from presence_coach.summary.session import summary_from_store
-from presence_coach.summary.terminal import format_performance
+from presence_coach.summary.terminal import format_performance, render_terminal
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,8 @@ from presence_coach.session.store import SessionStore
 from presence_coach.session.terminal import stop_on_signals
 from presence_coach.sources.video import VideoSource
 from presence_coach.summary.history import history
-from presence_coach.summary.report import render_terminal
 from presence_coach.summary.session import summary_from_store
-from presence_coach.summary.terminal import format_performance
+from presence_coach.summary.terminal import format_performance, render_terminal
 from presence_coach.voice import VoiceResult, analyze_audio
 
 

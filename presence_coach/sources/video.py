@@ -205,6 +205,9 @@ class VideoSource:
                 if remaining is not None and remaining <= 0:
                     return None
                 self._cond.wait(remaining)
+            if self._stopping.is_set():  # a frame published while stopping is not read
+                self._slot = None
+                return None
             frame, self._slot = self._slot, None
             return frame
 
@@ -415,6 +418,8 @@ class VideoSource:
 
     def _publish(self, frame: Frame) -> None:
         with self._cond:
+            if self._stopping.is_set():  # decoded while stop() ran: nobody reads it
+                return
             last = self._last_frame_t
             if self.kind != "file" and last is not None and frame.t - last >= DROPOUT_MIN_S:
                 self._gaps.append(Gap(last, frame.t, self._lost_reason))

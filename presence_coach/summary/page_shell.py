@@ -12,8 +12,8 @@ from typing import Any
 
 from presence_coach.summary.doubts import doubts, marks
 from presence_coach.summary.glance import cards
-from presence_coach.summary.report import format_value
 from presence_coach.summary.sections import doubts_html, mark
+from presence_coach.summary.words import format_value
 
 
 def render_shell(title: str, content: str, script: str = "") -> str:

@@ -1,200 +1,37 @@
-"""The post-session report: a self-contained HTML page and a short terminal summary.
+"""The post-session report: a self-contained HTML page (the terminal's summary is
+:func:`presence_coach.summary.terminal.render_terminal`).
 
 Drawing only: every number comes from :func:`presence_coach.summary.session.session_summary`
 (and, for comparisons, :func:`presence_coach.summary.history.history`). The page inlines its
 plots (SVG), style and the one small script (copy a note command); it fetches nothing.
 
-Reflections are picked by simple rules from the numbers (:func:`reflections`): specific,
-descriptive and kind; never a grade or a judgement.
+Reflections are picked by simple rules from the numbers
+(:func:`presence_coach.summary.reflections.reflections`): specific, descriptive and kind; never
+a grade or a judgement.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import shlex
 from collections.abc import Mapping
 from html import escape
 from importlib import resources
 from string import Template
 from typing import Any
 
-from presence_coach.summary.certainty import VISION_CAVEAT, about, approximate
-from presence_coach.summary.conversation import balance_sentence
+from presence_coach.summary.certainty import VISION_CAVEAT
 from presence_coach.summary.definitions import METRICS
-from presence_coach.summary.doubts import FACE_IN_VIEW_MIN, doubts, marks
-from presence_coach.summary.gaps import clock, gap_sentence
+from presence_coach.summary.doubts import doubts, marks
+from presence_coach.summary.gaps import gap_sentence
 from presence_coach.summary.glance import cards, usual_note
 from presence_coach.summary.history import previous_medians
 from presence_coach.summary.plots import bars_svg, legend_html, timeline_lanes
+from presence_coach.summary.reflections import reflections
 from presence_coach.summary.sections import cards_html, doubts_html, mark, moments_html
-from presence_coach.summary.terminal import note_lines, run_lines
+from presence_coach.summary.words import duration_text, format_value, shown
 from presence_coach.summary.zoom import zoom_html
-from presence_coach.voice.stats import LONG_PAUSE_MIN_S
 
-MAX_REFLECTIONS = 5
-CHANGE_NOTABLE = 0.15  # relative change vs previous sessions worth a sentence
-HALF_SHIFT_NOTABLE = 0.10  # change in camera-gaze share between halves worth a sentence
-LONG_MONOLOGUE_S = 90.0  # a stretch of speech this long gets a sentence
 GROUP_ORDER = ("Voice", "Pauses", "Head and face", "Gaze", "Session")
-_WORDS = (
-    "no",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-)
-
-
-def _count_words(n: int) -> str:
-    return _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
-
-
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{_count_words(n)} {word if n == 1 else (plural or word + 's')}"
-
-
-def _duration(seconds: float) -> str:
-    seconds = float(seconds)
-    if seconds < 90:
-        return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
-    minutes = seconds / 60
-    if minutes < 90:
-        return f"{minutes:.0f} min"
-    return f"{int(minutes // 60)} h {int(minutes % 60):02d} min"
-
-
-def format_value(value: Any, unit: str) -> str:
-    """A metric value in words and units for people (``-`` when not measured)."""
-    if value is None:
-        return "-"
-    if unit == "fraction":
-        return f"{value:.0%}"
-    if unit == "count":
-        return f"{int(value)}"
-    if unit == "s":
-        return _duration(value)
-    if unit in ("Hz", "words/min"):
-        return f"{value:.0f} {unit}"
-    return f"{value:.1f} {unit}" if abs(value) < 100 else f"{value:.0f} {unit}"
-
-
-def _v(summary: Mapping[str, Any], key: str) -> Any:
-    return summary["metrics"][key]["value"]
-
-
-def _shown(summary: Mapping[str, Any], key: str) -> str:
-    """A metric's value as shown: "about 12" for a count the session is unsure of."""
-    m = summary["metrics"][key]
-    return about(format_value(m["value"], m["unit"]), approximate(summary, key))
-
-
-# ---- reflections -------------------------------------------------------------------------
-
-
-def _speaking_reflection(summary: Mapping[str, Any]) -> list[str]:
-    """A sentence on a speaking share that is low or high (of the microphone's time)."""
-    out: list[str] = []
-    speaking = _v(summary, "speaking_fraction")
-    mic_gap = any(g["device"] == "microphone" for g in summary.get("device_gaps", []))
-    of = "the time the microphone heard you" if mic_gap else "the session"
-    if speaking is not None:
-        if speaking <= 0.35:
-            out.append(
-                f"You spoke for about {speaking:.0%} of {of} and left most of the "
-                "space to your client."
-            )
-        elif speaking >= 0.6:
-            out.append(
-                f"Your voice filled about {speaking:.0%} of {of}; sessions with more "
-                "explaining or guiding often look like this."
-            )
-    return out
-
-
-def reflections(
-    summary: Mapping[str, Any], *, previous: Mapping[str, Any] | None = None
-) -> list[str]:
-    """A few sentences about the session, chosen by simple rules from its numbers.
-
-    Descriptive and kind: they say what happened and, at most, why it can matter; they never
-    grade. ``previous`` is :func:`previous_medians` output for comparisons.
-    """
-    out: list[str] = []
-    long_pauses = _v(summary, "pauses_long")
-    secs = f"{_count_words(round(LONG_PAUSE_MIN_S))} seconds"
-    if long_pauses and long_pauses < len(_WORDS):
-        out.append(
-            f"You held {_plural(long_pauses, 'silence')} longer than {secs}; "
-            "silence can give a client room."
-        )
-    elif long_pauses:
-        per_min = long_pauses * 60.0 / max(float(_v(summary, "duration_s") or 0.0), 1.0)
-        out.append(
-            f"You let {long_pauses} silences run longer than {secs} (about {per_min:.1f} a "
-            "minute); silence can give a client room."
-        )
-    nods, listening = _v(summary, "nods"), _v(summary, "listening_nods")
-    if nods and listening:
-        of = "About " if approximate(summary, "nods") else ""
-        out.append(
-            f"{of}{listening} of your {nods} nods came while you were listening, a quiet way of "
-            "showing you are following."
-            if listening < nods
-            else f"All {_plural(nods, 'nod')} came while you were listening, a quiet way of "
-            "showing you are following."
-        )
-    halves = summary.get("halves", {}).get("gaze_camera_fraction", [None, None])
-    if None not in halves:
-        first, second = halves
-        if second - first >= HALF_SHIFT_NOTABLE:
-            out.append(
-                f"Your eye contact was steadier in the second half: you looked into the lens "
-                f"{second:.0%} of the time, from {first:.0%} in the first half."
-            )
-        elif first - second >= HALF_SHIFT_NOTABLE:
-            out.append(
-                f"In the second half your gaze rested less on the lens ({second:.0%}, from "
-                f"{first:.0%}); often that means you were watching the client closely on "
-                "screen."
-            )
-    out += _speaking_reflection(summary)
-    longest = _v(summary, "longest_speech_s")
-    if longest is not None and longest >= LONG_MONOLOGUE_S:
-        out.append(
-            f"Your longest stretch of speaking ran {_duration(longest)} without a pause; "
-            "the timeline shows where it was, if you want to look back at that moment."
-        )
-    rate, prev_rate = _v(summary, "articulation_rate_syl_per_s"), None
-    if previous and previous.get("enough"):
-        prev_rate = previous["medians"].get("articulation_rate_syl_per_s")
-    if rate and prev_rate and abs(rate - prev_rate) / prev_rate >= CHANGE_NOTABLE:
-        word = "slower" if rate < prev_rate else "quicker"
-        out.append(
-            f"You spoke a little {word} than in your earlier sessions ({rate:.1f} syllables "
-            f"a second, usually {prev_rate:.1f})."
-        )
-    smiles = _v(summary, "smiles")
-    if smiles:
-        out.append(f"The camera caught you smiling {_plural(smiles, 'time')}.")
-    face = _v(summary, "face_present_fraction")
-    if face is not None and FACE_IN_VIEW_MIN <= face < 0.8:  # below: a doubt says it
-        out.append(
-            f"The camera saw your face {face:.0%} of the time, so the face and gaze numbers "
-            "describe that part of the session."
-        )
-    if not out:
-        out.append(
-            "A quiet session in the numbers; your own notes may say more about it than they do."
-        )
-    return out[:MAX_REFLECTIONS]
 
 
 # ---- HTML --------------------------------------------------------------------------------
@@ -291,7 +128,7 @@ def _table_rows(
             continue
         cells = [
             f'<th scope="row">{escape(m["label"])}</th>',
-            f'<td class="num" data-label="This session">{escape(_shown(summary, key))}'
+            f'<td class="num" data-label="This session">{escape(shown(summary, key))}'
             f"{mark(key, mk)}</td>",
         ]
         if previous:
@@ -445,74 +282,6 @@ def _meta(summary: Mapping[str, Any]) -> str:
     s = summary["session"]
     return (
         (f"{s['label']} · " if s.get("label") else "")
-        + f"{_when(s['started_at'])} · {_duration(s['duration_s'])} · "
+        + f"{_when(s['started_at'])} · {duration_text(s['duration_s'])} · "
         f"{summary['calibration']['label']}"
     )
-
-
-# ---- terminal ----------------------------------------------------------------------------
-
-
-def render_terminal(
-    summary: Mapping[str, Any], *, history: Mapping[str, Any] | None = None, kept: bool = True
-) -> str:
-    """A short, kind summary for the terminal after a session or an analysis (``kept``:
-    whether the session is in the user's history, so that a note can be added to it)."""
-    s = summary["session"]
-    m = summary["metrics"]
-
-    def fv(key: str) -> str:
-        return _shown(summary, key)
-
-    what = f"Session {s['id']}" if kept else "Analysis (not kept)"
-    lines = [f"{what} · {_duration(s['duration_s'])} · {summary['calibration']['label']}"]
-    lines += run_lines(summary)
-    if s.get("partial"):
-        lines.append(f"  A partial session: {s['partial']}.")
-    if s.get("saving"):
-        lines.append(f"  Saving failed during this session: {s['saving']}.")
-    if summary["has_voice"]:
-        lines.append(
-            f"  You spoke {fv('speaking_fraction')} of the time; pace "
-            f"{fv('articulation_rate_syl_per_s')} (about {fv('words_per_min_approx')}); "
-            f"longest stretch of speaking {fv('longest_speech_s')}"
-        )
-        lines.append(
-            f"  Pauses: {fv('pauses_short')} short, {fv('pauses_medium')} medium; silences of "
-            f"3 s or more: {fv('pauses_long')} (longest {fv('pause_longest_s')})"
-        )
-        if m["f0_median_hz"]["value"] is not None:
-            lines.append(
-                f"  Voice: pitch around {fv('f0_median_hz')}, range {fv('f0_range_st')}; "
-                f"loudness {fv('loudness_median_dbfs')}"
-            )
-    else:
-        lines.append("  No microphone data this time.")
-    if summary.get("conversation"):
-        lines.append(f"  Conversation: {balance_sentence(summary['conversation'])}")
-    # what the numbers cannot vouch for (the gaps are in the device notes below)
-    lines += [f"  Note: {d['sentence']}" for d in doubts(summary) if d["kind"] != "gap"]
-    if summary["has_video"]:
-        listening = m["listening_nods"]["value"]
-        extra = f" ({listening} while listening)" if listening is not None else ""
-        lines.append(
-            f"  Nods: {fv('nods')}{extra}; head shakes {fv('shakes')}; smiles {fv('smiles')}"
-        )
-        lines.append(
-            f"  Eye contact: {fv('eye_contacts')} moments; gaze camera "
-            f"{fv('gaze_camera_fraction')}, screen {fv('gaze_screen_fraction')}, away "
-            f"{fv('gaze_away_fraction')} of face-in-view time"
-        )
-    else:
-        lines.append("  No camera data this time.")
-    lines += note_lines(summary)
-    previous = previous_medians(history, session_id=s["id"]) if history else None
-    notes = reflections(summary, previous=previous)[:3]
-    lines.append("A few observations:")
-    lines += [f"  - {r}" for r in notes]
-    if summary.get("moments"):
-        lines.append("Moments to revisit:")
-        lines += [f"  {clock(m['start_s'])}  {m['title']}" for m in summary["moments"]]
-    if kept:
-        lines.append(f"Add a note: presence-coach note {s['id']} {shlex.quote('your words')}")
-    return "\n".join(lines)

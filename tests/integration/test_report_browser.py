@@ -27,8 +27,9 @@ from presence_coach.session.analysis import RunOptions, VideoAnalysis
 from presence_coach.session.store import SessionRecorder, SessionStore
 from presence_coach.sources.video import VideoSource
 from presence_coach.summary.history import history
-from presence_coach.summary.report import render_report, render_terminal
+from presence_coach.summary.report import render_report
 from presence_coach.summary.session import summary_from_store
+from presence_coach.summary.terminal import render_terminal
 from presence_coach.voice import analyze_audio
 from tests.conftest import SHARED, SPEECH
 

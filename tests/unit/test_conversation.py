@@ -147,8 +147,9 @@ def test_conversation_summary_from_a_real_store(call, tmp_path):
     """Events of a real call stored in SQLite come back as the summary's conversation."""
     from presence_coach.session.store import SessionRecorder, SessionStore
     from presence_coach.summary.conversation import balance_sentence
-    from presence_coach.summary.report import render_report, render_terminal
+    from presence_coach.summary.report import render_report
     from presence_coach.summary.session import summary_from_store
+    from presence_coach.summary.terminal import render_terminal
 
     mic = call.mic(speakers=True, delay_s=0.04, seed=4)
     events = analyze_conversation(mic, call.client)
@@ -239,8 +240,8 @@ def test_mic_only_session_says_when_it_heard_two_voices(speech_dir, tmp_path, sp
 
     from presence_coach.session.analysis import VoiceTrack
     from presence_coach.session.store import SessionRecorder, SessionStore
-    from presence_coach.summary.report import render_terminal
     from presence_coach.summary.session import summary_from_store
+    from presence_coach.summary.terminal import render_terminal
     from presence_coach.voice import analyze_audio
 
     pools = cg.stm_speakers(speech_dir)

@@ -19,7 +19,8 @@ from presence_coach.summary.gaps import (
     signal_time_s,
 )
 from presence_coach.summary.history import history
-from presence_coach.summary.report import reflections, render_report
+from presence_coach.summary.reflections import reflections
+from presence_coach.summary.report import render_report
 from presence_coach.summary.session import summary_from_store
 from presence_coach.vision.face import FaceSample
 from presence_coach.voice import TimelineRow

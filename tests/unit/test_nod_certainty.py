@@ -7,8 +7,9 @@ from pathlib import Path
 
 from presence_coach.session.store import SessionRecorder, SessionStore
 from presence_coach.summary.certainty import VISION_CAVEAT, face_certainty
-from presence_coach.summary.report import render_report, render_terminal
+from presence_coach.summary.report import render_report
 from presence_coach.summary.session import summary_from_store
+from presence_coach.summary.terminal import render_terminal
 from presence_coach.vision.detectors import FaceEventDetectors
 from presence_coach.vision.face import FaceSample
 from tests.unit.test_session_summary import _fill

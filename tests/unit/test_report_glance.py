@@ -22,8 +22,9 @@ from presence_coach.summary.doubts import doubts, marks
 from presence_coach.summary.gaps import device_gaps, dropout_event
 from presence_coach.summary.glance import cards, usual_note
 from presence_coach.summary.history import counts_in_usual, previous_medians
-from presence_coach.summary.report import render_report, render_terminal
+from presence_coach.summary.report import render_report
 from presence_coach.summary.session import summary_from_store
+from presence_coach.summary.terminal import render_terminal
 from presence_coach.voice import TimelineRow
 
 

@@ -16,8 +16,10 @@ from presence_coach.summary.history import (
     render_history_text,
     trend_cache_key,
 )
-from presence_coach.summary.report import reflections, render_report, render_terminal
+from presence_coach.summary.reflections import reflections
+from presence_coach.summary.report import render_report
 from presence_coach.summary.session import summary_from_store
+from presence_coach.summary.terminal import render_terminal
 from presence_coach.vision.face import FaceSample
 from presence_coach.vision.gaze_state import GazeCalibration
 from presence_coach.voice import TimelineRow
