@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -229,3 +231,26 @@ def test_small_dip_as_the_mouth_opens_wide_is_not_a_nod():
     jaw = 0.7 * np.clip((t - 2.2) / 0.3, 0, 1)
     assert run(samples(t, pitch=pitch, jaw=jaw)) == []
     assert [e.type for e in run(samples(t, pitch=pitch))] == ["nod"]
+
+
+def with_box(seq: list[FaceSample], centre_y) -> list[FaceSample]:
+    """The samples with a face box (0.3 high) whose centre is at ``centre_y`` (image heights)."""
+    return [
+        dataclasses.replace(s, box=(0.4, float(c) - 0.15, 0.25, 0.3))
+        for s, c in zip(seq, centre_y, strict=True)
+    ]
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+def test_a_nod_moves_the_face_in_the_picture(fps):
+    # a nod turns the head on the neck: 8 degrees down moves the face centre down by about
+    # 0.5 face heights per radian (0.07 face heights); a pose wobble from an expression
+    # (same pitch, the face still in the picture) is not a nod
+    t = np.arange(0, 4, 1 / fps)
+    pitch = nod_pitch(t, cycles=1, amp=8.0)
+    seq = samples(t, pitch=pitch)
+    turning = with_box(seq, 0.5 - 0.3 * 0.5 * np.radians(pitch))
+    assert [e.type for e in run(turning)] == ["nod"]
+    assert run(with_box(seq, np.full_like(t, 0.5))) == []
+    # the face moving up as the pitch goes down is not a head turning on its neck either
+    assert run(with_box(seq, 0.5 + 0.3 * 0.5 * np.radians(pitch))) == []
