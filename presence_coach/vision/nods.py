@@ -29,7 +29,7 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    cycle or swing (``max_off_axis_ratio``, ``max_shake_cross_ratio``): no diagonal bobs, no
    tilts, no grimaces. A shake must also be ``shake_activity`` times the head's typical yaw
    range of the seconds before: a head that wobbles all the time is not shaking "no". While
-   the mouth moves, a nod must also reach ``talk_activity`` times the head's typical 1 s
+   talking, a nod must also reach ``talk_activity`` times the head's typical 1 s
    pitch range of the seconds before (a person whose head bobs with their speech is not
    nodding at every bob), unless it is a nodding run that keeps a beat (its longest cycle at
    most ``max_run_period_ratio`` times its shortest; speech bobs follow the uneven stresses).
@@ -62,6 +62,7 @@ from presence_coach.vision.swings import Swing, SwingOptions, SwingTracker, detr
 
 ACTIVITY_S = 8.0  # how far back a shake is compared with the head's ongoing motion
 MIN_ACTIVITY_S = 2.0  # ... and at least this much of it must have been seen
+TALK_BEFORE_S = 1.0  # a nod is made while talking if the jaw moved this long before it or in it
 POSE_HISTORY_S = 16.0  # pose kept for the rest and cross-axis checks (longest run + rest)
 
 
@@ -127,10 +128,11 @@ class HeadGestureOptions:
     # max_jaw_floor_deg (a nod while talking is rarely smaller than that)
     jaw_floor_deg: float = 11.0
     max_jaw_floor_deg: float = 4.5
-    # ... and at least this many times the head's typical 1 s pitch range over the 8 s
-    # before (less a straight-line drift): a person whose head bobs with their speech all
-    # the time is not nodding at each bob
-    talk_activity: float = 1.0
+    # ... and while talking (the jaw moved in the second before the nod or in it), at least
+    # this many times the head's typical 1 s pitch range over the 8 s before (less a
+    # straight-line drift): a person whose head bobs with their speech is not nodding at each
+    # bob (bobs of the habitual size pass at 1.0 about half the time; at 1.3 none do)
+    talk_activity: float = 1.3
     # a shake is at least this many times the typical 1 s yaw range over the 8 s before it:
     # a head that wobbles side to side all the time (grimacing, laughing) is not shaking no
     shake_activity: float = 1.5
@@ -454,9 +456,10 @@ class HeadGestureDetector:
         during = self._window(gesture.start, gesture.end)
         jaw_range = float(np.ptp(during[:, 4])) if len(during) else 0.0
         jaw_floor = min(opts.jaw_floor_deg * jaw_range, opts.max_jaw_floor_deg)
-        activity = self._activity(1, gesture.start)
-        if jaw_range >= opts.talking_jaw_range and math.isfinite(activity) and not run:
-            jaw_floor = max(jaw_floor, opts.talk_activity * activity)
+        if not run and self._talking(gesture.start - TALK_BEFORE_S, gesture.end):
+            activity = self._activity(1, gesture.start)
+            if math.isfinite(activity):
+                jaw_floor = max(jaw_floor, opts.talk_activity * activity)
         return max(contrast * rest_range, jaw_floor)
 
     def _neck_depth(self, gesture: Gesture) -> float:
@@ -470,6 +473,11 @@ class HeadGestureDetector:
             return math.inf
         slope = np.polyfit(rows[:, 1], rows[:, 5], 1)[0] / float(np.mean(rows[:, 6]))
         return float(-slope * 180.0 / math.pi)
+
+    def _talking(self, start: float, end: float) -> bool:
+        """Whether the jaw moved (``talking_jaw_range``) between ``start`` and ``end``."""
+        jaw = self._window(start, end)[:, 4]
+        return bool(len(jaw)) and float(np.ptp(jaw)) >= self.options.talking_jaw_range
 
     def _rhythmic(self, gesture: Gesture) -> bool:
         """Whether a nod's cycles keep a beat (longest at most ``max_run_period_ratio`` times
