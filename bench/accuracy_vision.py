@@ -347,7 +347,12 @@ def _other_rows(clean, real, gaze) -> list[str]:
         return " | ".join(fmt(f) for f in RATES)
 
     def clean_f1(kind):
-        return lambda f: "{}/{}/{} F1 **{:.2f}**".format(*clean[f][kind], f1(*clean[f][kind]))
+        def fmt(f):
+            if not sum(clean[f][kind]):
+                return "not scored (no clip analysed)"
+            return "{}/{}/{} F1 **{:.2f}**".format(*clean[f][kind], f1(*clean[f][kind]))
+
+        return fmt
 
     def gaze_cell(f):
         t = gaze[f]["total"]
