@@ -28,7 +28,16 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    ``max_jaw_floor_deg``). The other angles must stay steadier than the gesture, judged per
    cycle or swing (``max_off_axis_ratio``, ``max_shake_cross_ratio``): no diagonal bobs, no
    tilts, no grimaces. A shake must also be ``shake_activity`` times the head's typical yaw
-   range of the seconds before: a head that wobbles all the time is not shaking "no".
+   range of the seconds before: a head that wobbles all the time is not shaking "no". While
+   talking, a nod must also reach ``talk_activity`` times the head's typical 1 s
+   pitch range of the seconds before (a person whose head bobs with their speech is not
+   nodding at every bob), unless it is a nodding run that keeps a beat (its longest cycle at
+   most ``max_run_period_ratio`` times its shortest; speech bobs follow the uneven stresses).
+6. **On the neck.** A nod turns the head about a point behind and below the face, so the face
+   moves down in the picture as it pitches down (by about half a face height per radian).
+   Grimaces and talking also move the pose *estimate* by a few degrees, with the face hardly
+   moving in the picture: a nod's face-centre height against its pitch must give a turning
+   point at least ``min_neck_depth`` face heights behind the face (skipped without boxes).
 
 A nod that passes with less than ``clear_margin`` times the amplitude it needed is not
 ``clear`` (the report then shows the count as approximate).
@@ -53,6 +62,7 @@ from presence_coach.vision.swings import Swing, SwingOptions, SwingTracker, detr
 
 ACTIVITY_S = 8.0  # how far back a shake is compared with the head's ongoing motion
 MIN_ACTIVITY_S = 2.0  # ... and at least this much of it must have been seen
+TALK_BEFORE_S = 1.0  # a nod is made while talking if the jaw moved this long before it or in it
 POSE_HISTORY_S = 16.0  # pose kept for the rest and cross-axis checks (longest run + rest)
 
 
@@ -103,6 +113,9 @@ class HeadGestureOptions:
     # other motion: a posture shift, a laugh)
     run_cycles: int = 3
     run_contrast: float = 1.0
+    # ... if it is rhythmic: its longest cycle at most this many times its shortest (speech
+    # moves the head at the uneven pace of its stresses; a nodding run keeps a beat)
+    max_run_period_ratio: float = 3.0
     # ... and the angle was not ramping faster than this there (degrees per second; not
     # asked of a nodding run)
     max_rest_drift_deg_s: float = 8.0
@@ -115,12 +128,22 @@ class HeadGestureOptions:
     # max_jaw_floor_deg (a nod while talking is rarely smaller than that)
     jaw_floor_deg: float = 11.0
     max_jaw_floor_deg: float = 4.5
+    # ... and while talking (the jaw moved in the second before the nod or in it), at least
+    # this many times the head's typical 1 s pitch range over the 8 s before (less a
+    # straight-line drift): a person whose head bobs with their speech is not nodding at each
+    # bob (bobs of the habitual size pass at 1.0 about half the time; at 1.3 none do)
+    talk_activity: float = 1.3
     # a shake is at least this many times the typical 1 s yaw range over the 8 s before it:
     # a head that wobbles side to side all the time (grimacing, laughing) is not shaking no
     shake_activity: float = 1.5
     # within each swing of a shake, the length of the (pitch, roll) ranges less a straight-line
     # drift is at most this fraction of the swing (the median over the swings)
     max_shake_cross_ratio: float = 0.4
+    # a nod turns the head on the neck, so the face moves down in the picture as it pitches
+    # down: the slope of the face centre's height against the pitch (per radian, in face
+    # heights) is at least this (development set, d6: generated nods that pass the other
+    # checks 0.30-0.53; grimace and talking dips that pass them -0.93-0.25)
+    min_neck_depth: float = 0.24
     # a gesture at least this many times the amplitude it needed is "clear"; a count with
     # nods that are not is shown as approximate
     clear_margin: float = 1.5
@@ -319,8 +342,9 @@ class HeadGestureDetector:
         self.options = options or HeadGestureOptions()
         swings = self.options.swings
         self._axes = {k: _Axis(k, SwingTracker(swings)) for k in ("nod", "shake")}
-        # (t, pitch, yaw, roll, jaw_open) for the rest, cross-axis and talking checks
-        self._pose: deque[tuple[float, float, float, float, float]] = deque()
+        # (t, pitch, yaw, roll, jaw_open, face centre height, face height; the last two in
+        # picture heights) for the rest, cross-axis, talking and neck checks
+        self._pose: deque[tuple[float, ...]] = deque()
         self._last_t: float | None = None
         # accepted nod that a next one may continue, and the amplitude it needed
         self._open_nod: tuple[Gesture, float] | None = None
@@ -351,7 +375,7 @@ class HeadGestureDetector:
         self._last_t = t
         roll = sample.roll if math.isfinite(sample.roll) else 0.0
         jaw = sample.jaw_open if math.isfinite(sample.jaw_open) else 0.0
-        self._pose.append((t, sample.pitch, sample.yaw, roll, jaw))
+        self._pose.append((t, sample.pitch, sample.yaw, roll, jaw, *_face_height(sample)))
         while self._pose[0][0] < t - POSE_HISTORY_S:
             self._pose.popleft()
         for kind, value in (("nod", sample.pitch), ("shake", sample.yaw)):
@@ -401,9 +425,9 @@ class HeadGestureDetector:
         return self._event(*opened)
 
     def _window(self, start: float, end: float) -> np.ndarray:
-        """(n, 5) pose rows with start <= t <= end."""
+        """(n, 7) pose rows with start <= t <= end."""
         rows = [p for p in self._pose if start <= p[0] <= end]
-        return np.array(rows, dtype=np.float64).reshape(-1, 5)
+        return np.array(rows, dtype=np.float64).reshape(-1, 7)
 
     def _needed(self, gesture: Gesture) -> float:
         """The amplitude the gesture needs to count (module docstring, step 5): ``inf`` when
@@ -414,9 +438,13 @@ class HeadGestureDetector:
         if len(before) < 2 or before[0, 0] > gesture.start - opts.rest_window_s / 2:
             return math.inf  # too little seen before it to tell
         rest_range, rest_slope = detrend(before[:, 0], before[:, own])
-        # a nodding run (run_cycles or more) is its own evidence: it may start out of motion
+        # a rhythmic nodding run (run_cycles or more) is its own evidence: it may start out of
+        # motion
         run = gesture.kind == "nod" and gesture.cycles >= opts.run_cycles
+        run = run and self._rhythmic(gesture)
         if abs(rest_slope) > opts.max_rest_drift_deg_s and not run:
+            return math.inf
+        if gesture.kind == "nod" and self._neck_depth(gesture) < opts.min_neck_depth:
             return math.inf
         limit = opts.max_off_axis_ratio if gesture.kind == "nod" else opts.max_shake_cross_ratio
         if self._off_axis(gesture, other) > limit:
@@ -428,7 +456,34 @@ class HeadGestureDetector:
         during = self._window(gesture.start, gesture.end)
         jaw_range = float(np.ptp(during[:, 4])) if len(during) else 0.0
         jaw_floor = min(opts.jaw_floor_deg * jaw_range, opts.max_jaw_floor_deg)
+        if not run and self._talking(gesture.start - TALK_BEFORE_S, gesture.end):
+            activity = self._activity(1, gesture.start)
+            if math.isfinite(activity):
+                jaw_floor = max(jaw_floor, opts.talk_activity * activity)
         return max(contrast * rest_range, jaw_floor)
+
+    def _neck_depth(self, gesture: Gesture) -> float:
+        """How far behind the face a nod turned the head (module docstring, step 6), in face
+        heights: the slope of the face centre's height in the picture against the pitch, per
+        radian, in the nod's mean face height (down the picture as the pitch goes down is
+        positive). ``inf`` without face boxes."""
+        rows = self._window(gesture.start, gesture.end)
+        rows = rows[np.isfinite(rows[:, 5])]
+        if len(rows) < 3 or np.ptp(rows[:, 1]) <= 0:
+            return math.inf
+        slope = np.polyfit(rows[:, 1], rows[:, 5], 1)[0] / float(np.mean(rows[:, 6]))
+        return float(-slope * 180.0 / math.pi)
+
+    def _talking(self, start: float, end: float) -> bool:
+        """Whether the jaw moved (``talking_jaw_range``) between ``start`` and ``end``."""
+        jaw = self._window(start, end)[:, 4]
+        return bool(len(jaw)) and float(np.ptp(jaw)) >= self.options.talking_jaw_range
+
+    def _rhythmic(self, gesture: Gesture) -> bool:
+        """Whether a nod's cycles keep a beat (longest at most ``max_run_period_ratio`` times
+        the shortest)."""
+        periods = [b - a for a, b, _ in gesture.spans]
+        return max(periods) <= self.options.max_run_period_ratio * min(periods)
 
     def _activity(self, column: int, before: float) -> float:
         """The typical range of one angle (less a straight-line drift) in 1 s windows over the
@@ -480,3 +535,10 @@ class HeadGestureDetector:
                 "clear": clear,
             },
         )
+
+
+def _face_height(sample: FaceSample) -> tuple[float, float]:
+    """The face box's centre height in the picture (down is positive) and the box's height,
+    both in picture heights (NaN without a box)."""
+    _x, y, _w, h = sample.box
+    return (y + h / 2, h) if math.isfinite(y) and h > 0 else (math.nan, math.nan)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -229,3 +231,56 @@ def test_small_dip_as_the_mouth_opens_wide_is_not_a_nod():
     jaw = 0.7 * np.clip((t - 2.2) / 0.3, 0, 1)
     assert run(samples(t, pitch=pitch, jaw=jaw)) == []
     assert [e.type for e in run(samples(t, pitch=pitch))] == ["nod"]
+
+
+def with_box(seq: list[FaceSample], centre_y) -> list[FaceSample]:
+    """The samples with a face box (0.3 high) whose centre is at ``centre_y`` (image heights)."""
+    return [
+        dataclasses.replace(s, box=(0.4, float(c) - 0.15, 0.25, 0.3))
+        for s, c in zip(seq, centre_y, strict=True)
+    ]
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+def test_a_nod_moves_the_face_in_the_picture(fps):
+    # a nod turns the head on the neck: 8 degrees down moves the face centre down by about
+    # 0.5 face heights per radian (0.07 face heights); a pose wobble from an expression
+    # (same pitch, the face still in the picture) is not a nod
+    t = np.arange(0, 4, 1 / fps)
+    pitch = nod_pitch(t, cycles=1, amp=8.0)
+    seq = samples(t, pitch=pitch)
+    turning = with_box(seq, 0.5 - 0.3 * 0.5 * np.radians(pitch))
+    assert [e.type for e in run(turning)] == ["nod"]
+    assert run(with_box(seq, np.full_like(t, 0.5))) == []
+    # the face moving up as the pitch goes down is not a head turning on its neck either
+    assert run(with_box(seq, 0.5 + 0.3 * 0.5 * np.radians(pitch))) == []
+
+
+def speech_bobs(t, *, seed, amp=5.0):
+    """A head that bobs down and up with the stresses of speech: 4-5 degree dips about once a
+    second at an uneven pace."""
+    rng = np.random.default_rng(seed)
+    starts = np.cumsum(rng.uniform(0.8, 1.3, int(t[-1]) + 2))
+    pitch = np.zeros_like(t)
+    for start in starts[starts < t[-1] - 1]:
+        size, length = amp * rng.uniform(0.8, 1.0), rng.uniform(0.3, 0.45)
+        pitch += nod_pitch(t, start=start, cycles=1, amp=size, cycle_s=length)
+    return pitch
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_habitual_speech_bobs_are_not_nods_but_a_larger_nod_is(fps, seed):
+    # each bob alone looks like a small "yes" (it stands out from the calm 0.6 s before it);
+    # once the detector has seen the head bob with the speech (2.5 s), bobs of that size are
+    # how this person talks, and only a nod that stands out from them counts
+    t = np.arange(0, 15, 1 / fps)
+    jaw, _ = talk(t, seed=seed)
+    bobs = speech_bobs(t, seed=seed)
+    assert [e.start for e in run(samples(t, pitch=bobs, jaw=jaw)) if e.start > 2.5] == []
+    pitch = np.where((t > 9.5) & (t < 10.6), 0.0, bobs) + nod_pitch(t, start=10.0, cycles=1, amp=11)
+    found = [e for e in run(samples(t, pitch=pitch, jaw=jaw)) if e.start > 2.5]
+    assert [e.type for e in found] == ["nod"]  # (a bob right after it may join it)
+    assert 9.9 <= found[0].start <= 10.2 and found[0].attrs["amplitude_deg"] > 10
+    # the same bobs without speech are small nods (a listener's "mm")
+    assert len(run(samples(t, pitch=bobs))) >= 8
