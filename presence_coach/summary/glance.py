@@ -113,7 +113,11 @@ def _voice_cards(summary: Mapping[str, Any], usual: Mapping[str, Any] | None) ->
             {
                 "key": "pauses_long",
                 "title": "Silences of 3 s or more",
-                "text": f"You let {_n(silences, 'silence')} run past three seconds{more}.",
+                "text": (
+                    f"You let {_n(silences, 'silence')} run past three seconds{more}."
+                    if silences
+                    else "No silence ran past three seconds."
+                ),
                 "usual": usual_text(usual, "pauses_long", lambda v: f"{v:.0f}"),
             }
         )
@@ -131,6 +135,9 @@ def _face_cards(summary: Mapping[str, Any], usual: Mapping[str, Any] | None) -> 
             text = f"The camera saw {about}{_n(nods, 'nod')}."
         elif listening == 0:
             text = f"None of the {_n(nods, 'nod')} the camera saw came while you listened."
+        elif listening == nods:
+            every = "all " if nods > 1 else ""
+            text = f"The camera saw {about}{_n(nods, 'nod')}, {every}while you listened."
         else:
             text = f"The camera saw {about}{_n(listening, 'listening nod')} (of {nods} nods)."
         out.append(

@@ -135,6 +135,20 @@ def test_cards_in_plain_words_with_your_usual():
     assert got["Looking at the camera"][0].startswith("You looked into the lens about 31%")
 
 
+def test_cards_say_none_and_all_in_words():
+    """No long silence is not "0 silences"; one nod, while listening, is not "(of 1 nods)"."""
+    s = _summary(
+        {"articulation_rate_syl_per_s": 4.0, "pauses_long": 0, "nods": 1, "listening_nods": 1},
+        certainty={},
+    )
+    got = {c["title"]: c["text"] for c in cards(s, None)}
+    assert got["Silences of 3 s or more"] == "No silence ran past three seconds."
+    assert got["Listening nods"] == "The camera saw 1 nod, while you listened."
+    s["metrics"]["nods"]["value"] = s["metrics"]["listening_nods"]["value"] = 3
+    three = {c["title"]: c["text"] for c in cards(s, None)}
+    assert three["Listening nods"] == "The camera saw 3 nods, all while you listened."
+
+
 def test_an_audio_only_session_has_no_camera_cards():
     s = _summary({"articulation_rate_syl_per_s": 3.0, "speaking_fraction": 0.5}, has_video=False)
     titles = [c["title"] for c in cards(s, None)]
