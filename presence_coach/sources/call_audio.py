@@ -33,8 +33,9 @@ import numpy as np
 
 from presence_coach.clock import SessionClock
 from presence_coach.errors import NoDeviceError, SourceError, UsageError
+from presence_coach.sources.arrival_clock import ArrivalClock
 from presence_coach.sources.base import ANALYSIS_RATE_HZ, AudioBlock
-from presence_coach.sources.microphone import CaptureClock, block_start
+from presence_coach.sources.microphone import block_start
 
 MAC_LOOPBACK_NAMES = ("BlackHole", "Loopback Audio", "Soundflower", "VB-Cable")
 PAREC_LATENCY_MS = 20  # parec's requested buffering; blocks are stamped this much earlier
@@ -138,7 +139,7 @@ class PulseMonitorSource:
     """A pulse monitor source recorded by ``parec`` (see the module docstring).
 
     A reader thread stamps each 20 ms block when it arrives (less the block and parec's
-    buffering, smoothed like the microphone's capture clock) and queues it.
+    buffering; the least delayed stamps count, see sources/arrival_clock.py) and queues it.
     """
 
     def __init__(self, source: str, *, clock: SessionClock | None = None, env=None) -> None:
@@ -183,7 +184,7 @@ class PulseMonitorSource:
 
     def _reader(self) -> None:
         assert self._proc is not None and self._proc.stdout is not None
-        capture, n, next_t = CaptureClock(ANALYSIS_RATE_HZ), 0, None
+        capture, n, next_t = ArrivalClock(ANALYSIS_RATE_HZ), 0, None
         lag = BLOCK / ANALYSIS_RATE_HZ + PAREC_LATENCY_MS / 1000
         while not self._stop.is_set():
             got = self._proc.stdout.read(BLOCK * 4)

@@ -166,3 +166,40 @@ def test_pairer_keeps_the_call_contiguous_and_goes_on_without_it(speech_dir):
     pairer.call_lost = True
     pairer.push_mic(AudioBlock(1.2, x[:320]))
     assert pairer.pop()[-1][1] is None  # lost: the mic goes on alone
+
+
+def test_call_audio_stamps_hold_when_the_reader_is_starved(speech48, tmp_path, monkeypatch):
+    """On a loaded machine the call-audio reader gets parec's output in bursts: a stall,
+    then the backlog at once. Stamps from a median of arrival times jumped forward with each
+    burst and stayed ahead (live: the call drifted 0.58 s against the mic in 40 s, and the
+    leak delay was never found). The stand-in is a child process in parec's place
+    (tests/bin_stalling/parec) that writes real speech in real time with 0.3 s stalls every
+    1.5 s: the scheduler's starvation, which a test cannot order on demand."""
+    import os
+    import shutil
+    import sys
+    from pathlib import Path
+
+    from presence_coach.sources.call_audio import BLOCK, PulseMonitorSource
+
+    x16, _ = speech48
+    audio = tmp_path / "speech.f32"
+    np.tile(x16, 1 + 7 * 16000 // len(x16))[: 16000 * 7].astype(np.float32).tofile(audio)
+    bin_dir = Path(__file__).resolve().parents[1] / "bin_stalling"
+    path = os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), os.environ["PATH"]])
+    env = {**os.environ, "PATH": path, "STALL_AUDIO": str(audio)}
+    env |= {"STALL_EVERY_S": "1.5", "STALL_S": "0.3"}
+    assert shutil.which("parec", path=path) == str(bin_dir / "parec")
+    monkeypatch.setenv("PULSE_SERVER", str(tmp_path / "none"))  # the source watch finds none
+    src = PulseMonitorSource("stalled.monitor", env=env).start()
+    blocks = []
+    while len(blocks) < 6.5 * 16000 / BLOCK and (b := src.read(timeout_s=10.0)) is not None:
+        blocks.append(b)
+    src.stop()
+    got = np.concatenate([b.samples for b in blocks])
+    assert np.array_equal(got, np.fromfile(audio, np.float32)[: len(got)])
+    # each block's start less the samples before it: the stream's start, as the stamps say
+    epochs = np.array([b.t - k * BLOCK / 16000 for k, b in enumerate(blocks)])
+    late = epochs - epochs[0]  # (the first stall comes after the first block)
+    print(f"stamps later than the samples by {late.min():.3f} to {late.max():.3f} s")
+    assert late.min() > -0.05 and late.max() < 0.05  # before: 0.27 s late after a stall
