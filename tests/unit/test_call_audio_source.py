@@ -200,6 +200,8 @@ def test_call_audio_stamps_hold_when_the_reader_is_starved(speech48, tmp_path, m
     assert np.array_equal(got, np.fromfile(audio, np.float32)[: len(got)])
     # each block's start less the samples before it: the stream's start, as the stamps say
     epochs = np.array([b.t - k * BLOCK / 16000 for k, b in enumerate(blocks)])
-    late = epochs - epochs[0]  # (the first stall comes after the first block)
-    print(f"stamps later than the samples by {late.min():.3f} to {late.max():.3f} s")
-    assert late.min() > -0.05 and late.max() < 0.05  # before: 0.27 s late after a stall
+    # how far the stamps ever moved later than before (a first block that was itself late
+    # lets later ones move earlier, which is right)
+    rise = np.max(epochs - np.minimum.accumulate(epochs))
+    print(f"stamps moved later than the samples by up to {rise:.3f} s")
+    assert rise < 0.05  # before: 1.19 s after four stalls
