@@ -155,6 +155,7 @@ class PulseMonitorSource:
         self._queue: queue.Queue[AudioBlock | None] = queue.Queue(maxsize=500)
         self._stop = threading.Event()
         self.gone = False  # the source disappeared from the server
+        self.ended = False  # parec's output ended (its source is gone) without stop()
 
     def start(self) -> PulseMonitorSource:
         if self._proc is None:
@@ -188,8 +189,9 @@ class PulseMonitorSource:
         lag = BLOCK / ANALYSIS_RATE_HZ + PAREC_LATENCY_MS / 1000
         while not self._stop.is_set():
             got = self._proc.stdout.read(BLOCK * 4)
-            if len(got) < BLOCK * 4:
-                break  # parec ended: the source (its sink) is gone, or we stopped it
+            if len(got) < BLOCK * 4:  # parec ended: the source (its sink) is gone, or stop()
+                self.ended = not self._stop.is_set()
+                break
             capture.update(n, time.monotonic() - lag)
             t = block_start(self.clock.to_session(capture.time_of(n)), next_t)
             n += BLOCK
@@ -203,11 +205,14 @@ class PulseMonitorSource:
         try:
             if self._stop.is_set():
                 return None
-            return self._queue.get(timeout=0.05 if self.gone else timeout_s)
+            # gone or ended: say so as soon as the queued audio is out; otherwise silence
+            # may only be a reader starved by a busy machine (seconds, measured live)
+            return self._queue.get(timeout=0.05 if self.gone or self.ended else timeout_s)
         except queue.Empty:
             if self._stop.is_set():
                 return None
-            why = "is gone" if self.gone else f"delivered no audio for {timeout_s:g} s"
+            why = f"delivered no audio for {timeout_s:g} s"
+            why = "is gone" if self.gone else "stopped delivering audio" if self.ended else why
             raise SourceError(
                 f"call audio {self.source!r} {why}; going on with the microphone alone"
             ) from None
