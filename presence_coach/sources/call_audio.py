@@ -200,22 +200,30 @@ class PulseMonitorSource:
                 self._queue.put_nowait(AudioBlock(t, np.frombuffer(got, np.float32).copy()))
 
     def read(self, timeout_s: float = 2.0) -> AudioBlock | None:
-        """The next 20 ms block, None once stopped; SourceError when none came in time."""
+        """The next 20 ms block, None once stopped; SourceError when none came in time.
+
+        Gone or ended: said as soon as the queued audio is out, even in the middle of a
+        wait; otherwise silence may only be a reader starved by a busy machine (seconds).
+        """
         self.start()
-        try:
-            if self._stop.is_set():
-                return None
-            # gone or ended: say so as soon as the queued audio is out; otherwise silence
-            # may only be a reader starved by a busy machine (seconds, measured live)
-            return self._queue.get(timeout=0.05 if self.gone or self.ended else timeout_s)
-        except queue.Empty:
-            if self._stop.is_set():
-                return None
-            why = f"delivered no audio for {timeout_s:g} s"
-            why = "is gone" if self.gone else "stopped delivering audio" if self.ended else why
-            raise SourceError(
-                f"call audio {self.source!r} {why}; going on with the microphone alone"
-            ) from None
+        deadline = time.monotonic() + timeout_s
+        while not self._stop.is_set():
+            try:
+                return self._queue.get(timeout=0.05)
+            except queue.Empty:
+                if self.gone or self.ended or time.monotonic() > deadline:
+                    why = f"delivered no audio for {timeout_s:g} s"
+                    why = (
+                        "is gone"
+                        if self.gone
+                        else "stopped delivering audio"
+                        if self.ended
+                        else why
+                    )
+                    raise SourceError(
+                        f"call audio {self.source!r} {why}; going on with the microphone alone"
+                    ) from None
+        return None
 
     def stop(self) -> None:
         self._stop.set()
