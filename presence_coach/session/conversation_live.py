@@ -28,7 +28,10 @@ from presence_coach.sources.base import AudioBlock
 from presence_coach.voice.conversation import ConversationOptions
 from presence_coach.voice.yours import YourVoiceAnalyzer
 
-CALL_READ_TIMEOUT_S = 2.0  # no call audio for this long: the call audio is lost
+# no call audio for this long: the call audio is lost. A loaded machine starves the reader
+# thread for seconds (live at load 13 on 2 cores: a 1 s timeout fired in 2 of 3 runs); a
+# monitor that vanishes is caught at once (PulseMonitorSource.gone / .ended)
+CALL_READ_TIMEOUT_S = 5.0
 CALL_START_TIMEOUT_S = 10.0  # ... but its first block may take this long (server connect)
 CALL_LEAD_S = 0.1  # two capture clocks may place the leak up to this much before its source
 

@@ -33,8 +33,9 @@ import numpy as np
 
 from presence_coach.clock import SessionClock
 from presence_coach.errors import NoDeviceError, SourceError, UsageError
+from presence_coach.sources.arrival_clock import ArrivalClock
 from presence_coach.sources.base import ANALYSIS_RATE_HZ, AudioBlock
-from presence_coach.sources.microphone import CaptureClock, block_start
+from presence_coach.sources.microphone import block_start
 
 MAC_LOOPBACK_NAMES = ("BlackHole", "Loopback Audio", "Soundflower", "VB-Cable")
 PAREC_LATENCY_MS = 20  # parec's requested buffering; blocks are stamped this much earlier
@@ -138,7 +139,7 @@ class PulseMonitorSource:
     """A pulse monitor source recorded by ``parec`` (see the module docstring).
 
     A reader thread stamps each 20 ms block when it arrives (less the block and parec's
-    buffering, smoothed like the microphone's capture clock) and queues it.
+    buffering; the least delayed stamps count, see sources/arrival_clock.py) and queues it.
     """
 
     def __init__(self, source: str, *, clock: SessionClock | None = None, env=None) -> None:
@@ -154,6 +155,7 @@ class PulseMonitorSource:
         self._queue: queue.Queue[AudioBlock | None] = queue.Queue(maxsize=500)
         self._stop = threading.Event()
         self.gone = False  # the source disappeared from the server
+        self.ended = False  # parec's output ended (its source is gone) without stop()
 
     def start(self) -> PulseMonitorSource:
         if self._proc is None:
@@ -183,12 +185,13 @@ class PulseMonitorSource:
 
     def _reader(self) -> None:
         assert self._proc is not None and self._proc.stdout is not None
-        capture, n, next_t = CaptureClock(ANALYSIS_RATE_HZ), 0, None
+        capture, n, next_t = ArrivalClock(ANALYSIS_RATE_HZ), 0, None
         lag = BLOCK / ANALYSIS_RATE_HZ + PAREC_LATENCY_MS / 1000
         while not self._stop.is_set():
             got = self._proc.stdout.read(BLOCK * 4)
-            if len(got) < BLOCK * 4:
-                break  # parec ended: the source (its sink) is gone, or we stopped it
+            if len(got) < BLOCK * 4:  # parec ended: the source (its sink) is gone, or stop()
+                self.ended = not self._stop.is_set()
+                break
             capture.update(n, time.monotonic() - lag)
             t = block_start(self.clock.to_session(capture.time_of(n)), next_t)
             n += BLOCK
@@ -197,19 +200,30 @@ class PulseMonitorSource:
                 self._queue.put_nowait(AudioBlock(t, np.frombuffer(got, np.float32).copy()))
 
     def read(self, timeout_s: float = 2.0) -> AudioBlock | None:
-        """The next 20 ms block, None once stopped; SourceError when none came in time."""
+        """The next 20 ms block, None once stopped; SourceError when none came in time.
+
+        Gone or ended: said as soon as the queued audio is out, even in the middle of a
+        wait; otherwise silence may only be a reader starved by a busy machine (seconds).
+        """
         self.start()
-        try:
-            if self._stop.is_set():
-                return None
-            return self._queue.get(timeout=0.05 if self.gone else timeout_s)
-        except queue.Empty:
-            if self._stop.is_set():
-                return None
-            why = "is gone" if self.gone else f"delivered no audio for {timeout_s:g} s"
-            raise SourceError(
-                f"call audio {self.source!r} {why}; going on with the microphone alone"
-            ) from None
+        deadline = time.monotonic() + timeout_s
+        while not self._stop.is_set():
+            try:
+                return self._queue.get(timeout=0.05)
+            except queue.Empty:
+                if self.gone or self.ended or time.monotonic() > deadline:
+                    why = f"delivered no audio for {timeout_s:g} s"
+                    why = (
+                        "is gone"
+                        if self.gone
+                        else "stopped delivering audio"
+                        if self.ended
+                        else why
+                    )
+                    raise SourceError(
+                        f"call audio {self.source!r} {why}; going on with the microphone alone"
+                    ) from None
+        return None
 
     def stop(self) -> None:
         self._stop.set()

@@ -27,8 +27,9 @@ import soxr
 
 from presence_coach.clock import SessionClock
 from presence_coach.errors import NoDeviceError, SourceError
+from presence_coach.sources.arrival_clock import ArrivalClock
 from presence_coach.sources.base import ANALYSIS_RATE_HZ, RESAMPLE_QUALITY, AudioBlock, Blocker
-from presence_coach.sources.microphone import CaptureClock, block_start
+from presence_coach.sources.microphone import block_start
 
 LOOPBACK_RATE_HZ = 48_000  # what the loopback is recorded at (WASAPI's shared-mode rate)
 RECORD_S = 0.02  # audio asked of soundcard per call
@@ -95,7 +96,7 @@ class WasapiLoopbackSource:
         resampler = soxr.ResampleStream(
             LOOPBACK_RATE_HZ, ANALYSIS_RATE_HZ, 1, "float32", RESAMPLE_QUALITY
         )
-        blocker, capture = Blocker(BLOCK), CaptureClock(ANALYSIS_RATE_HZ)
+        blocker, capture = Blocker(BLOCK), ArrivalClock(ANALYSIS_RATE_HZ)
         n, made, next_t = 0, 0, None  # samples handed out, made by the resampler
         frames = round(RECORD_S * LOOPBACK_RATE_HZ)
         while not self._stop.is_set():
@@ -105,7 +106,8 @@ class WasapiLoopbackSource:
             out = resampler.resample_chunk(np.ascontiguousarray(mono))
             blocker.push(out)
             made += len(out)
-            capture.update(made, arrived)  # what was made so far ended when it arrived
+            capture.update(made, arrived)  # what was made so far ended when it arrived (or
+            # before: a starved thread arrives late, see sources/arrival_clock.py)
             while (block := blocker.pop()) is not None:
                 t = block_start(self.clock.to_session(capture.time_of(n)), next_t)
                 n += BLOCK

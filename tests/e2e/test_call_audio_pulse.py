@@ -25,7 +25,7 @@ import callgen as cg
 from presence_coach.clock import SessionClock
 from presence_coach.errors import SourceError
 from presence_coach.session.call_pairing import BlockPairer
-from presence_coach.session.conversation_live import CALL_LEAD_S
+from presence_coach.session.conversation_live import CALL_LEAD_S, CALL_READ_TIMEOUT_S
 from presence_coach.sources.call_audio import PulseMonitorSource, resolve_call_audio
 from presence_coach.sources.microphone import MicrophoneSource
 from presence_coach.voice import DEFAULT_VOICE
@@ -62,7 +62,7 @@ def _capture(env, clock, mic_wav, call_wav, seconds, *, unload=None):
             wait_s = 10.0  # parec connects to the server first
             while (b := src.read(timeout_s=wait_s)) is not None:
                 calls.put(b)
-                wait_s = 1.0
+                wait_s = CALL_READ_TIMEOUT_S  # as the live session waits
         except SourceError as e:
             calls.put(e)
 
@@ -143,7 +143,7 @@ def test_call_audio_that_disappears_leaves_the_mic_alone(pulse, call, tmp_path):
     clock = SessionClock()
     events, _, lost, yours = _capture(pulse, clock, mic_wav, call_wav, 14.0, unload=(module, 6.0))
     an = yours.conversation
-    assert lost is not None and 6.0 < lost < 9.0  # noticed within the 1 s read timeout
+    assert lost is not None and 6.0 < lost < 9.0  # noticed at once (gone or parec ended)
     assert an.call_missing_s > 3.0
     assert np.isfinite(an.call_missing_s) and any(e.type == "you_speech" for e in events)
 

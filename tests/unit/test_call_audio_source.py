@@ -166,3 +166,67 @@ def test_pairer_keeps_the_call_contiguous_and_goes_on_without_it(speech_dir):
     pairer.call_lost = True
     pairer.push_mic(AudioBlock(1.2, x[:320]))
     assert pairer.pop()[-1][1] is None  # lost: the mic goes on alone
+
+
+def _stalling_parec(tmp_path, monkeypatch, x16, seconds, every_s, stall_s):
+    """Env that puts tests/bin_stalling/parec in parec's place (real speech, ``seconds``
+    long, stalled ``stall_s`` before every ``every_s``); the audio file it plays."""
+    import os
+    import shutil
+    import sys
+    from pathlib import Path
+
+    audio = tmp_path / "speech.f32"
+    n = round(seconds * 16000)
+    np.tile(x16, 1 + n // len(x16))[:n].astype(np.float32).tofile(audio)
+    bin_dir = Path(__file__).resolve().parents[1] / "bin_stalling"
+    path = os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), os.environ["PATH"]])
+    env = {**os.environ, "PATH": path, "STALL_AUDIO": str(audio)}
+    env |= {"STALL_EVERY_S": str(every_s), "STALL_S": str(stall_s)}
+    assert shutil.which("parec", path=path) == str(bin_dir / "parec")
+    monkeypatch.setenv("PULSE_SERVER", str(tmp_path / "none"))  # the source watch finds none
+    return env, audio
+
+
+def test_call_audio_stamps_hold_when_the_reader_is_starved(speech48, tmp_path, monkeypatch):
+    """On a loaded machine the call-audio reader gets parec's output in bursts: a stall,
+    then the backlog at once. Stamps from a median of arrival times jumped forward with each
+    burst and stayed ahead (live: the call drifted 0.58 s against the mic in 40 s, and the
+    leak delay was never found). The stand-in is a child process in parec's place
+    (tests/bin_stalling/parec) that writes real speech in real time with 0.3 s stalls every
+    1.5 s: the scheduler's starvation, which a test cannot order on demand."""
+    from presence_coach.sources.call_audio import BLOCK, PulseMonitorSource
+
+    env, audio = _stalling_parec(tmp_path, monkeypatch, speech48[0], 7.0, 1.5, 0.3)
+    src = PulseMonitorSource("stalled.monitor", env=env).start()
+    blocks = []
+    while len(blocks) < 6.5 * 16000 / BLOCK and (b := src.read(timeout_s=10.0)) is not None:
+        blocks.append(b)
+    src.stop()
+    got = np.concatenate([b.samples for b in blocks])
+    assert np.array_equal(got, np.fromfile(audio, np.float32)[: len(got)])
+    # each block's start less the samples before it: the stream's start, as the stamps say
+    epochs = np.array([b.t - k * BLOCK / 16000 for k, b in enumerate(blocks)])
+    # how far the stamps ever moved later than before (a first block that was itself late
+    # lets later ones move earlier, which is right)
+    rise = np.max(epochs - np.minimum.accumulate(epochs))
+    print(f"stamps moved later than the samples by up to {rise:.3f} s")
+    assert rise < 0.05  # before: 1.19 s after four stalls
+
+
+def test_call_audio_outlives_a_starved_reader_and_notices_its_end(speech48, tmp_path, monkeypatch):
+    """A reader starved for 3 s (the stand-in parec holds its output back from 1 s to 4 s)
+    is not a lost call: live at load 13 a 1 s timeout fired in 2 of 3 runs and the call audio
+    was gone for the rest of the session (the old 2 s timeout fails here too). When parec's
+    output really ends, the source says so without waiting out the timeout."""
+    from presence_coach.session.conversation_live import CALL_READ_TIMEOUT_S
+    from presence_coach.sources.call_audio import BLOCK, PulseMonitorSource
+
+    env, _ = _stalling_parec(tmp_path, monkeypatch, speech48[0], 5.0, 4.0, 3.0)
+    src = PulseMonitorSource("stalled.monitor", env=env).start()
+    blocks = [src.read(timeout_s=10.0)]  # the stand-in starts python first
+    with pytest.raises(SourceError, match="stopped delivering audio"):
+        while True:
+            blocks.append(src.read(timeout_s=CALL_READ_TIMEOUT_S))
+    src.stop()
+    assert len(blocks) == 5 * 16000 // BLOCK  # every block, none lost to the stall
