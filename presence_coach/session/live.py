@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,9 @@ from presence_coach.voice import VoiceOptions
 from presence_coach.voice.prosody import rms_dbfs
 
 AUDIO_READ_TIMEOUT_S = 2.0  # no audio for this long: the microphone is lost
+# ... but its first block may take this long (a busy machine starting the audio server's stream)
+MIC_START_TIMEOUT_S = 10.0
+MIC_START_SLICE_S = 0.5  # while waiting for the first block, look at the stop request this often
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,7 @@ class AudioWorker(threading.Thread):
         try:
             while not self._stop_event.is_set():
                 try:
-                    block = self.mic.read(timeout_s=AUDIO_READ_TIMEOUT_S)
+                    block = self._read()
                 except SourceError as exc:
                     self.lost, self.lost_at_s = str(exc), self.t_end
                     return
@@ -108,6 +112,21 @@ class AudioWorker(threading.Thread):
         finally:
             events = self.analyzer.finish(self.t_end)
             self._keep(events, self.analyzer.pop_timeline())
+
+    def _read(self) -> Any:
+        """The mic's next block: up to MIC_START_TIMEOUT_S for the first (None if stopped
+        meanwhile), then AUDIO_READ_TIMEOUT_S. Raises SourceError when none came."""
+        if self.t_end > 0.0:
+            return self.mic.read(timeout_s=AUDIO_READ_TIMEOUT_S)
+        deadline = time.monotonic() + MIC_START_TIMEOUT_S
+        while True:
+            try:
+                return self.mic.read(timeout_s=MIC_START_SLICE_S)
+            except SourceError:
+                if self._stop_event.is_set():
+                    return None
+                if time.monotonic() >= deadline:
+                    raise
 
     def _keep(self, events: list, rows: list) -> None:
         if self.recorder is None:
