@@ -10,13 +10,16 @@ file it is the media time. :class:`AudioSource` is the contract.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-from presence_coach.errors import UsageError
+from presence_coach.errors import SourceError, UsageError
 
 ANALYSIS_RATE_HZ = 16_000  # every voice analyzer works on mono audio at this rate
 DEFAULT_BLOCK_S = 0.02  # length of one AudioBlock handed to the analyzers (20 ms)
@@ -98,3 +101,35 @@ def block_samples(block_s: float) -> int:
     if not (0.001 <= block_s <= 1.0):
         raise UsageError(f"audio block length {block_s} s is out of range; use 0.001 to 1 s")
     return round(block_s * ANALYSIS_RATE_HZ)
+
+
+def read_call_queue(
+    blocks: queue.Queue,
+    stop: threading.Event,
+    *,
+    timeout_s: float,
+    name: str,
+    problem: Callable[[], str | None],
+) -> AudioBlock | None:
+    """The next block a call-audio reader thread queued, None once ``stop`` is set.
+
+    ``problem()`` says why the source can give no more (gone, ended; None: nothing known): it
+    is told as soon as the queued audio is out, even in the middle of a wait; otherwise
+    silence may only be a reader starved by a busy machine, told after ``timeout_s``.
+
+    Raises:
+        SourceError: "call audio {name} {why}; going on with the microphone alone".
+    """
+    deadline = time.monotonic() + timeout_s
+    while not stop.is_set():
+        try:
+            return blocks.get(timeout=0.05)
+        except queue.Empty:
+            why = problem()
+            if why is None and time.monotonic() > deadline:
+                why = f"delivered no audio for {timeout_s:g} s"
+            if why is not None:
+                raise SourceError(
+                    f"call audio {name} {why}; going on with the microphone alone"
+                ) from None
+    return None

@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 
 from presence_coach.clock import SessionClock
-from presence_coach.errors import NoDeviceError, SourceError, UsageError
+from presence_coach.errors import NoDeviceError, UsageError
 from presence_coach.sources.arrival_clock import ArrivalClock
-from presence_coach.sources.base import ANALYSIS_RATE_HZ, AudioBlock
+from presence_coach.sources.base import ANALYSIS_RATE_HZ, AudioBlock, read_call_queue
 from presence_coach.sources.microphone import block_start
 
 MAC_LOOPBACK_NAMES = ("BlackHole", "Loopback Audio", "Soundflower", "VB-Cable")
@@ -206,24 +206,11 @@ class PulseMonitorSource:
         wait; otherwise silence may only be a reader starved by a busy machine (seconds).
         """
         self.start()
-        deadline = time.monotonic() + timeout_s
-        while not self._stop.is_set():
-            try:
-                return self._queue.get(timeout=0.05)
-            except queue.Empty:
-                if self.gone or self.ended or time.monotonic() > deadline:
-                    why = f"delivered no audio for {timeout_s:g} s"
-                    why = (
-                        "is gone"
-                        if self.gone
-                        else "stopped delivering audio"
-                        if self.ended
-                        else why
-                    )
-                    raise SourceError(
-                        f"call audio {self.source!r} {why}; going on with the microphone alone"
-                    ) from None
-        return None
+        return read_call_queue(
+            self._queue, self._stop, timeout_s=timeout_s, name=repr(self.source),
+            problem=lambda: "is gone" if self.gone
+            else "stopped delivering audio" if self.ended else None,
+        )  # fmt: skip
 
     def stop(self) -> None:
         self._stop.set()

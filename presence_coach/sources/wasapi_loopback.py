@@ -26,9 +26,15 @@ import numpy as np
 import soxr
 
 from presence_coach.clock import SessionClock
-from presence_coach.errors import NoDeviceError, SourceError
+from presence_coach.errors import NoDeviceError
 from presence_coach.sources.arrival_clock import ArrivalClock
-from presence_coach.sources.base import ANALYSIS_RATE_HZ, RESAMPLE_QUALITY, AudioBlock, Blocker
+from presence_coach.sources.base import (
+    ANALYSIS_RATE_HZ,
+    RESAMPLE_QUALITY,
+    AudioBlock,
+    Blocker,
+    read_call_queue,
+)
 from presence_coach.sources.microphone import block_start
 
 LOOPBACK_RATE_HZ = 48_000  # what the loopback is recorded at (WASAPI's shared-mode rate)
@@ -118,18 +124,10 @@ class WasapiLoopbackSource:
     def read(self, timeout_s: float = 2.0) -> AudioBlock | None:
         """The next 20 ms block, None once stopped; SourceError when none came in time."""
         self.start()
-        deadline = time.monotonic() + timeout_s
-        while not self._stop.is_set():
-            try:
-                return self._queue.get(timeout=0.05)
-            except queue.Empty:
-                if self.gone is not None or time.monotonic() > deadline:
-                    why = self.gone or f"delivered no audio for {timeout_s:g} s"
-                    raise SourceError(
-                        f"call audio (loopback of {self.speaker!r}) {why}; going on with the "
-                        "microphone alone"
-                    ) from None
-        return None
+        return read_call_queue(
+            self._queue, self._stop, timeout_s=timeout_s,
+            name=f"(loopback of {self.speaker!r})", problem=lambda: self.gone,
+        )  # fmt: skip
 
     def stop(self) -> None:
         """Stop recording (safe twice); the reader ends after its current 20 ms."""
