@@ -29,15 +29,18 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    cycle or swing (``max_off_axis_ratio``, ``max_shake_cross_ratio``): no diagonal bobs, no
    tilts, no grimaces. A shake must also be ``shake_activity`` times the head's typical yaw
    range of the seconds before: a head that wobbles all the time is not shaking "no". While
-   talking, a nod must also reach ``talk_activity`` times the head's typical 1 s
-   pitch range of the seconds before (a person whose head bobs with their speech is not
-   nodding at every bob), unless it is a nodding run that keeps a beat (its longest cycle at
-   most ``max_run_period_ratio`` times its shortest; speech bobs follow the uneven stresses).
+   talking (the jaw opening and closing at speech's pace, not a mouth held open or a single
+   "mm-hmm"), a nod must also reach ``talk_activity`` times the head's typical 1 s pitch
+   range of the seconds before, the gestures accepted there left out (a person whose head
+   bobs with their speech is not nodding at every bob), unless it is a nodding run that keeps
+   a beat (its longest cycle at most ``max_run_period_ratio`` times its shortest; speech bobs
+   follow the uneven stresses).
 6. **On the neck.** A nod turns the head about a point behind and below the face, so the face
    moves down in the picture as it pitches down (by about half a face height per radian).
    Grimaces and talking also move the pose *estimate* by a few degrees, with the face hardly
-   moving in the picture: a nod's face-centre height against its pitch must give a turning
-   point at least ``min_neck_depth`` face heights behind the face (skipped without boxes).
+   moving in the picture: the height of the top of the face (the chin moves with the jaw)
+   against a nod's pitch must give a turning point at least ``min_neck_depth`` face heights
+   behind the face (skipped without boxes).
 
 A nod that passes with less than ``clear_margin`` times the amplitude it needed is not
 ``clear`` (the report then shows the count as approximate).
@@ -62,7 +65,7 @@ from presence_coach.vision.swings import Swing, SwingOptions, SwingTracker, detr
 
 ACTIVITY_S = 8.0  # how far back a shake is compared with the head's ongoing motion
 MIN_ACTIVITY_S = 2.0  # ... and at least this much of it must have been seen
-TALK_BEFORE_S = 1.0  # a nod is made while talking if the jaw moved this long before it or in it
+TALK_BEFORE_S = 2.0  # talking: the jaw moved as in speech from this long before a nod
 POSE_HISTORY_S = 16.0  # pose kept for the rest and cross-axis checks (longest run + rest)
 
 
@@ -128,10 +131,11 @@ class HeadGestureOptions:
     # max_jaw_floor_deg (a nod while talking is rarely smaller than that)
     jaw_floor_deg: float = 11.0
     max_jaw_floor_deg: float = 4.5
-    # ... and while talking (the jaw moved in the second before the nod or in it), at least
+    # ... and while talking (talking_jaw_hz, in the 2 s before the nod or in it), at least
     # this many times the head's typical 1 s pitch range over the 8 s before (less a
-    # straight-line drift): a person whose head bobs with their speech is not nodding at each
-    # bob (bobs of the habitual size pass at 1.0 about half the time; at 1.3 none do)
+    # straight-line drift; accepted gestures left out): a person whose head bobs with their
+    # speech is not nodding at each bob (bobs of the habitual size pass at 1.0 about half
+    # the time; at 1.3 none do)
     talk_activity: float = 1.3
     # a shake is at least this many times the typical 1 s yaw range over the 8 s before it:
     # a head that wobbles side to side all the time (grimacing, laughing) is not shaking no
@@ -140,15 +144,20 @@ class HeadGestureOptions:
     # drift is at most this fraction of the swing (the median over the swings)
     max_shake_cross_ratio: float = 0.4
     # a nod turns the head on the neck, so the face moves down in the picture as it pitches
-    # down: the slope of the face centre's height against the pitch (per radian, in face
-    # heights) is at least this (development set, d6: generated nods that pass the other
-    # checks 0.30-0.53; grimace and talking dips that pass them -0.93-0.25)
-    min_neck_depth: float = 0.24
+    # down: the slope of the face top's height against the pitch (per radian, in face
+    # heights) is at least this (development set: the generated nods' middle 80 % 0.38-0.69;
+    # the dips that are no nod 0.05-0.57; the generator turns the head 0.7 face widths
+    # behind the face centre)
+    min_neck_depth: float = 0.3
     # a gesture at least this many times the amplitude it needed is "clear"; a count with
     # nods that are not is shown as approximate
     clear_margin: float = 1.5
     # jaw-open range (0..1) during a gesture above which the person was talking (an attribute)
     talking_jaw_range: float = 0.25
+    # speech opens and closes the jaw several times a second: talking is at least
+    # talking_jaw_hz openings or closings a second of at least talking_jaw_swing (jawOpen)
+    talking_jaw_swing: float = 0.06
+    talking_jaw_hz: float = 1.5
     # a gap in the samples (no face) longer than this ends any gesture in progress
     max_gap_s: float = 0.3
 
@@ -342,12 +351,14 @@ class HeadGestureDetector:
         self.options = options or HeadGestureOptions()
         swings = self.options.swings
         self._axes = {k: _Axis(k, SwingTracker(swings)) for k in ("nod", "shake")}
-        # (t, pitch, yaw, roll, jaw_open, face centre height, face height; the last two in
+        # (t, pitch, yaw, roll, jaw_open, face top height, face height; the last two in
         # picture heights) for the rest, cross-axis, talking and neck checks
         self._pose: deque[tuple[float, ...]] = deque()
         self._last_t: float | None = None
         # accepted nod that a next one may continue, and the amplitude it needed
         self._open_nod: tuple[Gesture, float] | None = None
+        # (start, end) of the gestures accepted lately: left out of the head's ongoing motion
+        self._accepted: deque[tuple[float, float]] = deque()
 
     def reset(self) -> None:
         for axis in self._axes.values():
@@ -356,6 +367,7 @@ class HeadGestureDetector:
         self._pose.clear()
         self._last_t = None
         self._open_nod = None
+        self._accepted.clear()
 
     def in_progress(self) -> str:
         """ "nod" or "shake" while a gesture of that kind is under way, else ""."""
@@ -404,12 +416,16 @@ class HeadGestureDetector:
         if kind == "shake":
             shake = shake_in(chain, self.options)
             needed = self._needed(shake) if shake else math.inf
-            return [self._event(shake, needed)] if shake and shake.amplitude_deg >= needed else []
+            if shake is None or shake.amplitude_deg < needed:
+                return []
+            self._accept(shake)
+            return [self._event(shake, needed)]
         events = []
         for nod in nods_in(chain, self.options):
             opened = self._open_nod
             if opened is not None and nod.start - opened[0].end <= self.options.merge_gap_s:
                 self._open_nod = (opened[0].joined(nod), opened[1])
+                self._accept(nod)
                 continue
             needed = self._needed(nod)
             if nod.amplitude_deg < needed:
@@ -417,7 +433,14 @@ class HeadGestureDetector:
             if opened is not None:
                 events.append(self._close_nod())
             self._open_nod = (nod, needed)
+            self._accept(nod)
         return events
+
+    def _accept(self, gesture: Gesture) -> None:
+        """Remember an accepted gesture's time: it is not the head's ongoing motion."""
+        self._accepted.append((gesture.start, gesture.end))
+        while self._accepted and self._accepted[0][1] < gesture.end - POSE_HISTORY_S:
+            self._accepted.popleft()
 
     def _close_nod(self) -> Event:
         opened, self._open_nod = self._open_nod, None
@@ -464,7 +487,7 @@ class HeadGestureDetector:
 
     def _neck_depth(self, gesture: Gesture) -> float:
         """How far behind the face a nod turned the head (module docstring, step 6), in face
-        heights: the slope of the face centre's height in the picture against the pitch, per
+        heights: the slope of the face top's height in the picture against the pitch, per
         radian, in the nod's mean face height (down the picture as the pitch goes down is
         positive). ``inf`` without face boxes."""
         rows = self._window(gesture.start, gesture.end)
@@ -475,9 +498,15 @@ class HeadGestureDetector:
         return float(-slope * 180.0 / math.pi)
 
     def _talking(self, start: float, end: float) -> bool:
-        """Whether the jaw moved (``talking_jaw_range``) between ``start`` and ``end``."""
-        jaw = self._window(start, end)[:, 4]
-        return bool(len(jaw)) and float(np.ptp(jaw)) >= self.options.talking_jaw_range
+        """Whether the jaw moved as speech moves it between ``start`` and ``end``: opening
+        and closing by ``talking_jaw_swing`` at least ``talking_jaw_hz`` times a second (a
+        mouth held open, a smile or an "mm-hmm" is not talking)."""
+        rows = self._window(start, end)
+        if len(rows) < 3:
+            return False
+        span = max(float(rows[-1, 0] - rows[0, 0]), 1.0)
+        turns = jaw_turns(rows[:, 4], self.options.talking_jaw_swing)
+        return turns >= self.options.talking_jaw_hz * span
 
     def _rhythmic(self, gesture: Gesture) -> bool:
         """Whether a nod's cycles keep a beat (longest at most ``max_run_period_ratio`` times
@@ -491,10 +520,15 @@ class HeadGestureDetector:
         rows = self._window(before - ACTIVITY_S, before)
         if len(rows) < 3 or rows[-1, 0] - rows[0, 0] < MIN_ACTIVITY_S:
             return math.inf  # too little seen yet to know how much the head moves anyway
-        ranges = []
+        ranges, free = [], []
         for start in np.arange(rows[0, 0], before - 1.0 + 1e-9, 0.25):
             inside = rows[(rows[:, 0] >= start) & (rows[:, 0] <= start + 1.0)]
             ranges.append(detrend(inside[:, 0], inside[:, column])[0])
+            free.append(not any(a < start + 1.0 and start < b for a, b in self._accepted))
+        # the gestures accepted lately are not how much the head moves anyway, unless they
+        # were most of it (a head that "nods" at every stress of its speech is talking)
+        if 2 * sum(free) >= len(free):
+            ranges = [r for r, f in zip(ranges, free, strict=True) if f]
         return float(np.median(ranges)) if ranges else 0.0
 
     def _off_axis(self, gesture: Gesture, other: int) -> float:
@@ -537,8 +571,24 @@ class HeadGestureDetector:
         )
 
 
+def jaw_turns(jaw: np.ndarray, swing: float) -> int:
+    """How many times the jaw-open score ``jaw`` (n,) turns back after moving by ``swing``
+    or more, and comes back by as much (a hysteresis count of the ends of openings and
+    closings; the first movement is not a turn)."""
+    turns, direction = 0, 0
+    high = low = float(jaw[0])
+    for value in jaw.tolist():
+        high, low = max(high, value), min(low, value)
+        if direction >= 0 and high - value >= swing:
+            turns, direction, low = turns + (direction > 0), -1, value
+        elif direction <= 0 and value - low >= swing:
+            turns, direction, high = turns + (direction < 0), 1, value
+    return turns
+
+
 def _face_height(sample: FaceSample) -> tuple[float, float]:
-    """The face box's centre height in the picture (down is positive) and the box's height,
-    both in picture heights (NaN without a box)."""
+    """The height of the face box's top in the picture (down is positive; the forehead, which
+    the jaw does not move) and the box's height, both in picture heights (NaN without a
+    box)."""
     _x, y, _w, h = sample.box
-    return (y + h / 2, h) if math.isfinite(y) and h > 0 else (math.nan, math.nan)
+    return (y, h) if math.isfinite(y) and h > 0 else (math.nan, math.nan)

@@ -284,3 +284,54 @@ def test_habitual_speech_bobs_are_not_nods_but_a_larger_nod_is(fps, seed):
     assert 9.9 <= found[0].start <= 10.2 and found[0].attrs["amplitude_deg"] > 10
     # the same bobs without speech are small nods (a listener's "mm")
     assert len(run(samples(t, pitch=bobs))) >= 8
+
+
+def listening(t, *, every_s=1.8, amp=4.5, first=2.0):
+    """A listener's small nods (a quick dip, a slower return) every ``every_s`` seconds, each
+    with the mouth opening and closing once, slowly ("mm-hmm" said with an open mouth)."""
+    pitch, jaw = np.zeros_like(t), np.zeros_like(t)
+    starts = np.arange(first, t[-1] - 1.5, every_s)
+    for start in starts:
+        pitch += dip(t, start=start, amp=amp)
+        jaw += 0.5 * np.sin(np.pi * np.clip((t - start + 0.3) / 1.2, 0, 1))
+    return pitch, jaw, starts
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+def test_listening_nods_with_a_moving_mouth_are_all_found(fps):
+    # the mouth opens once for each "mm-hmm": that is not speech (speech opens and closes the
+    # jaw several times a second), and earlier nods are not the head's ongoing motion
+    t = np.arange(0, 16, 1 / fps)
+    pitch, jaw, starts = listening(t)
+    found = [e for e in run(samples(t, pitch=pitch, jaw=jaw)) if e.type == "nod"]
+    hits = [any(e.start - 0.3 <= s <= e.end for e in found) for s in starts]
+    assert all(hits), (starts, [(e.start, e.end) for e in found])
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+def test_talking_is_the_jaw_moving_at_syllable_rate(fps):
+    t = np.arange(0, 4, 1 / fps)
+    det = HeadGestureDetector()
+    jaw, _ = talk(t)
+    for s in samples(t, jaw=jaw):
+        det.update(s)
+    assert det._talking(1.0, 3.0)
+    det = HeadGestureDetector()
+    for s in samples(t, jaw=0.8 * np.clip((t - 1.0) / 0.6, 0, 1)):  # a mouth opened wide, held
+        det.update(s)
+    assert not det._talking(1.0, 3.0)
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+def test_a_nod_is_measured_on_the_upper_face(fps):
+    # the jaw opening as the head comes back up moves the chin, so the face box's centre,
+    # down the picture: the top of the face still turns on the neck
+    t = np.arange(0, 4, 1 / fps)
+    pitch = nod_pitch(t, cycles=1, amp=6.0)
+    top = 0.35 - 0.3 * 0.5 * np.radians(pitch)
+    height = 0.3 + 0.08 * np.clip((t - 1.2) / 0.3, 0, 1)  # the jaw drops during the return
+    seq = [
+        dataclasses.replace(s, box=(0.4, float(y), 0.25, float(h)), jaw_open=float(h - 0.3) * 6)
+        for s, y, h in zip(samples(t, pitch=pitch), top, height, strict=True)
+    ]
+    assert [e.type for e in run(seq)] == ["nod"]
