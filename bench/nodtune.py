@@ -41,8 +41,11 @@ FACES = SHARED / "media" / "faces"
 def load() -> dict[str, list]:
     """{"dev": [(scenario, {fps: samples})], "held": [...]}: the cached clips only."""
     if PICKLE.exists():
-        with PICKLE.open("rb") as f:
-            data = pickle.load(f)
+        try:
+            with PICKLE.open("rb") as f:
+                data = pickle.load(f)
+        except (OSError, EOFError, pickle.UnpicklingError):
+            data = {}  # being written by another run: build our own
         if data.get("keys") == _keys():
             return data
     data = {
@@ -50,8 +53,10 @@ def load() -> dict[str, list]:
         "dev": accuracy_vision.life_data(accuracy_vision.cached_only(lifemotion.dev_set())),
         "held": accuracy_vision.life_data(accuracy_vision.cached_only(lifemotion.heldout_set())),
     }
-    with PICKLE.open("wb") as f:
+    part = PICKLE.with_suffix(f".{os.getpid()}.part")
+    with part.open("wb") as f:
         pickle.dump(data, f)
+    os.replace(part, PICKLE)  # whole or not at all, for the runs reading it meanwhile
     return data
 
 
