@@ -125,6 +125,10 @@ class HeadGestureOptions:
     # within each cycle of a nod, the length of the (yaw range, roll range) is at most this
     # fraction of the cycle's amplitude (the median over a run's cycles)
     max_off_axis_ratio: float = 0.8
+    # ... or this for a rhythmic run of long_run_cycles or more (its beat is evidence enough;
+    # over seconds of nodding along, talking and expressions roll and turn the head too)
+    long_run_cycles: int = 5
+    max_long_run_off_axis_ratio: float = 1.2
     # while the mouth opens and closes, the expression moves the pose estimate too (non-nod
     # dips of 2.6-4.8 degrees with the jawOpen range at 0.4-0.8 in the development set): a
     # nod then needs at least this many degrees per unit of jawOpen range during it, up to
@@ -470,6 +474,8 @@ class HeadGestureDetector:
         if gesture.kind == "nod" and self._neck_depth(gesture) < opts.min_neck_depth:
             return math.inf
         limit = opts.max_off_axis_ratio if gesture.kind == "nod" else opts.max_shake_cross_ratio
+        if run and gesture.cycles >= opts.long_run_cycles:
+            limit = opts.max_long_run_off_axis_ratio
         if self._off_axis(gesture, other) > limit:
             return math.inf
         contrast = opts.run_contrast if run else opts.min_contrast
@@ -511,8 +517,10 @@ class HeadGestureDetector:
     def _rhythmic(self, gesture: Gesture) -> bool:
         """Whether a nod's cycles keep a beat (longest at most ``max_run_period_ratio`` times
         the shortest)."""
-        periods = [b - a for a, b, _ in gesture.spans]
-        return max(periods) <= self.options.max_run_period_ratio * min(periods)
+        periods = sorted(b - a for a, b, _ in gesture.spans)
+        if len(periods) >= self.options.long_run_cycles:  # a sloppy cycle or two: still a beat
+            periods = periods[1:-1]
+        return periods[-1] <= self.options.max_run_period_ratio * periods[0]
 
     def _activity(self, column: int, before: float) -> float:
         """The typical range of one angle (less a straight-line drift) in 1 s windows over the

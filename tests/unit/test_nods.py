@@ -335,3 +335,29 @@ def test_a_nod_is_measured_on_the_upper_face(fps):
         for s, y, h in zip(samples(t, pitch=pitch), top, height, strict=True)
     ]
     assert [e.type for e in run(seq)] == ["nod"]
+
+
+def uneven_run(t, periods, *, start=2.0, amp=6.0):
+    """A nodding run whose cycles last ``periods`` seconds each."""
+    pitch = np.zeros_like(t)
+    for period in periods:
+        pitch += nod_pitch(t, start=start, cycles=1, amp=amp, cycle_s=period)
+        start += period
+    return pitch, start
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+def test_a_long_run_with_sloppy_cycles_and_a_rolling_head_is_one_run(fps):
+    # ten cycles nodding along, one rushed and one slow among them, the head rolling with the
+    # talk by about the nod's size all along: its beat is evidence enough
+    t = np.arange(0, 10, 1 / fps)
+    periods = [0.45, 0.4, 0.45, 0.25, 0.45, 0.4, 1.0, 0.45, 0.4, 0.45]
+    pitch, end = uneven_run(t, periods)
+    roll = 5.0 * np.sin(2 * np.pi * t / 0.9)
+    events = run(samples(t, pitch=pitch, roll=roll))
+    assert [(e.type, e.attrs["cycles"]) for e in events] == [("nod", 10)]
+    assert events[0].start == pytest.approx(2.0, abs=0.15)
+    assert events[0].end == pytest.approx(end, abs=0.2)
+    # the same rolling head with two or three such dips is not nodding along
+    short, _ = uneven_run(t, periods[:3])
+    assert run(samples(t, pitch=short, roll=roll)) == []
