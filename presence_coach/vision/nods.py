@@ -32,9 +32,10 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    talking (the jaw opening and closing at speech's pace, not a mouth held open or a single
    "mm-hmm"), a nod must also reach ``talk_activity`` times the head's typical 1 s pitch
    range of the seconds before, the gestures accepted there left out (a person whose head
-   bobs with their speech is not nodding at every bob), unless it is a nodding run that keeps
-   a beat (its longest cycle at most ``max_run_period_ratio`` times its shortest; speech bobs
-   follow the uneven stresses).
+   bobs with their speech is not nodding at every bob; before that motion is known, at least
+   TALK_UNKNOWN_DEG), unless it is a nodding run of TALK_RUN_CYCLES or more that keeps a beat
+   (its longest cycle at most ``max_run_period_ratio`` times its shortest, a sloppy cycle each
+   way left out of a long run; speech bobs follow the uneven stresses).
 6. **On the neck.** A nod turns the head about a point behind and below the face, so the face
    moves down in the picture as it pitches down (by about half a face height per radian).
    Grimaces and talking also move the pose *estimate* by a few degrees, with the face hardly
@@ -66,6 +67,8 @@ from presence_coach.vision.swings import Swing, SwingOptions, SwingTracker, detr
 ACTIVITY_S = 8.0  # how far back a shake is compared with the head's ongoing motion
 MIN_ACTIVITY_S = 2.0  # ... and at least this much of it must have been seen
 TALK_BEFORE_S = 2.0  # talking: the jaw moved as in speech from this long before a nod
+TALK_RUN_CYCLES = 4  # while talking, a run needs this many cycles to skip the talking test
+TALK_UNKNOWN_DEG = 6.0  # ... which asks this much before the head's usual motion is known
 POSE_HISTORY_S = 16.0  # pose kept for the rest and cross-axis checks (longest run + rest)
 
 
@@ -485,10 +488,12 @@ class HeadGestureDetector:
         during = self._window(gesture.start, gesture.end)
         jaw_range = float(np.ptp(during[:, 4])) if len(during) else 0.0
         jaw_floor = min(opts.jaw_floor_deg * jaw_range, opts.max_jaw_floor_deg)
-        if not run and self._talking(gesture.start - TALK_BEFORE_S, gesture.end):
+        if (not run or gesture.cycles < TALK_RUN_CYCLES) and self._talking(
+            gesture.start - TALK_BEFORE_S, gesture.end
+        ):
             activity = self._activity(1, gesture.start)
-            if math.isfinite(activity):
-                jaw_floor = max(jaw_floor, opts.talk_activity * activity)
+            floor = opts.talk_activity * activity if math.isfinite(activity) else TALK_UNKNOWN_DEG
+            jaw_floor = max(jaw_floor, floor)
         return max(contrast * rest_range, jaw_floor)
 
     def _neck_depth(self, gesture: Gesture) -> float:

@@ -361,3 +361,15 @@ def test_a_long_run_with_sloppy_cycles_and_a_rolling_head_is_one_run(fps):
     # the same rolling head with two or three such dips is not nodding along
     short, _ = uneven_run(t, periods[:3])
     assert run(samples(t, pitch=short, roll=roll)) == []
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+def test_bobs_while_talking_before_the_head_is_known_need_a_real_nod(fps):
+    # three quick 5-degree bobs with the first words: too early to know how this head moves
+    # with its speech, so they must be the size of a clear nod; a 7-degree "yes, yes" is
+    t = np.arange(0, 3, 1 / fps)
+    jaw, _ = talk(t)
+    bobs = nod_pitch(t, start=0.5, cycles=3, amp=5.0, cycle_s=0.4)
+    assert run(samples(t, pitch=bobs, jaw=jaw)) == []
+    nod = nod_pitch(t, start=0.5, cycles=2, amp=7.0, cycle_s=0.45)
+    assert [e.type for e in run(samples(t, pitch=nod, jaw=jaw))] == ["nod"]
