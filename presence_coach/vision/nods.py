@@ -162,9 +162,11 @@ class HeadGestureOptions:
     # jaw-open range (0..1) during a gesture above which the person was talking (an attribute)
     talking_jaw_range: float = 0.25
     # speech opens and closes the jaw several times a second: talking is at least
-    # talking_jaw_hz openings or closings a second of at least talking_jaw_swing (jawOpen)
-    talking_jaw_swing: float = 0.06
-    talking_jaw_hz: float = 1.5
+    # talking_jaw_hz openings or closings a second of at least talking_jaw_swing (jawOpen).
+    # Real clips, per 2 s: d6's speech and grimaces 4-12, d18's wide mouth 0-2, d14 0-1; a
+    # smaller swing counts the jawOpen wobble a nod itself draws on a still face
+    talking_jaw_swing: float = 0.1
+    talking_jaw_hz: float = 1.25
     # a gap in the samples (no face) longer than this ends any gesture in progress
     max_gap_s: float = 0.3
 
