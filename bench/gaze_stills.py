@@ -10,7 +10,8 @@ copies of the photo (as a still video would be read), the last frame's
 this repository (third-party portraits); the file names where they come from.
 
 Usage: ``python bench/gaze_stills.py DATASET_DIR`` re-analyses the listed photos found in
-DATASET_DIR (the source's ``tests/unit/dataset``) and rewrites the numbers, labels kept.
+DATASET_DIR (the source's ``tests/unit/dataset``) and rewrites the numbers, labels kept;
+without an argument it scores the stored numbers with the current gaze rule.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from presence_coach.vision.face import FaceAnalyzer, FaceSample  # noqa: E402
+from presence_coach.vision.gaze_state import gaze_direction, gaze_state  # noqa: E402
 
 STILLS = REPO / "bench" / "media" / "stills" / "deepface-gaze.json"
 MODEL = REPO.parent / "shared" / "models" / "face_landmarker.task"
@@ -65,5 +67,22 @@ def main(dataset: Path) -> None:
     print(f"{len(data['stills'])} photos re-analysed into {STILLS}")
 
 
+def score() -> None:
+    """Print how the current rule reads the stored photos, and the share of the head yaw
+    that the iris offset of the looks into the lens does not cancel (0 is ideal)."""
+    rows = samples(json.loads(STILLS.read_text()))
+    cam = [s for _, label, s in rows if label == "camera"]
+    averted = [s for _, label, s in rows if label != "camera"]
+    hit = sum(gaze_state(s) == "camera" for s in cam)
+    miss = sum(gaze_state(s) == "camera" for s in averted)
+    yaw = np.array([s.yaw for s in cam])
+    h = [gaze_direction(yaw=s.yaw, pitch=s.pitch, gaze_h=s.gaze_h, gaze_v=s.gaze_v)[0] for s in cam]
+    print(f"camera {hit}/{len(cam)}, averted {len(averted) - miss}/{len(averted)}")
+    print(f"gaze h per degree of head yaw on the lens: {np.polyfit(yaw, h, 1)[0]:+.2f}")
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    if len(sys.argv) > 1:
+        main(Path(sys.argv[1]))
+    else:
+        score()
