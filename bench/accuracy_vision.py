@@ -52,6 +52,8 @@ from presence_coach.vision.gaze_state import gaze_state  # noqa: E402
 SHARED = Path(os.environ.get("PRESENCE_COACH_SHARED", REPO.parent / "shared")).resolve()
 FACES = SHARED / "media" / "faces"
 LABELS = FACES / "labels"
+# gaze labels this repo adds for clips of the shared faces folder (d0, d18)
+LOCAL_GAZE_LABELS = REPO / "bench" / "media" / "faces" / "labels"
 MODEL = SHARED / "models" / "face_landmarker.task"
 WORK = REPO / "bench" / "_work"
 RATES = (30.0, 15.0)
@@ -190,7 +192,8 @@ def score_gaze(real: dict[str, dict[float, list[FaceSample]]]) -> dict[float, di
     out = {}
     for fps in RATES:
         clips = {}
-        for label_file in sorted(LABELS.glob("*.json")):
+        files = sorted(LABELS.glob("*.json")) + sorted(LOCAL_GAZE_LABELS.glob("*.json"))
+        for label_file in files:
             labels = json.loads(label_file.read_text())
             name = Path(labels["clip"]).stem
             if name not in real:

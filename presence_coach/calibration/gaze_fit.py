@@ -41,6 +41,7 @@ def fit_gaze_calibration(
 
     c_rh = width(base.camera_radius_h_deg, cam.sd_h_deg)
     c_rv = width(base.camera_radius_v_deg, cam.sd_v_deg)
+    wide_rv = c_rv
     s_rh = width(base.screen_radius_h_deg, scr.sd_h_deg)
     s_rv = width(base.screen_radius_v_deg, scr.sd_v_deg)
     # camera versus screen: split the gap on its main axis in proportion to the spreads
@@ -69,12 +70,15 @@ def fit_gaze_calibration(
             c_rh, c_rv = rh, rv
         else:
             s_rh, s_rv = rh, rv
+    # below the lens reaches further only while nothing measured bounds the camera region
+    c_rb = width(base.camera_radius_below_deg, cam.sd_v_deg) if c_rv >= wide_rv else c_rv
     return replace(
         base,
         camera_h_deg=round(cam.h_deg, 2),
         camera_v_deg=round(cam.v_deg, 2),
         camera_radius_h_deg=round(c_rh, 2),
         camera_radius_v_deg=round(c_rv, 2),
+        camera_radius_below_deg=round(c_rb, 2),
         screen_h_deg=round(scr.h_deg, 2),
         screen_v_deg=round(scr.v_deg, 2),
         screen_radius_h_deg=round(s_rh, 2),

@@ -54,6 +54,8 @@ def test_calibration_helps_on_a_separate_recording(tmp_path, dirs, monkeypatch, 
     assert 80 < v.pitch_median_hz < 400 and 2 < v.speech_rate_syl_per_s < 9
     assert profile.nod_amplitude_deg is not None and 3 < profile.nod_amplitude_deg < 15
     assert all(f.ok for f in profile.findings), profile.findings
+    # the measured screen look bounds the camera region below the lens: no wider reach there
+    assert profile.gaze.camera_radius_below_deg == profile.gaze.camera_radius_v_deg
     # saved and loaded for its device pair, used by the face detectors
     monkeypatch.setenv("PRESENCE_COACH_CONFIG", str(tmp_path / "config"))
     save_profile(profile)
