@@ -7,8 +7,9 @@
   and shakes per minute of time away from scripted gestures (``bench/nodscore.py``).
 * **Clean gestures** (``tests/headmotion.py``, seed 7): scripted gestures on still faces; event
   precision, recall and F1, as the earlier benchmark reported.
-* **Real clips** (``media/faces``): nods and shakes found away from the hand-labelled nods (none
-  of the clips has a labelled shake), and the labelled (low-confidence) nods found.
+* **Real clips** (``media/faces`` and ``bench/media/faces``): nods and shakes found away from the
+  hand-labelled nods (none of the clips has a labelled shake), and the labelled
+  (low-confidence) nods found.
 * **Gaze** on the hand-labelled instants: camera versus not (averted, or eyes closed: no eye
   contact for the client either; "unsure" left out), balanced accuracy.
 * Detector cost per frame.
@@ -52,8 +53,10 @@ from presence_coach.vision.gaze_state import gaze_state  # noqa: E402
 SHARED = Path(os.environ.get("PRESENCE_COACH_SHARED", REPO.parent / "shared")).resolve()
 FACES = SHARED / "media" / "faces"
 LABELS = FACES / "labels"
-# gaze labels this repo adds for clips of the shared faces folder (d0, d18)
+# gaze labels this repo adds for clips of the shared faces folder (d0, d18), and the hand
+# labels of the repo's own clips
 LOCAL_GAZE_LABELS = REPO / "bench" / "media" / "faces" / "labels"
+BENCH_FACES = REPO / "bench" / "media" / "faces"  # the repo's own real clips (media/SOURCES.md)
 MODEL = SHARED / "models" / "face_landmarker.task"
 WORK = REPO / "bench" / "_work"
 RATES = (30.0, 15.0)
@@ -124,7 +127,7 @@ def _samples(rows: np.ndarray) -> list[FaceSample]:
 def real_data(names: Sequence[str] | None = None, work: Path | None = WORK / "life" / "real"):
     """{clip: {fps: samples}} of the real clips (default all), cached in ``work`` if given."""
     out = {}
-    for clip in sorted(FACES.glob("*.mp4")):
+    for clip in sorted(FACES.glob("*.mp4")) + sorted(BENCH_FACES.glob("*.mp4")):
         if names is not None and clip.stem not in names:
             continue
         if work is None:
@@ -149,12 +152,17 @@ def run_detectors(samples: Sequence[FaceSample]) -> tuple[list[Event], float]:
     return events, (time.perf_counter() - t0) * 1000 / max(len(samples), 1)
 
 
+def label_files() -> list[Path]:
+    """The hand-label files of the shared clips, then those of the bench clips."""
+    return sorted(LABELS.glob("*.json")) + sorted(LOCAL_GAZE_LABELS.glob("*.json"))
+
+
 def labelled(name: str, kind: str) -> list[tuple[float, float]]:
     """Hand-labelled head events of one kind in a real clip, as (start, end)."""
-    path = LABELS / f"{name}.json"
-    if not path.exists():
+    paths = [p for p in label_files() if p.stem == name]
+    if not paths:
         return []
-    items = json.loads(path.read_text())["head_events"]
+    items = json.loads(paths[0].read_text()).get("head_events", [])
     return [(e["start"], e["end"]) for e in items if e["type"] == kind]
 
 
@@ -192,8 +200,7 @@ def score_gaze(real: dict[str, dict[float, list[FaceSample]]]) -> dict[float, di
     out = {}
     for fps in RATES:
         clips = {}
-        files = sorted(LABELS.glob("*.json")) + sorted(LOCAL_GAZE_LABELS.glob("*.json"))
-        for label_file in files:
+        for label_file in label_files():
             labels = json.loads(label_file.read_text())
             name = Path(labels["clip"]).stem
             if name not in real:

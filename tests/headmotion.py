@@ -50,6 +50,9 @@ PIVOT_DOWN = 0.25  # pivot below the face centre, in face widths
 # MediaPipe's landmark z is flatter than a real head (its depth range is about half the true
 # one); rotating the flat mesh would move the face too little for the angle scripted.
 Z_SCALE = 2.0
+# Where a base clip can be: the shared faces (passed in as ``faces_dir``) or the repo's own
+# bench clips (``bench/media/faces``, see ``bench/media/SOURCES.md``).
+FOLDERS = {"shared": None, "bench": Path(__file__).resolve().parents[1] / "bench/media/faces"}
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,20 @@ class Base:
     clip: str  # file name in media/faces
     start_s: float
     end_s: float
+    folder: str = "shared"  # where the clip is: one of FOLDERS
+
+    def __post_init__(self) -> None:
+        if self.folder not in FOLDERS:
+            raise ValueError(f"folder must be one of {tuple(FOLDERS)}, not {self.folder!r}")
+
+    def __repr__(self) -> str:
+        # cache keys use the repr: a shared clip's keeps the form it had before folders
+        where = "" if self.folder == "shared" else f", folder={self.folder!r}"
+        return f"Base(clip={self.clip!r}, start_s={self.start_s!r}, end_s={self.end_s!r}{where})"
+
+    def path(self, faces_dir: Path) -> Path:
+        """The clip's file; ``faces_dir`` is the shared faces folder (``../shared/media/faces``)."""
+        return (faces_dir if self.folder == "shared" else FOLDERS[self.folder]) / self.clip
 
 
 # Nearly still stretches (no labelled or visible gesture) on four different people. They are
@@ -242,8 +259,8 @@ class HeadRenderer:
     """Renders base frames of one face with added head rotation (see module docstring)."""
 
     def __init__(self, faces_dir: Path, base: Base, model: Path) -> None:
-        self.frames, self.marks = _read_base(faces_dir / base.clip, base, model)
-        cap = cv2.VideoCapture(str(faces_dir / base.clip))
+        self.frames, self.marks = _read_base(base.path(faces_dir), base, model)
+        cap = cv2.VideoCapture(str(base.path(faces_dir)))
         self.base_fps = cap.get(cv2.CAP_PROP_FPS) or RENDER_FPS
         cap.release()
         self.tris = _triangles()
@@ -353,7 +370,7 @@ def analyze_scenario(
     """Render ``scenario`` and run the Face Landmarker at each rate (divisors of 30 fps)."""
     renderer = talk = None
     if scenario.talking:
-        talk, _ = _read_base(faces_dir / scenario.base.clip, scenario.base, model)
+        talk, _ = _read_base(scenario.base.path(faces_dir), scenario.base, model)
     else:
         renderer = HeadRenderer(faces_dir, scenario.base, model)
     steps = {fps: round(RENDER_FPS / fps) for fps in rates}

@@ -1,6 +1,7 @@
 """Natural head behaviour on real, moving faces, with exactly known nods and shakes.
 
-The frames are real stretches of ``../shared/media/faces`` clips **with their own motion
+The frames are real stretches of ``../shared/media/faces`` clips (and of the repo's own
+``bench/media/faces``: a :class:`headmotion.Base` names its folder) **with their own motion
 kept** (talking, grimacing, blinking, expressions), replayed back and forth from calm turning
 points, and re-rendered with added head rotation by :class:`headmotion.HeadRenderer` (which
 uses each frame's own landmarks, so the added motion rides on top of the natural one).
@@ -42,8 +43,14 @@ NATURAL_BASES: dict[str, tuple[Base, ...]] = {
     "d10": (Base("d10.mp4", 0.3, 14.83),),  # talking, big eye movements, a raise
     "d14": (Base("d14.mp4", 5.07, 13.47),),  # eyes closed, glances, a raise with a pout
     "d18": (Base("d18.mp4", 0.2, 6.8),),  # mouth opening wide, expressions
+    # GRID corpus speakers (bench/media/faces, bench/media/SOURCES.md): a short sentence read
+    # to the camera, the jaw moving a lot and the head nearly still (2-3.5 deg of pitch)
+    "g1": (Base("g1.mp4", 0.0, 2.96, "bench"),),
+    "g2": (Base("g2.mp4", 0.0, 2.96, "bench"),),
+    "g3": (Base("g3.mp4", 0.0, 2.96, "bench"),),
+    "g4": (Base("g4.mp4", 0.0, 2.96, "bench"),),
 }
-DEV_PEOPLE = ("d6", "d14", "d18")
+DEV_PEOPLE = ("d6", "d14", "d18", "g1", "g2", "g3", "g4")
 HELDOUT_PEOPLE = ("d0", "d10")
 GESTURES = ("nod", "run", "listen", "shake")
 LIFE_VERSION = 2  # bump when a script or shape changes (cache keys use it)
@@ -270,7 +277,7 @@ class LifeScenario:
         """Times at which the back-and-forth replay of the base turns (the renderer's
         ``base_index``): the base's motion is mirrored there, which can draw a dip or a peak
         that no one made, so scores leave these moments out."""
-        fps = _clip_fps(faces_dir / self.base.clip)
+        fps = _clip_fps(self.base.path(faces_dir))
         first = math.ceil(self.base.start_s * fps - 1e-6)
         n = math.floor(self.base.end_s * fps + 1e-6) - first + 1  # frames in the base
         period = 2 * n - 2
@@ -341,7 +348,11 @@ def life_set(
 def dev_set() -> list[LifeScenario]:
     """The tuning set: the people of :data:`DEV_PEOPLE`."""
     counts = {"talk": 2, "runs": 2, "listen": 2, "natural": 3}
-    return life_set(DEV_PEOPLE, seed=11, counts=counts)
+    # the bench people have their own seed and fewer clips, so the first ones keep their clips
+    bench = {"talk": 1, "runs": 1, "natural": 2}
+    return life_set(DEV_PEOPLE[:3], seed=11, counts=counts) + life_set(
+        DEV_PEOPLE[3:], seed=13, counts=bench
+    )
 
 
 def heldout_set() -> list[LifeScenario]:
