@@ -49,8 +49,11 @@ NATURAL_BASES: dict[str, tuple[Base, ...]] = {
     "g2": (Base("g2.mp4", 0.0, 2.96, "bench"),),
     "g3": (Base("g3.mp4", 0.0, 2.96, "bench"),),
     "g4": (Base("g4.mp4", 0.0, 2.96, "bench"),),
+    # a webcam user mouthing words in bursts, the head nearly still (3.5-6 deg of pitch with
+    # the jaw); both end before the demo head movements, c1b before a jaw-driven pitch dip
+    "c1": (Base("c1a.mp4", 1.0, 19.0, "bench"), Base("c1b.mp4", 0.6, 16.6, "bench")),
 }
-DEV_PEOPLE = ("d6", "d14", "d18", "g1", "g2", "g3", "g4")
+DEV_PEOPLE = ("d6", "d14", "d18", "g1", "g2", "g3", "g4", "c1")
 HELDOUT_PEOPLE = ("d0", "d10")
 GESTURES = ("nod", "run", "listen", "shake")
 LIFE_VERSION = 2  # bump when a script or shape changes (cache keys use it)
