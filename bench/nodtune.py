@@ -2,8 +2,8 @@
 
 ``bench/accuracy_vision.py`` rebuilds every frame's :class:`FaceSample` from the cached
 landmarks (seconds per clip). This keeps the rebuilt samples of every natural-behaviour clip
-already tracked under ``bench/_work/life`` in one pickle (``bench/_work/samples.pkl``), so a
-changed threshold is scored in seconds:
+already tracked under ``bench/_work/life`` in one pickle (``bench/_work/samples-<sets>.pkl``,
+one per pair of scenario sets), so a changed threshold is scored in seconds:
 
     python bench/nodtune.py                 # development set, 30 and 15 fps
     python bench/nodtune.py --held-out      # the held-out people too (report, do not tune)
@@ -17,6 +17,7 @@ after a change to how a :class:`FaceSample` is computed.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import pickle
 import sys
@@ -33,16 +34,23 @@ import nodscore  # noqa: E402
 
 from presence_coach.vision.nods import HeadGestureOptions  # noqa: E402
 
-PICKLE = REPO / "bench" / "_work" / "samples.pkl"
+PICKLE = REPO / "bench" / "_work" / "samples.pkl"  # named per set, see _pickle
 SHARED = Path(os.environ.get("PRESENCE_COACH_SHARED", REPO.parent / "shared")).resolve()
 FACES = SHARED / "media" / "faces"
 
 
+def _pickle() -> Path:
+    """The pickle of these sets (``bench/_work`` is shared by worktrees whose sets differ)."""
+    names = repr([s.name for s in lifemotion.dev_set() + lifemotion.heldout_set()])
+    return PICKLE.with_name(f"samples-{hashlib.sha1(names.encode()).hexdigest()[:8]}.pkl")
+
+
 def load() -> dict[str, list]:
     """{"dev": [(scenario, {fps: samples})], "held": [...]}: the cached clips only."""
-    if PICKLE.exists():
+    path = _pickle()
+    if path.exists():
         try:
-            with PICKLE.open("rb") as f:
+            with path.open("rb") as f:
                 data = pickle.load(f)
         except (OSError, EOFError, pickle.UnpicklingError):
             data = {}  # being written by another run: build our own
@@ -53,10 +61,10 @@ def load() -> dict[str, list]:
         "dev": accuracy_vision.life_data(accuracy_vision.cached_only(lifemotion.dev_set())),
         "held": accuracy_vision.life_data(accuracy_vision.cached_only(lifemotion.heldout_set())),
     }
-    part = PICKLE.with_suffix(f".{os.getpid()}.part")
+    part = path.with_suffix(f".{os.getpid()}.part")
     with part.open("wb") as f:
         pickle.dump(data, f)
-    os.replace(part, PICKLE)  # whole or not at all, for the runs reading it meanwhile
+    os.replace(part, path)  # whole or not at all, for the runs reading it meanwhile
     return data
 
 
