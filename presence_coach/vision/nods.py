@@ -33,7 +33,8 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    "mm-hmm"), a nod must also reach ``talk_activity`` times the head's typical 1 s pitch
    range of the seconds before, the gestures accepted there left out (a person whose head
    bobs with their speech is not nodding at every bob; before that motion is known, at least
-   TALK_UNKNOWN_DEG), unless it is a nodding run of TALK_RUN_CYCLES or more that keeps a beat
+   TALK_UNKNOWN_DEG unless it is a run of ``long_run_cycles``), unless it is a nodding run of
+   TALK_RUN_CYCLES or more that keeps a beat
    (its longest cycle at most ``max_run_period_ratio`` times its shortest, a sloppy cycle each
    way left out of a long run; speech bobs follow the uneven stresses).
 6. **On the neck.** A nod turns the head about a point behind and below the face, so the face
@@ -128,8 +129,9 @@ class HeadGestureOptions:
     # within each cycle of a nod, the length of the (yaw range, roll range) is at most this
     # fraction of the cycle's amplitude (the median over a run's cycles)
     max_off_axis_ratio: float = 0.8
-    # ... or this for a rhythmic run of long_run_cycles or more (its beat is evidence enough;
-    # over seconds of nodding along, talking and expressions roll and turn the head too)
+    # ... or this for a rhythmic run of long_run_cycles or more made while not talking (its
+    # beat is evidence enough: over seconds of nodding along, expressions roll and turn the
+    # head too; while talking, a beat of rolling bobs is as likely the speech's own)
     long_run_cycles: int = 5
     max_long_run_off_axis_ratio: float = 1.2
     # while the mouth opens and closes, the expression moves the pose estimate too (non-nod
@@ -479,7 +481,10 @@ class HeadGestureDetector:
         if gesture.kind == "nod" and self._neck_depth(gesture) < opts.min_neck_depth:
             return math.inf
         limit = opts.max_off_axis_ratio if gesture.kind == "nod" else opts.max_shake_cross_ratio
-        if run and gesture.cycles >= opts.long_run_cycles:
+        talking = gesture.kind == "nod" and self._talking(
+            gesture.start - TALK_BEFORE_S, gesture.end
+        )
+        if run and gesture.cycles >= opts.long_run_cycles and not talking:
             limit = opts.max_long_run_off_axis_ratio
         if self._off_axis(gesture, other) > limit:
             return math.inf
@@ -490,12 +495,13 @@ class HeadGestureDetector:
         during = self._window(gesture.start, gesture.end)
         jaw_range = float(np.ptp(during[:, 4])) if len(during) else 0.0
         jaw_floor = min(opts.jaw_floor_deg * jaw_range, opts.max_jaw_floor_deg)
-        if (not run or gesture.cycles < TALK_RUN_CYCLES) and self._talking(
-            gesture.start - TALK_BEFORE_S, gesture.end
-        ):
+        if talking:
             activity = self._activity(1, gesture.start)
-            floor = opts.talk_activity * activity if math.isfinite(activity) else TALK_UNKNOWN_DEG
-            jaw_floor = max(jaw_floor, floor)
+            if not math.isfinite(activity):  # how this head moves with its speech is unknown
+                if gesture.cycles < opts.long_run_cycles or not run:
+                    jaw_floor = max(jaw_floor, TALK_UNKNOWN_DEG)
+            elif not run or gesture.cycles < TALK_RUN_CYCLES:
+                jaw_floor = max(jaw_floor, opts.talk_activity * activity)
         return max(contrast * rest_range, jaw_floor)
 
     def _neck_depth(self, gesture: Gesture) -> float:

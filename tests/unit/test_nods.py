@@ -373,3 +373,15 @@ def test_bobs_while_talking_before_the_head_is_known_need_a_real_nod(fps):
     assert run(samples(t, pitch=bobs, jaw=jaw)) == []
     nod = nod_pitch(t, start=0.5, cycles=2, amp=7.0, cycle_s=0.45)
     assert [e.type for e in run(samples(t, pitch=nod, jaw=jaw))] == ["nod"]
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+def test_rolling_bobs_with_a_beat_while_talking_are_not_a_run(fps):
+    # the same rolling, sloppy beat as above, made while talking: as likely the speech's
+    # own bobs as nodding along, so the head's roll counts against it as for a single nod
+    t = np.arange(0, 10, 1 / fps)
+    periods = [0.45, 0.4, 0.45, 0.25, 0.45, 0.4, 1.0, 0.45, 0.4, 0.45]
+    pitch, _ = uneven_run(t, periods)
+    roll = 5.0 * np.sin(2 * np.pi * t / 0.9)
+    jaw, _ = talk(t)
+    assert run(samples(t, pitch=pitch, roll=roll, jaw=jaw)) == []
