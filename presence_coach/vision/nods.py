@@ -14,9 +14,12 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    listening nod dips quickly and comes back slowly) up to ``max_travel_ratio``.
    Consecutive cycles are one gesture: a single nod or a nodding run, one event with its
    ``cycles``. A nod that starts within ``merge_gap_s`` of the last one's end continues it.
-4. **Shakes.** In a yaw chain, at least three swings with back-and-forth periods within
-   ``min_cycle_s..max_cycle_s``, the largest at least ``min_shake_deg``, neighbours similar in
-   size (``max_shake_ratio``).
+4. **Shakes.** In a yaw chain, stretches of swings with back-and-forth periods within
+   ``min_cycle_s..max_cycle_s`` and neighbours similar in size (``max_shake_ratio``); a shake
+   is the swings around a stretch's largest down to ``shake_edge_ratio`` of it (the wobble
+   before and after is not part of it; one chain may hold several shakes): at least three,
+   the largest at least ``min_shake_deg``, ending about where they started
+   (``max_shake_net_ratio``: a turn to one side with a wobble on the way is not a "no").
 5. **Standing out.** A gesture must stand out from what the head was doing just before: its
    amplitude is at least ``min_contrast`` times the range (less a straight-line drift) of its
    own angle in the ``rest_window_s`` before it (``run_contrast`` for a nodding run of
@@ -38,6 +41,11 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    Grimaces and talking also move the pose *estimate* by a few degrees, with the face hardly
    moving in the picture: a nod's face-centre height against its pitch must give a turning
    point at least ``min_neck_depth`` face heights behind the face (skipped without boxes).
+   A shake turns the head on the neck too: the face moves sideways in the picture the way the
+   nose turns, at least ``min_shake_pivot`` face widths per radian of yaw. A head that sways
+   sideways while the face stays toward the camera moves the other way, and the yaw the
+   estimate reads into grimaces hardly moves the face (development set: generated shakes
+   0.2-0.55, d6's grimace and sway wobble that passes the other checks -0.7-0.2).
 
 A nod that passes with less than ``clear_margin`` times the amplitude it needed is not
 ``clear`` (the report then shows the count as approximate).
@@ -103,8 +111,14 @@ class HeadGestureOptions:
     # a nod starting within this long after the last nod ended continues it (one run)
     merge_gap_s: float = 0.8
     # smallest shake (its largest swing) and the size ratio of neighbouring shake swings
-    min_shake_deg: float = 5.0
+    min_shake_deg: float = 4.0
     max_shake_ratio: float = 3.0
+    # a shake is the swings around its largest down to this fraction of it (smaller ones next
+    # to it are the wobble before or after)
+    shake_edge_ratio: float = 0.3
+    # a shake ends facing about where it started: its swings add up to at most this fraction
+    # of its largest (a turn to one side with a wobble on the way is not a "no")
+    max_shake_net_ratio: float = 0.5
     # a gesture's amplitude is at least this many times the range of its angle (less a
     # straight-line drift) in the rest_window_s before it
     min_contrast: float = 2.2
@@ -137,13 +151,21 @@ class HeadGestureOptions:
     # a head that wobbles side to side all the time (grimacing, laughing) is not shaking no
     shake_activity: float = 1.5
     # within each swing of a shake, the length of the (pitch, roll) ranges less a straight-line
-    # drift is at most this fraction of the swing (the median over the swings)
-    max_shake_cross_ratio: float = 0.4
+    # drift is at most this fraction of the swing (the median over the swings); loose, as a
+    # shake on an expressive face carries the face's own pitch and roll (min_shake_pivot
+    # tells a turning head from a grimace)
+    max_shake_cross_ratio: float = 0.8
     # a nod turns the head on the neck, so the face moves down in the picture as it pitches
     # down: the slope of the face centre's height against the pitch (per radian, in face
     # heights) is at least this (development set, d6: generated nods that pass the other
     # checks 0.30-0.53; grimace and talking dips that pass them -0.93-0.25)
     min_neck_depth: float = 0.24
+    # a shake turns the head on the neck too, so the face moves sideways in the picture the
+    # way the nose turns (positive yaw points the nose to the right of the picture): the
+    # slope of the face centre's x against the yaw (per radian, in face widths) is at least
+    # this. A head that sways sideways while the face stays toward the camera, and the yaw
+    # wobble of grimaces, give zero or a negative slope
+    min_shake_pivot: float = 0.2
     # a gesture at least this many times the amplitude it needed is "clear"; a count with
     # nods that are not is shown as approximate
     clear_margin: float = 1.5
@@ -265,27 +287,55 @@ def nods_in(chain: list[Swing], opts: HeadGestureOptions) -> list[Gesture]:
     return [_nod(chain, a, b, opts) for a, b in groups]
 
 
-def shake_in(chain: list[Swing], opts: HeadGestureOptions) -> Gesture | None:
-    """The shake a yaw chain makes, if any: its longest stretch of fitting swings."""
-    best: list[Swing] = []
+def shake_in(chain: list[Swing], opts: HeadGestureOptions) -> list[Gesture]:
+    """The shakes a yaw chain makes: within each stretch of fitting swings (back-and-forth
+    periods within ``min_cycle_s..max_cycle_s``, neighbours within ``max_shake_ratio``), the
+    swings around the largest down to ``shake_edge_ratio`` of it (the wobble before and after
+    a "no" is not part of it), then the same in what is left on either side."""
+    shakes: list[Gesture] = []
+    for stretch in _shake_stretches(chain, opts):
+        parts = [stretch]
+        while parts:
+            part = parts.pop()
+            if len(part) < 3:
+                continue
+            top = max(range(len(part)), key=lambda i: part[i].amplitude_deg)
+            edge = opts.shake_edge_ratio * part[top].amplitude_deg
+            a, b = top, top
+            while a > 0 and part[a - 1].amplitude_deg >= edge:
+                a -= 1
+            while b + 1 < len(part) and part[b + 1].amplitude_deg >= edge:
+                b += 1
+            parts += [part[:a], part[b + 1 :]]
+            core = part[a : b + 1]
+            net = abs(sum(s.v1 - s.v0 for s in core))
+            if len(core) < 3 or part[top].amplitude_deg < opts.min_shake_deg:
+                continue
+            if net <= opts.max_shake_net_ratio * part[top].amplitude_deg:
+                shakes.append(_shake(core))
+    return sorted(shakes, key=lambda g: g.start)
+
+
+def _shake_stretches(chain: list[Swing], opts: HeadGestureOptions) -> list[list[Swing]]:
+    """The maximal stretches of a yaw chain whose neighbouring swings fit one shake."""
+    stretches: list[list[Swing]] = []
     run: list[Swing] = []
     for swing in chain:
         if run:
             ratio = swing.amplitude_deg / max(run[-1].amplitude_deg, 1e-9)
+            sized = 1 / opts.max_shake_ratio <= ratio <= opts.max_shake_ratio
             period = swing.t_arrive - run[-2].t_arrive if len(run) >= 2 else opts.min_cycle_s
-            if not (
-                1 / opts.max_shake_ratio <= ratio <= opts.max_shake_ratio
-                and opts.min_cycle_s <= period <= opts.max_cycle_s
-            ):
-                run = run[-1:] if 1 / opts.max_shake_ratio <= ratio <= opts.max_shake_ratio else []
+            if not (sized and opts.min_cycle_s <= period <= opts.max_cycle_s):
+                stretches.append(run)
+                run = run[-1:] if sized else []
         run.append(swing)
-        if len(run) > len(best):
-            best = list(run)
-    if len(best) < 3 or max(s.amplitude_deg for s in best) < opts.min_shake_deg:
-        return None
-    amplitude = max(s.amplitude_deg for s in best)
-    spans = tuple((s.t0, s.t1, s.amplitude_deg) for s in best)
-    return Gesture("shake", tuple(best), (len(best) - 1) // 2, amplitude, spans)
+    return [*stretches, run]
+
+
+def _shake(swings: list[Swing]) -> Gesture:
+    amplitude = max(s.amplitude_deg for s in swings)
+    spans = tuple((s.t0, s.t1, s.amplitude_deg) for s in swings)
+    return Gesture("shake", tuple(swings), (len(swings) - 1) // 2, amplitude, spans)
 
 
 @dataclass
@@ -343,7 +393,8 @@ class HeadGestureDetector:
         swings = self.options.swings
         self._axes = {k: _Axis(k, SwingTracker(swings)) for k in ("nod", "shake")}
         # (t, pitch, yaw, roll, jaw_open, face centre height, face height; the last two in
-        # picture heights) for the rest, cross-axis, talking and neck checks
+        # picture heights; face centre x, face width in picture widths) for the rest,
+        # cross-axis, talking and neck checks
         self._pose: deque[tuple[float, ...]] = deque()
         self._last_t: float | None = None
         # accepted nod that a next one may continue, and the amplitude it needed
@@ -375,7 +426,9 @@ class HeadGestureDetector:
         self._last_t = t
         roll = sample.roll if math.isfinite(sample.roll) else 0.0
         jaw = sample.jaw_open if math.isfinite(sample.jaw_open) else 0.0
-        self._pose.append((t, sample.pitch, sample.yaw, roll, jaw, *_face_height(sample)))
+        self._pose.append(
+            (t, sample.pitch, sample.yaw, roll, jaw, *_face_height(sample), *_face_side(sample))
+        )
         while self._pose[0][0] < t - POSE_HISTORY_S:
             self._pose.popleft()
         for kind, value in (("nod", sample.pitch), ("shake", sample.yaw)):
@@ -402,9 +455,8 @@ class HeadGestureDetector:
     def _judge(self, kind: str, chain: list[Swing]) -> list[Event]:
         """Events for the gestures of a finished chain that pass the checks."""
         if kind == "shake":
-            shake = shake_in(chain, self.options)
-            needed = self._needed(shake) if shake else math.inf
-            return [self._event(shake, needed)] if shake and shake.amplitude_deg >= needed else []
+            shakes = [(g, self._needed(g)) for g in shake_in(chain, self.options)]
+            return [self._event(g, needed) for g, needed in shakes if g.amplitude_deg >= needed]
         events = []
         for nod in nods_in(chain, self.options):
             opened = self._open_nod
@@ -425,9 +477,9 @@ class HeadGestureDetector:
         return self._event(*opened)
 
     def _window(self, start: float, end: float) -> np.ndarray:
-        """(n, 7) pose rows with start <= t <= end."""
+        """(n, 9) pose rows with start <= t <= end."""
         rows = [p for p in self._pose if start <= p[0] <= end]
-        return np.array(rows, dtype=np.float64).reshape(-1, 7)
+        return np.array(rows, dtype=np.float64).reshape(-1, 9)
 
     def _needed(self, gesture: Gesture) -> float:
         """The amplitude the gesture needs to count (module docstring, step 5): ``inf`` when
@@ -445,6 +497,8 @@ class HeadGestureDetector:
         if abs(rest_slope) > opts.max_rest_drift_deg_s and not run:
             return math.inf
         if gesture.kind == "nod" and self._neck_depth(gesture) < opts.min_neck_depth:
+            return math.inf
+        if gesture.kind == "shake" and self._shake_pivot(gesture) < opts.min_shake_pivot:
             return math.inf
         limit = opts.max_off_axis_ratio if gesture.kind == "nod" else opts.max_shake_cross_ratio
         if self._off_axis(gesture, other) > limit:
@@ -473,6 +527,21 @@ class HeadGestureDetector:
             return math.inf
         slope = np.polyfit(rows[:, 1], rows[:, 5], 1)[0] / float(np.mean(rows[:, 6]))
         return float(-slope * 180.0 / math.pi)
+
+    def _shake_pivot(self, gesture: Gesture) -> float:
+        """How far in front of the turning axis the face is during a shake (module docstring,
+        step 6), in face widths: the slope of the face centre's x in the picture against the
+        yaw (both less a straight-line drift: a slow sway is not the shake), per radian, in
+        the shake's mean face width. ``inf`` without face boxes."""
+        rows = self._window(gesture.start, gesture.end)
+        rows = rows[np.isfinite(rows[:, 7])]
+        if len(rows) < 3 or np.ptp(rows[:, 2]) <= 0:
+            return math.inf
+        t = rows[:, 0] - rows[0, 0]
+        yaw, side = (v - np.polyval(np.polyfit(t, v, 1), t) for v in (rows[:, 2], rows[:, 7]))
+        if np.ptp(yaw) <= 0:
+            return math.inf
+        return float(np.polyfit(np.radians(yaw), side, 1)[0] / np.mean(rows[:, 8]))
 
     def _talking(self, start: float, end: float) -> bool:
         """Whether the jaw moved (``talking_jaw_range``) between ``start`` and ``end``."""
@@ -542,3 +611,10 @@ def _face_height(sample: FaceSample) -> tuple[float, float]:
     both in picture heights (NaN without a box)."""
     _x, y, _w, h = sample.box
     return (y + h / 2, h) if math.isfinite(y) and h > 0 else (math.nan, math.nan)
+
+
+def _face_side(sample: FaceSample) -> tuple[float, float]:
+    """The face box's centre x in the picture and the box's width, both in picture widths
+    (NaN without a box)."""
+    x, _y, w, _h = sample.box
+    return (x + w / 2, w) if math.isfinite(x) and w > 0 else (math.nan, math.nan)
