@@ -19,7 +19,8 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    is the swings around a stretch's largest down to ``shake_edge_ratio`` of it (the wobble
    before and after is not part of it; one chain may hold several shakes): at least three,
    the largest at least ``min_shake_deg``, ending about where they started
-   (``max_shake_net_ratio``: a turn to one side with a wobble on the way is not a "no").
+   (``max_shake_net_ratio``: a turn to one side with a wobble on the way is not a "no") and
+   at one pace (``max_shake_pace_ratio``).
 5. **Standing out.** A gesture must stand out from what the head was doing just before: its
    amplitude is at least ``min_contrast`` times the range (less a straight-line drift) of its
    own angle in the ``rest_window_s`` before it (``run_contrast`` for a nodding run of
@@ -119,6 +120,9 @@ class HeadGestureOptions:
     # a shake ends facing about where it started: its swings add up to at most this fraction
     # of its largest (a turn to one side with a wobble on the way is not a "no")
     max_shake_net_ratio: float = 0.5
+    # ... and keeps one pace: its slowest swing's travel at most this many times its quickest
+    # (counted as at least min_travel_s; a slow turn among quick wobbles is not a "no")
+    max_shake_pace_ratio: float = 3.0
     # a gesture's amplitude is at least this many times the range of its angle (less a
     # straight-line drift) in the rest_window_s before it
     min_contrast: float = 2.2
@@ -307,13 +311,29 @@ def shake_in(chain: list[Swing], opts: HeadGestureOptions) -> list[Gesture]:
             while b + 1 < len(part) and part[b + 1].amplitude_deg >= edge:
                 b += 1
             parts += [part[:a], part[b + 1 :]]
-            core = part[a : b + 1]
-            net = abs(sum(s.v1 - s.v0 for s in core))
-            if len(core) < 3 or part[top].amplitude_deg < opts.min_shake_deg:
-                continue
-            if net <= opts.max_shake_net_ratio * part[top].amplitude_deg:
-                shakes.append(_shake(core))
+            core = _back_where_started(part[a : b + 1], opts)
+            if core and max(s.amplitude_deg for s in core) >= opts.min_shake_deg:
+                travel = [max(s.travel_s, opts.min_travel_s) for s in core]
+                if max(travel) <= opts.max_shake_pace_ratio * min(travel):
+                    shakes.append(_shake(core))
     return sorted(shakes, key=lambda g: g.start)
+
+
+def _back_where_started(swings: list[Swing], opts: HeadGestureOptions) -> list[Swing]:
+    """The longest run of at least three of ``swings`` that ends about where it started
+    (``max_shake_net_ratio`` of its largest swing; a turn or a wobble just before or after a
+    shake is not part of it); empty if there is none."""
+    for n in range(len(swings), 2, -1):
+        fits = []
+        for a in range(len(swings) - n + 1):
+            run = swings[a : a + n]
+            net = abs(sum(s.v1 - s.v0 for s in run)) / max(s.amplitude_deg for s in run)
+            if net <= opts.max_shake_net_ratio:
+                fits.append((net, a))
+        if fits:
+            a = min(fits)[1]
+            return swings[a : a + n]
+    return []
 
 
 def _shake_stretches(chain: list[Swing], opts: HeadGestureOptions) -> list[list[Swing]]:
