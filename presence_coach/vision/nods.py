@@ -61,6 +61,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -419,6 +420,8 @@ class HeadGestureDetector:
         self._last_t: float | None = None
         # accepted nod that a next one may continue, and the amplitude it needed
         self._open_nod: tuple[Gesture, float] | None = None
+        # (start, end) of the shakes found in the last ACTIVITY_S: not the head's wobble
+        self._shakes: deque[tuple[float, float]] = deque()
 
     def reset(self) -> None:
         for axis in self._axes.values():
@@ -427,6 +430,7 @@ class HeadGestureDetector:
         self._pose.clear()
         self._last_t = None
         self._open_nod = None
+        self._shakes.clear()
 
     def in_progress(self) -> str:
         """ "nod" or "shake" while a gesture of that kind is under way, else ""."""
@@ -475,8 +479,7 @@ class HeadGestureDetector:
     def _judge(self, kind: str, chain: list[Swing]) -> list[Event]:
         """Events for the gestures of a finished chain that pass the checks."""
         if kind == "shake":
-            shakes = [(g, self._needed(g)) for g in shake_in(chain, self.options)]
-            return [self._event(g, needed) for g, needed in shakes if g.amplitude_deg >= needed]
+            return self._judge_shakes(chain)
         events = []
         for nod in nods_in(chain, self.options):
             opened = self._open_nod
@@ -489,6 +492,17 @@ class HeadGestureDetector:
             if opened is not None:
                 events.append(self._close_nod())
             self._open_nod = (nod, needed)
+        return events
+
+    def _judge_shakes(self, chain: list[Swing]) -> list[Event]:
+        events = []
+        for shake in shake_in(chain, self.options):
+            needed = self._needed(shake)
+            if shake.amplitude_deg >= needed:
+                events.append(self._event(shake, needed))
+                self._shakes.append((shake.start, shake.end))
+        while self._shakes and self._shakes[0][1] < chain[-1].t1 - ACTIVITY_S:
+            self._shakes.popleft()
         return events
 
     def _close_nod(self) -> Event:
@@ -525,7 +539,7 @@ class HeadGestureDetector:
             return math.inf
         contrast = opts.run_contrast if run else opts.min_contrast
         if gesture.kind == "shake":
-            activity = opts.shake_activity * self._activity(own, gesture.start)
+            activity = opts.shake_activity * self._activity(own, gesture.start, self._shakes)
             return max(contrast * rest_range, activity)
         during = self._window(gesture.start, gesture.end)
         jaw_range = float(np.ptp(during[:, 4])) if len(during) else 0.0
@@ -574,14 +588,19 @@ class HeadGestureDetector:
         periods = [b - a for a, b, _ in gesture.spans]
         return max(periods) <= self.options.max_run_period_ratio * min(periods)
 
-    def _activity(self, column: int, before: float) -> float:
+    def _activity(
+        self, column: int, before: float, gestures: Iterable[tuple[float, float]] = ()
+    ) -> float:
         """The typical range of one angle (less a straight-line drift) in 1 s windows over the
-        ACTIVITY_S before ``before``: how much the head moves anyway."""
+        ACTIVITY_S before ``before``: how much the head moves anyway (windows that overlap
+        one of the (start, end) ``gestures`` left out: a gesture is not the head's wobble)."""
         rows = self._window(before - ACTIVITY_S, before)
         if len(rows) < 3 or rows[-1, 0] - rows[0, 0] < MIN_ACTIVITY_S:
             return math.inf  # too little seen yet to know how much the head moves anyway
         ranges = []
         for start in np.arange(rows[0, 0], before - 1.0 + 1e-9, 0.25):
+            if any(start < b and a < start + 1.0 for a, b in gestures):
+                continue
             inside = rows[(rows[:, 0] >= start) & (rows[:, 0] <= start + 1.0)]
             ranges.append(detrend(inside[:, 0], inside[:, column])[0])
         return float(np.median(ranges)) if ranges else 0.0
