@@ -189,9 +189,11 @@ class HeadGestureOptions:
         if max(self.reversal_fraction, self.min_return_ratio) > 1.0:
             raise ValueError("reversal_fraction and min_return_ratio are at most 1")
         at_least_one = ("max_rise_ratio", "max_travel_ratio", "max_shake_ratio", "min_contrast")
-        for name in (*at_least_one, "clear_margin"):
+        for name in (*at_least_one, "clear_margin", "max_shake_pace_ratio"):
             if getattr(self, name) < 1.0:
                 raise ValueError(f"{name}={getattr(self, name)} must be at least 1")
+        if self.shake_edge_ratio > 1.0:
+            raise ValueError("shake_edge_ratio is at most 1")
         if self.min_cycle_s >= self.max_cycle_s:
             raise ValueError("min_cycle_s must be below max_cycle_s")
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from presence_coach.vision.face import FaceSample
-from presence_coach.vision.nods import HeadGestureDetector
+from presence_coach.vision.nods import HeadGestureDetector, HeadGestureOptions
 
 FACE_W = 0.25  # face box width in picture widths
 FACE_H = 0.3
@@ -95,6 +95,25 @@ def test_a_quick_turn_that_overshoots_is_not_a_shake(fps):
     # the same turn made back to where it started, twice, is a shake
     yaw = moves(t, [(3.0, 0.0), (3.25, -18.0), (3.5, 0.0), (3.75, -18.0), (4.0, 0.0)])
     assert len(shakes(run(samples(t, yaw, side=0.5)))) == 1
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+def test_a_slow_turn_between_quick_wobbles_is_not_a_shake(fps):
+    # a "no" keeps one pace; a slow turn to one side with a quick jiggle before and after it
+    # (settling into a new posture) swings back and forth but is not one
+    t = np.arange(0, 6, 1 / fps)
+    yaw = moves(t, [(3.0, 0.0), (3.15, 6.0), (3.95, -10.0), (4.1, -4.0), (4.25, -4.0)])
+    assert shakes(run(samples(t, yaw, side=0.5))) == []
+    # at one pace, the same swings are a shake
+    yaw = moves(t, [(3.0, 0.0), (3.15, 6.0), (3.35, -10.0), (3.5, -4.0), (3.65, -4.0)])
+    assert len(shakes(run(samples(t, yaw, side=0.5)))) == 1
+
+
+def test_shake_options_are_validated():
+    with pytest.raises(ValueError):
+        HeadGestureOptions(max_shake_pace_ratio=0.5)
+    with pytest.raises(ValueError):
+        HeadGestureOptions(shake_edge_ratio=1.5)
 
 
 @pytest.mark.parametrize("fps", [15, 30])
