@@ -32,7 +32,8 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    ``max_jaw_floor_deg``). The other angles must stay steadier than the gesture, judged per
    cycle or swing (``max_off_axis_ratio``, ``max_shake_cross_ratio``): no diagonal bobs, no
    tilts, no grimaces. A shake must also be ``shake_activity`` times the head's typical yaw
-   range of the seconds before: a head that wobbles all the time is not shaking "no". While
+   range of the seconds before (the shakes already found left out): a head that wobbles all
+   the time is not shaking "no", a head that said "no" a moment ago may say it again. While
    talking, a nod must also reach ``talk_activity`` times the head's typical 1 s
    pitch range of the seconds before (a person whose head bobs with their speech is not
    nodding at every bob), unless it is a nodding run that keeps a beat (its longest cycle at
@@ -499,6 +500,8 @@ class HeadGestureDetector:
         return events
 
     def _judge_shakes(self, chain: list[Swing]) -> list[Event]:
+        """Events for the shakes of a finished yaw chain that pass the checks (remembered
+        for ACTIVITY_S: a shake is not the head's wobble that a later one must beat)."""
         events = []
         for shake in shake_in(chain, self.options):
             needed = self._needed(shake)
