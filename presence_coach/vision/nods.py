@@ -71,6 +71,7 @@ import numpy as np
 
 from presence_coach.events import Event
 from presence_coach.vision.face import FaceSample
+from presence_coach.vision.shakes import ShakeShape, shake_runs
 from presence_coach.vision.swings import Swing, SwingOptions, SwingTracker, detrend
 
 ACTIVITY_S = 8.0  # how far back a shake is compared with the head's ongoing motion
@@ -190,13 +191,12 @@ class HeadGestureOptions:
         if max(self.reversal_fraction, self.min_return_ratio) > 1.0:
             raise ValueError("reversal_fraction and min_return_ratio are at most 1")
         at_least_one = ("max_rise_ratio", "max_travel_ratio", "max_shake_ratio", "min_contrast")
-        for name in (*at_least_one, "clear_margin", "max_shake_pace_ratio"):
+        for name in (*at_least_one, "clear_margin"):
             if getattr(self, name) < 1.0:
                 raise ValueError(f"{name}={getattr(self, name)} must be at least 1")
-        if self.shake_edge_ratio > 1.0:
-            raise ValueError("shake_edge_ratio is at most 1")
         if self.min_cycle_s >= self.max_cycle_s:
             raise ValueError("min_cycle_s must be below max_cycle_s")
+        _ = self.shake_shape  # validates the shake options too
 
     @property
     def swings(self) -> SwingOptions:
@@ -207,6 +207,19 @@ class HeadGestureOptions:
             self.settle_s,
             self.settle_band_deg,
             history,
+        )
+
+    @property
+    def shake_shape(self) -> ShakeShape:
+        return ShakeShape(
+            self.min_cycle_s,
+            self.max_cycle_s,
+            self.min_shake_deg,
+            self.max_shake_ratio,
+            self.shake_edge_ratio,
+            self.max_shake_net_ratio,
+            self.max_shake_pace_ratio,
+            self.min_travel_s,
         )
 
 
@@ -298,64 +311,8 @@ def nods_in(chain: list[Swing], opts: HeadGestureOptions) -> list[Gesture]:
 
 
 def shake_in(chain: list[Swing], opts: HeadGestureOptions) -> list[Gesture]:
-    """The shakes a yaw chain makes: within each stretch of fitting swings (back-and-forth
-    periods within ``min_cycle_s..max_cycle_s``, neighbours within ``max_shake_ratio``), the
-    swings around the largest down to ``shake_edge_ratio`` of it (the wobble before and after
-    a "no" is not part of it), then the same in what is left on either side."""
-    shakes: list[Gesture] = []
-    for stretch in _shake_stretches(chain, opts):
-        parts = [stretch]
-        while parts:
-            part = parts.pop()
-            if len(part) < 3:
-                continue
-            top = max(range(len(part)), key=lambda i: part[i].amplitude_deg)
-            edge = opts.shake_edge_ratio * part[top].amplitude_deg
-            a, b = top, top
-            while a > 0 and part[a - 1].amplitude_deg >= edge:
-                a -= 1
-            while b + 1 < len(part) and part[b + 1].amplitude_deg >= edge:
-                b += 1
-            parts += [part[:a], part[b + 1 :]]
-            core = _back_where_started(part[a : b + 1], opts)
-            if core and max(s.amplitude_deg for s in core) >= opts.min_shake_deg:
-                travel = [max(s.travel_s, opts.min_travel_s) for s in core]
-                if max(travel) <= opts.max_shake_pace_ratio * min(travel):
-                    shakes.append(_shake(core))
-    return sorted(shakes, key=lambda g: g.start)
-
-
-def _back_where_started(swings: list[Swing], opts: HeadGestureOptions) -> list[Swing]:
-    """The longest run of at least three of ``swings`` that ends about where it started
-    (``max_shake_net_ratio`` of its largest swing; a turn or a wobble just before or after a
-    shake is not part of it); empty if there is none."""
-    for n in range(len(swings), 2, -1):
-        fits = []
-        for a in range(len(swings) - n + 1):
-            run = swings[a : a + n]
-            net = abs(sum(s.v1 - s.v0 for s in run)) / max(s.amplitude_deg for s in run)
-            if net <= opts.max_shake_net_ratio:
-                fits.append((net, a))
-        if fits:
-            a = min(fits)[1]
-            return swings[a : a + n]
-    return []
-
-
-def _shake_stretches(chain: list[Swing], opts: HeadGestureOptions) -> list[list[Swing]]:
-    """The maximal stretches of a yaw chain whose neighbouring swings fit one shake."""
-    stretches: list[list[Swing]] = []
-    run: list[Swing] = []
-    for swing in chain:
-        if run:
-            ratio = swing.amplitude_deg / max(run[-1].amplitude_deg, 1e-9)
-            sized = 1 / opts.max_shake_ratio <= ratio <= opts.max_shake_ratio
-            period = swing.t_arrive - run[-2].t_arrive if len(run) >= 2 else opts.min_cycle_s
-            if not (sized and opts.min_cycle_s <= period <= opts.max_cycle_s):
-                stretches.append(run)
-                run = run[-1:] if sized else []
-        run.append(swing)
-    return [*stretches, run]
+    """The shakes a yaw chain makes (:func:`presence_coach.vision.shakes.shake_runs`)."""
+    return [_shake(run) for run in shake_runs(chain, opts.shake_shape)]
 
 
 def _shake(swings: list[Swing]) -> Gesture:
