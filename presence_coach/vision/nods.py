@@ -14,13 +14,13 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    listening nod dips quickly and comes back slowly) up to ``max_travel_ratio``.
    Consecutive cycles are one gesture: a single nod or a nodding run, one event with its
    ``cycles``. A nod that starts within ``merge_gap_s`` of the last one's end continues it.
-4. **Shakes.** In a yaw chain, stretches of swings with back-and-forth periods within
-   ``min_cycle_s..max_cycle_s`` and neighbours similar in size (``max_shake_ratio``); a shake
-   is the swings around a stretch's largest down to ``shake_edge_ratio`` of it (the wobble
-   before and after is not part of it; one chain may hold several shakes): at least three,
-   the largest at least ``min_shake_deg``, ending about where they started
-   (``max_shake_net_ratio``: a turn to one side with a wobble on the way is not a "no") and
-   at one pace (``max_shake_pace_ratio``).
+4. **Shakes** (:mod:`presence_coach.vision.shakes`). In a yaw chain, stretches of swings
+   with back-and-forth periods within ``min_cycle_s..max_cycle_s`` and neighbours similar in
+   size (``max_shake_ratio``); a shake is the swings around a stretch's largest down to
+   ``shake_edge_ratio`` of it (the wobble before and after is not part of it; one chain may
+   hold several shakes): at least three, the largest at least ``min_shake_deg``, ending about
+   where they started (``max_shake_net_ratio``: a turn to one side with a wobble on the way
+   is not a "no") and at one pace (``max_shake_pace_ratio``).
 5. **Standing out.** A gesture must stand out from what the head was doing just before: its
    amplitude is at least ``min_contrast`` times the range (less a straight-line drift) of its
    own angle in the ``rest_window_s`` before it (``run_contrast`` for a nodding run of
