@@ -14,9 +14,13 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    listening nod dips quickly and comes back slowly) up to ``max_travel_ratio``.
    Consecutive cycles are one gesture: a single nod or a nodding run, one event with its
    ``cycles``. A nod that starts within ``merge_gap_s`` of the last one's end continues it.
-4. **Shakes.** In a yaw chain, at least three swings with back-and-forth periods within
-   ``min_cycle_s..max_cycle_s``, the largest at least ``min_shake_deg``, neighbours similar in
-   size (``max_shake_ratio``).
+4. **Shakes** (:mod:`presence_coach.vision.shakes`). In a yaw chain, stretches of swings
+   with back-and-forth periods within ``min_cycle_s..max_cycle_s`` and neighbours similar in
+   size (``max_shake_ratio``); a shake is the swings around a stretch's largest down to
+   ``shake_edge_ratio`` of it (the wobble before and after is not part of it; one chain may
+   hold several shakes): at least three, the largest at least ``min_shake_deg``, ending about
+   where they started (``max_shake_net_ratio``: a turn to one side with a wobble on the way
+   is not a "no") and at one pace (``max_shake_pace_ratio``).
 5. **Standing out.** A gesture must stand out from what the head was doing just before: its
    amplitude is at least ``min_contrast`` times the range (less a straight-line drift) of its
    own angle in the ``rest_window_s`` before it (``run_contrast`` for a nodding run of
@@ -28,7 +32,8 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    ``max_jaw_floor_deg``). The other angles must stay steadier than the gesture, judged per
    cycle or swing (``max_off_axis_ratio``, ``max_shake_cross_ratio``): no diagonal bobs, no
    tilts, no grimaces. A shake must also be ``shake_activity`` times the head's typical yaw
-   range of the seconds before: a head that wobbles all the time is not shaking "no". While
+   range of the seconds before (the gestures already found left out): a head that wobbles all
+   the time is not shaking "no", a head that said "no" a moment ago may say it again. While
    talking (the jaw opening and closing at speech's pace, not a mouth held open or a single
    "mm-hmm"), a nod must also reach ``talk_activity`` times the head's typical 1 s pitch
    range of the seconds before, the gestures accepted there left out (a person whose head
@@ -43,6 +48,13 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    moving in the picture: the height of the top of the face (the chin moves with the jaw)
    against a nod's pitch must give a turning point at least ``min_neck_depth`` face heights
    behind the face (skipped without boxes).
+   A shake turns the head on the neck too: the face moves sideways in the picture the way the
+   nose turns, at least ``min_shake_pivot`` face widths per radian of yaw. A head that sways
+   sideways while the face stays toward the camera moves the other way, and the yaw the
+   estimate reads into grimaces hardly moves the face (development set, both less a
+   straight-line drift: generated shakes 0.2-0.55 on the calm faces, -0.1-0.55 on d6, whose
+   own sway mixes in; d6's own yaw wobble that passes the other checks -0.7-0.17; on the real
+   d6 clip its larger yaw moves go with the face moving the other way, r = -0.9).
 
 A nod that passes with less than ``clear_margin`` times the amplitude it needed is not
 ``clear`` (the report then shows the count as approximate).
@@ -63,6 +75,7 @@ import numpy as np
 
 from presence_coach.events import Event
 from presence_coach.vision.face import FaceSample
+from presence_coach.vision.shakes import ShakeShape, shake_runs
 from presence_coach.vision.swings import Swing, SwingOptions, SwingTracker, detrend
 
 ACTIVITY_S = 8.0  # how far back a shake is compared with the head's ongoing motion
@@ -110,8 +123,17 @@ class HeadGestureOptions:
     # a nod starting within this long after the last nod ended continues it (one run)
     merge_gap_s: float = 0.8
     # smallest shake (its largest swing) and the size ratio of neighbouring shake swings
-    min_shake_deg: float = 5.0
+    min_shake_deg: float = 4.0
     max_shake_ratio: float = 3.0
+    # a shake is the swings around its largest down to this fraction of it (smaller ones next
+    # to it are the wobble before or after)
+    shake_edge_ratio: float = 0.3
+    # a shake ends facing about where it started: its swings add up to at most this fraction
+    # of its largest (a turn to one side with a wobble on the way is not a "no")
+    max_shake_net_ratio: float = 0.5
+    # ... and keeps one pace: its slowest swing's travel at most this many times its quickest
+    # (counted as at least min_travel_s; a slow turn among quick wobbles is not a "no")
+    max_shake_pace_ratio: float = 3.0
     # a gesture's amplitude is at least this many times the range of its angle (less a
     # straight-line drift) in the rest_window_s before it
     min_contrast: float = 2.2
@@ -150,14 +172,22 @@ class HeadGestureOptions:
     # a head that wobbles side to side all the time (grimacing, laughing) is not shaking no
     shake_activity: float = 1.5
     # within each swing of a shake, the length of the (pitch, roll) ranges less a straight-line
-    # drift is at most this fraction of the swing (the median over the swings)
-    max_shake_cross_ratio: float = 0.4
+    # drift is at most this fraction of the swing (the median over the swings); loose, as a
+    # shake on an expressive face carries the face's own pitch and roll (min_shake_pivot
+    # tells a turning head from a grimace)
+    max_shake_cross_ratio: float = 0.8
     # a nod turns the head on the neck, so the face moves down in the picture as it pitches
     # down: the slope of the face top's height against the pitch (per radian, in face
     # heights) is at least this (development set: the generated nods' middle 80 % 0.38-0.69;
     # the dips that are no nod 0.05-0.57; the generator turns the head 0.7 face widths
     # behind the face centre)
     min_neck_depth: float = 0.3
+    # a shake turns the head on the neck too, so the face moves sideways in the picture the
+    # way the nose turns (positive yaw points the nose to the right of the picture): the
+    # slope of the face centre's x against the yaw (per radian, in face widths) is at least
+    # this. A head that sways sideways while the face stays toward the camera, and the yaw
+    # wobble of grimaces, give zero or a negative slope
+    min_shake_pivot: float = 0.15
     # a gesture at least this many times the amplitude it needed is "clear"; a count with
     # nods that are not is shown as approximate
     clear_margin: float = 1.5
@@ -185,6 +215,7 @@ class HeadGestureOptions:
                 raise ValueError(f"{name}={getattr(self, name)} must be at least 1")
         if self.min_cycle_s >= self.max_cycle_s:
             raise ValueError("min_cycle_s must be below max_cycle_s")
+        _ = self.shake_shape  # validates the shake options too
 
     @property
     def swings(self) -> SwingOptions:
@@ -195,6 +226,19 @@ class HeadGestureOptions:
             self.settle_s,
             self.settle_band_deg,
             history,
+        )
+
+    @property
+    def shake_shape(self) -> ShakeShape:
+        return ShakeShape(
+            self.min_cycle_s,
+            self.max_cycle_s,
+            self.min_shake_deg,
+            self.max_shake_ratio,
+            self.shake_edge_ratio,
+            self.max_shake_net_ratio,
+            self.max_shake_pace_ratio,
+            self.min_travel_s,
         )
 
 
@@ -285,27 +329,15 @@ def nods_in(chain: list[Swing], opts: HeadGestureOptions) -> list[Gesture]:
     return [_nod(chain, a, b, opts) for a, b in groups]
 
 
-def shake_in(chain: list[Swing], opts: HeadGestureOptions) -> Gesture | None:
-    """The shake a yaw chain makes, if any: its longest stretch of fitting swings."""
-    best: list[Swing] = []
-    run: list[Swing] = []
-    for swing in chain:
-        if run:
-            ratio = swing.amplitude_deg / max(run[-1].amplitude_deg, 1e-9)
-            period = swing.t_arrive - run[-2].t_arrive if len(run) >= 2 else opts.min_cycle_s
-            if not (
-                1 / opts.max_shake_ratio <= ratio <= opts.max_shake_ratio
-                and opts.min_cycle_s <= period <= opts.max_cycle_s
-            ):
-                run = run[-1:] if 1 / opts.max_shake_ratio <= ratio <= opts.max_shake_ratio else []
-        run.append(swing)
-        if len(run) > len(best):
-            best = list(run)
-    if len(best) < 3 or max(s.amplitude_deg for s in best) < opts.min_shake_deg:
-        return None
-    amplitude = max(s.amplitude_deg for s in best)
-    spans = tuple((s.t0, s.t1, s.amplitude_deg) for s in best)
-    return Gesture("shake", tuple(best), (len(best) - 1) // 2, amplitude, spans)
+def shake_in(chain: list[Swing], opts: HeadGestureOptions) -> list[Gesture]:
+    """The shakes a yaw chain makes (:func:`presence_coach.vision.shakes.shake_runs`)."""
+    return [_shake(run) for run in shake_runs(chain, opts.shake_shape)]
+
+
+def _shake(swings: list[Swing]) -> Gesture:
+    amplitude = max(s.amplitude_deg for s in swings)
+    spans = tuple((s.t0, s.t1, s.amplitude_deg) for s in swings)
+    return Gesture("shake", tuple(swings), (len(swings) - 1) // 2, amplitude, spans)
 
 
 @dataclass
@@ -363,7 +395,8 @@ class HeadGestureDetector:
         swings = self.options.swings
         self._axes = {k: _Axis(k, SwingTracker(swings)) for k in ("nod", "shake")}
         # (t, pitch, yaw, roll, jaw_open, face top height, face height; the last two in
-        # picture heights) for the rest, cross-axis, talking and neck checks
+        # picture heights; face centre x, face width in picture widths) for the rest,
+        # cross-axis, talking and neck checks
         self._pose: deque[tuple[float, ...]] = deque()
         self._last_t: float | None = None
         # accepted nod that a next one may continue, and the amplitude it needed
@@ -398,7 +431,9 @@ class HeadGestureDetector:
         self._last_t = t
         roll = sample.roll if math.isfinite(sample.roll) else 0.0
         jaw = sample.jaw_open if math.isfinite(sample.jaw_open) else 0.0
-        self._pose.append((t, sample.pitch, sample.yaw, roll, jaw, *_face_height(sample)))
+        self._pose.append(
+            (t, sample.pitch, sample.yaw, roll, jaw, *_face_height(sample), *_face_side(sample))
+        )
         while self._pose[0][0] < t - POSE_HISTORY_S:
             self._pose.popleft()
         for kind, value in (("nod", sample.pitch), ("shake", sample.yaw)):
@@ -425,12 +460,7 @@ class HeadGestureDetector:
     def _judge(self, kind: str, chain: list[Swing]) -> list[Event]:
         """Events for the gestures of a finished chain that pass the checks."""
         if kind == "shake":
-            shake = shake_in(chain, self.options)
-            needed = self._needed(shake) if shake else math.inf
-            if shake is None or shake.amplitude_deg < needed:
-                return []
-            self._accept(shake)
-            return [self._event(shake, needed)]
+            return self._judge_shakes(chain)
         events = []
         for nod in nods_in(chain, self.options):
             opened = self._open_nod
@@ -453,15 +483,26 @@ class HeadGestureDetector:
         while self._accepted and self._accepted[0][1] < gesture.end - POSE_HISTORY_S:
             self._accepted.popleft()
 
+    def _judge_shakes(self, chain: list[Swing]) -> list[Event]:
+        """Events for the shakes of a finished yaw chain that pass the checks (remembered: a
+        shake is not the head's wobble that a later one must beat)."""
+        events = []
+        for shake in shake_in(chain, self.options):
+            needed = self._needed(shake)
+            if shake.amplitude_deg >= needed:
+                events.append(self._event(shake, needed))
+                self._accept(shake)
+        return events
+
     def _close_nod(self) -> Event:
         opened, self._open_nod = self._open_nod, None
         assert opened is not None
         return self._event(*opened)
 
     def _window(self, start: float, end: float) -> np.ndarray:
-        """(n, 7) pose rows with start <= t <= end."""
+        """(n, 9) pose rows with start <= t <= end."""
         rows = [p for p in self._pose if start <= p[0] <= end]
-        return np.array(rows, dtype=np.float64).reshape(-1, 7)
+        return np.array(rows, dtype=np.float64).reshape(-1, 9)
 
     def _needed(self, gesture: Gesture) -> float:
         """The amplitude the gesture needs to count (module docstring, step 5): ``inf`` when
@@ -479,6 +520,8 @@ class HeadGestureDetector:
         if abs(rest_slope) > opts.max_rest_drift_deg_s and not run:
             return math.inf
         if gesture.kind == "nod" and self._neck_depth(gesture) < opts.min_neck_depth:
+            return math.inf
+        if gesture.kind == "shake" and self._shake_pivot(gesture) < opts.min_shake_pivot:
             return math.inf
         limit = opts.max_off_axis_ratio if gesture.kind == "nod" else opts.max_shake_cross_ratio
         talking = gesture.kind == "nod" and self._talking(
@@ -516,6 +559,21 @@ class HeadGestureDetector:
         slope = np.polyfit(rows[:, 1], rows[:, 5], 1)[0] / float(np.mean(rows[:, 6]))
         return float(-slope * 180.0 / math.pi)
 
+    def _shake_pivot(self, gesture: Gesture) -> float:
+        """How far in front of the turning axis the face is during a shake (module docstring,
+        step 6), in face widths: the slope of the face centre's x in the picture against the
+        yaw (both less a straight-line drift: a slow sway is not the shake), per radian, in
+        the shake's mean face width. ``inf`` without face boxes."""
+        rows = self._window(gesture.start, gesture.end)
+        rows = rows[np.isfinite(rows[:, 7])]
+        if len(rows) < 3 or np.ptp(rows[:, 2]) <= 0:
+            return math.inf
+        t = rows[:, 0] - rows[0, 0]
+        yaw, side = (v - np.polyval(np.polyfit(t, v, 1), t) for v in (rows[:, 2], rows[:, 7]))
+        if np.ptp(yaw) <= 0:
+            return math.inf
+        return float(np.polyfit(np.radians(yaw), side, 1)[0] / np.mean(rows[:, 8]))
+
     def _talking(self, start: float, end: float) -> bool:
         """Whether the jaw moved as speech moves it between ``start`` and ``end``: opening
         and closing by ``talking_jaw_swing`` at least ``talking_jaw_hz`` times a second (a
@@ -546,9 +604,10 @@ class HeadGestureDetector:
             inside = rows[(rows[:, 0] >= start) & (rows[:, 0] <= start + 1.0)]
             ranges.append(detrend(inside[:, 0], inside[:, column])[0])
             free.append(not any(a < start + 1.0 and start < b for a, b in self._accepted))
-        # the gestures accepted lately are not how much the head moves anyway, unless they
-        # were most of it (a head that "nods" at every stress of its speech is talking)
-        if 2 * sum(free) >= len(free):
+        # the gestures accepted lately are not how much the head moves anyway; for the pitch,
+        # unless they were most of it (a head that "nods" at every stress of its speech is
+        # talking), while a "no" a moment ago is never the yaw's wobble
+        if 2 * sum(free) >= len(free) or column != 1:
             ranges = [r for r, f in zip(ranges, free, strict=True) if f]
         return float(np.median(ranges)) if ranges else 0.0
 
@@ -613,3 +672,10 @@ def _face_height(sample: FaceSample) -> tuple[float, float]:
     box)."""
     _x, y, _w, h = sample.box
     return (y, h) if math.isfinite(y) and h > 0 else (math.nan, math.nan)
+
+
+def _face_side(sample: FaceSample) -> tuple[float, float]:
+    """The face box's centre x in the picture and the box's width, both in picture widths
+    (NaN without a box)."""
+    x, _y, w, _h = sample.box
+    return (x + w / 2, w) if math.isfinite(x) and w > 0 else (math.nan, math.nan)
