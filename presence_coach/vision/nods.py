@@ -33,7 +33,9 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    cycle or swing (``max_off_axis_ratio``, ``max_shake_cross_ratio``): no diagonal bobs, no
    tilts, no grimaces. A shake must also be ``shake_activity`` times the head's typical yaw
    range of the seconds before (the gestures already found left out): a head that wobbles all
-   the time is not shaking "no", a head that said "no" a moment ago may say it again. While
+   the time is not shaking "no", a head that said "no" a moment ago may say it again (in the
+   first seconds, before that is known, the rest window alone); and its pitch and roll must
+   not follow the yaw over the shake (a bob along the diagonal). While
    talking (the jaw opening and closing at speech's pace, not a mouth held open or a single
    "mm-hmm"), a nod must also reach ``talk_activity`` times the head's typical 1 s pitch
    range of the seconds before, the gestures accepted there left out (a person whose head
@@ -537,8 +539,10 @@ class HeadGestureDetector:
             return math.inf
         contrast = opts.run_contrast if run else opts.min_contrast
         if gesture.kind == "shake":
-            activity = opts.shake_activity * self._activity(own, gesture.start)
-            return max(contrast * rest_range, activity)
+            activity = self._activity(own, gesture.start)
+            if not math.isfinite(activity):  # the first seconds: the rest window must do
+                activity = 0.0
+            return max(contrast * rest_range, opts.shake_activity * activity)
         during = self._window(gesture.start, gesture.end)
         jaw_range = float(np.ptp(during[:, 4])) if len(during) else 0.0
         jaw_floor = min(opts.jaw_floor_deg * jaw_range, opts.max_jaw_floor_deg)
@@ -632,6 +636,10 @@ class HeadGestureDetector:
                 cross = detrend(during[:, 0], during[:, other])[0]
                 cross = math.hypot(cross, detrend(during[:, 0], during[:, 3])[0])
             ratios.append(cross / amp)
+        if gesture.kind == "shake":  # a diagonal bob's pitch follows the yaw within each swing
+            return max(
+                float(np.median(ratios)), _diagonal(self._window(gesture.start, gesture.end))
+            )
         return float(np.median(ratios))
 
     def _event(self, gesture: Gesture, needed_deg: float) -> Event:
@@ -653,6 +661,16 @@ class HeadGestureDetector:
                 "clear": clear,
             },
         )
+
+
+def _diagonal(rows: np.ndarray) -> float:
+    """How much the pitch and roll go with the yaw over pose rows (n, 9): the length of
+    their least-squares slopes against it (1 for a bob along the diagonal, near 0 for a
+    turn of the head alone)."""
+    if len(rows) < 3 or np.ptp(rows[:, 2]) <= 0:
+        return 0.0
+    slopes = [np.polyfit(rows[:, 2], rows[:, c], 1)[0] for c in (1, 3)]
+    return float(math.hypot(*slopes))
 
 
 def jaw_turns(jaw: np.ndarray, swing: float) -> int:

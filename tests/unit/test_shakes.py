@@ -126,3 +126,12 @@ def test_shake_inside_a_wobble_is_found_as_itself(fps):
     found = shakes(run(samples(t, yaw, side=0.5)))
     assert len(found) == 1
     assert 3.3 <= found[0][0] <= 3.7 and 4.3 <= found[0][1] <= 4.8
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+def test_a_shake_in_the_first_seconds_is_found(fps):
+    # before the head's usual yaw motion is known, the calm just before the shake is the
+    # measure (a "no" at the start of a call is still a "no")
+    t = np.arange(0, 3.5, 1 / fps)
+    found = shakes(run(samples(t, shake_yaw(t, start=0.8, cycles=2), side=0.5)))
+    assert len(found) == 1 and 0.7 <= found[0][0] <= 0.9
