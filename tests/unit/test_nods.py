@@ -346,20 +346,27 @@ def uneven_run(t, periods, *, start=2.0, amp=6.0):
     return pitch, start
 
 
+SLOPPY_PERIODS = [0.45, 0.4, 0.45, 0.25, 0.45, 0.4, 1.0, 0.45, 0.4, 0.45]  # one rushed, one slow
+
+
+def rolling(t):
+    """A head rolling by about a 6-degree nod's size all along."""
+    return 5.0 * np.sin(2 * np.pi * t / 0.9)
+
+
 @pytest.mark.parametrize("fps", [15, 30])
 def test_a_long_run_with_sloppy_cycles_and_a_rolling_head_is_one_run(fps):
     # ten cycles nodding along, one rushed and one slow among them, the head rolling with the
     # talk by about the nod's size all along: its beat is evidence enough
     t = np.arange(0, 10, 1 / fps)
-    periods = [0.45, 0.4, 0.45, 0.25, 0.45, 0.4, 1.0, 0.45, 0.4, 0.45]
-    pitch, end = uneven_run(t, periods)
-    roll = 5.0 * np.sin(2 * np.pi * t / 0.9)
+    pitch, end = uneven_run(t, SLOPPY_PERIODS)
+    roll = rolling(t)
     events = run(samples(t, pitch=pitch, roll=roll))
     assert [(e.type, e.attrs["cycles"]) for e in events] == [("nod", 10)]
     assert events[0].start == pytest.approx(2.0, abs=0.15)
     assert events[0].end == pytest.approx(end, abs=0.2)
     # the same rolling head with two or three such dips is not nodding along
-    short, _ = uneven_run(t, periods[:3])
+    short, _ = uneven_run(t, SLOPPY_PERIODS[:3])
     assert run(samples(t, pitch=short, roll=roll)) == []
 
 
@@ -380,8 +387,6 @@ def test_rolling_bobs_with_a_beat_while_talking_are_not_a_run(fps):
     # the same rolling, sloppy beat as above, made while talking: as likely the speech's
     # own bobs as nodding along, so the head's roll counts against it as for a single nod
     t = np.arange(0, 10, 1 / fps)
-    periods = [0.45, 0.4, 0.45, 0.25, 0.45, 0.4, 1.0, 0.45, 0.4, 0.45]
-    pitch, _ = uneven_run(t, periods)
-    roll = 5.0 * np.sin(2 * np.pi * t / 0.9)
+    pitch, _ = uneven_run(t, SLOPPY_PERIODS)
     jaw, _ = talk(t)
-    assert run(samples(t, pitch=pitch, roll=roll, jaw=jaw)) == []
+    assert run(samples(t, pitch=pitch, roll=rolling(t), jaw=jaw)) == []

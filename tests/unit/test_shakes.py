@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from presence_coach.vision.face import FaceSample
-from presence_coach.vision.nods import HeadGestureDetector, HeadGestureOptions
+from presence_coach.vision.nods import HeadGestureOptions
+from tests.unit.test_nods import run
 
 FACE_W = 0.25  # face box width in picture widths
 FACE_H = 0.3
@@ -31,14 +32,6 @@ def samples(t, yaw, *, side=None, pitch=None) -> list[FaceSample]:
             FaceSample(t=float(a), face=True, yaw=float(b), pitch=float(c), roll=0.0, box=box)
         )
     return out
-
-
-def run(seq: list[FaceSample]):
-    det = HeadGestureDetector()
-    events = []
-    for s in seq:
-        events += det.update(s)
-    return events + det.finish(seq[-1].t)
 
 
 def shake_yaw(t, *, start, cycles=2, amp=10.0, cycle_s=0.5):
