@@ -62,8 +62,8 @@ A nod that passes with less than ``clear_margin`` times the amplitude it needed 
 ``clear`` (the report then shows the count as approximate).
 
 Amplitude is in degrees peak to peak: for nods the largest cycle's smaller swing (posture drift
-does not inflate it), for shakes the largest swing. Events say whether the jaw was moving
-(``talking``).
+does not inflate it), for shakes the largest swing. Events say whether the person was
+talking (``talking``, as the talking test reads it).
 """
 
 from __future__ import annotations
@@ -197,8 +197,6 @@ class HeadGestureOptions:
     # a gesture at least this many times the amplitude it needed is "clear"; a count with
     # nods that are not is shown as approximate
     clear_margin: float = 1.5
-    # jaw-open range (0..1) during a gesture above which the person was talking (an attribute)
-    talking_jaw_range: float = 0.25
     # speech opens and closes the jaw several times a second: talking is at least
     # talking_jaw_hz openings or closings a second of at least talking_jaw_swing (jawOpen).
     # Real clips, per 2 s: d6's speech and grimaces 4-12, d18's wide mouth 0-2, d14 0-1; a
@@ -646,9 +644,7 @@ class HeadGestureDetector:
         opts = self.options
         floor = opts.min_nod_deg if gesture.kind == "nod" else opts.min_shake_deg
         clear = gesture.amplitude_deg >= opts.clear_margin * max(needed_deg, floor)
-        during = self._window(gesture.start, gesture.end)
-        jaw = during[:, 4]
-        talking = bool(len(jaw)) and float(np.ptp(jaw)) >= self.options.talking_jaw_range
+        talking = self._talking(gesture.start - TALK_BEFORE_S, gesture.end)
         return Event(
             gesture.kind,
             gesture.start,
