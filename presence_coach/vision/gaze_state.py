@@ -18,8 +18,9 @@ offset that cancels only about half the yaw (fitted on hand-labelled real faces 
 the lens: 0.45 of the yaw, 90 % interval 0.26-0.62), so adding the whole yaw would call them
 averted from a turn of about 20 degrees. The vertical iris offset hardly follows head pitch,
 and pitch keeps its full weight: a head bowed to notes is averted even where the iris reads
-level; the camera region instead reaches further below the lens than above it, where a
-client still reads the look as eye contact.
+level. The camera region's reach below the lens is its own setting
+(``camera_radius_below_deg``); the default keeps it equal to the reach above, because the
+call window begins not far below the lens (calibration/laptop-default.toml says why).
 
 A :class:`GazeCalibration` says where the camera and the call window are in that space and how
 far around each still counts. Without one, :data:`DEFAULT_CALIBRATION` assumes a camera straight

@@ -57,10 +57,16 @@ def test_head_turn_compensated_by_eyes_is_still_camera():
     assert h == pytest.approx(0.0)
 
 
-def test_camera_region_reaches_further_below_the_lens_than_above():
-    assert gaze_state(face(pitch=-17.0)) == "camera"  # on or just below the lens
+def test_a_look_well_below_the_lens_is_not_eye_contact_by_default():
+    # the call window's top sits about 12 degrees below the lens on a monitor: a camera region
+    # reaching 18 below (tried) read looks at the client's face as eye contact (bench/
+    # calibration.py: default 74.0 -> 70.1 % right); the default keeps 15 each way, and a
+    # calibration may set the reach below apart (camera_radius_below_deg)
+    assert gaze_state(face(pitch=-12.0)) == "camera"
+    assert gaze_state(face(pitch=-17.0)) == "screen"
     assert gaze_state(face(pitch=17.0)) == "away"
-    assert gaze_state(face(pitch=-20.0)) == "screen"
+    wide = GazeCalibration(camera_radius_below_deg=18.0)
+    assert gaze_state(face(pitch=-17.0), calibration=wide) == "camera"
 
 
 # Real portraits, hand-labelled (bench/media/stills/deepface-gaze.json, bench/gaze_stills.py):
@@ -87,12 +93,13 @@ def test_gaze_on_the_lens_does_not_follow_a_head_turn_on_real_photos():
 
 
 def test_real_photos_looking_into_the_lens_read_as_camera():
-    """Old rule: 49 of 56 (a turned head read away, three bowed heads read as the screen).
-    The three left are narrowed smiling eyes at a blink score of 0.31-0.33 (unknown)."""
+    """Whole yaw (the old rule): 49 of 56, a turned head read away. Now 50: three are
+    narrowed smiling eyes at a blink score of 0.31-0.33 (unknown), three bowed heads with
+    the eyes up on the lens read 15-17 degrees low (the screen; see the test above)."""
     states = [(label, gaze_state(s)) for label, s in _stills()]
     cam = [state for label, state in states if label == "camera"]
-    assert "screen" not in cam and "away" not in cam
-    assert cam.count("camera") >= len(cam) - 3
+    assert "away" not in cam
+    assert cam.count("camera") >= len(cam) - 6
     averted = [state for label, state in states if label != "camera"]
     assert averted and "camera" not in averted
 
