@@ -53,10 +53,10 @@ from presence_coach.vision.gaze_state import gaze_state  # noqa: E402
 SHARED = Path(os.environ.get("PRESENCE_COACH_SHARED", REPO.parent / "shared")).resolve()
 FACES = SHARED / "media" / "faces"
 LABELS = FACES / "labels"
-# gaze labels this repo adds for clips of the shared faces folder (d0, d18), and the hand
-# labels of the repo's own clips
-LOCAL_GAZE_LABELS = REPO / "bench" / "media" / "faces" / "labels"
-BENCH_FACES = REPO / "bench" / "media" / "faces"  # the repo's own real clips (media/SOURCES.md)
+BENCH_FACES = headmotion.FOLDERS["bench"]  # the repo's own real clips (media/SOURCES.md)
+# the hand labels of the repo's own clips, and gaze labels it adds for clips of the shared
+# faces folder (d0, d18)
+BENCH_LABELS = BENCH_FACES / "labels"
 MODEL = SHARED / "models" / "face_landmarker.task"
 WORK = REPO / "bench" / "_work"
 RATES = (30.0, 15.0)
@@ -154,7 +154,7 @@ def run_detectors(samples: Sequence[FaceSample]) -> tuple[list[Event], float]:
 
 def label_files() -> list[Path]:
     """The hand-label files of the shared clips, then those of the bench clips."""
-    return sorted(LABELS.glob("*.json")) + sorted(LOCAL_GAZE_LABELS.glob("*.json"))
+    return sorted(LABELS.glob("*.json")) + sorted(BENCH_LABELS.glob("*.json"))
 
 
 def labelled(name: str, kind: str) -> list[tuple[float, float]]:

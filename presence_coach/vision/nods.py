@@ -303,10 +303,8 @@ class HeadGestureDetector:
         positive). ``inf`` without face boxes."""
         rows = self._window(gesture.start, gesture.end)
         rows = rows[np.isfinite(rows[:, 5])]
-        if len(rows) < 3 or np.ptp(rows[:, 1]) <= 0:
-            return math.inf
-        slope = np.polyfit(rows[:, 1], rows[:, 5], 1)[0] / float(np.mean(rows[:, 6]))
-        return float(-slope * 180.0 / math.pi)
+        slope = _slope_per_radian(rows[:, 1], rows[:, 5], rows[:, 6])
+        return -slope if math.isfinite(slope) else math.inf  # down the picture is positive
 
     def _shake_pivot(self, gesture: Gesture) -> float:
         """How far in front of the turning axis the face is during a shake (module docstring,
@@ -315,13 +313,11 @@ class HeadGestureDetector:
         the shake's mean face width. ``inf`` without face boxes."""
         rows = self._window(gesture.start, gesture.end)
         rows = rows[np.isfinite(rows[:, 7])]
-        if len(rows) < 3 or np.ptp(rows[:, 2]) <= 0:
+        if len(rows) < 3:
             return math.inf
         t = rows[:, 0] - rows[0, 0]
         yaw, side = (v - np.polyval(np.polyfit(t, v, 1), t) for v in (rows[:, 2], rows[:, 7]))
-        if np.ptp(yaw) <= 0:
-            return math.inf
-        return float(np.polyfit(np.radians(yaw), side, 1)[0] / np.mean(rows[:, 8]))
+        return _slope_per_radian(yaw, side, rows[:, 8])
 
     def _talking(self, start: float, end: float) -> bool:
         """Whether the jaw moved as speech moves it between ``start`` and ``end``: opening
@@ -400,6 +396,15 @@ class HeadGestureDetector:
                 "clear": clear,
             },
         )
+
+
+def _slope_per_radian(angle_deg: np.ndarray, position: np.ndarray, size: np.ndarray) -> float:
+    """How far a face moves in the picture per radian of an angle, in its mean size: the
+    least-squares slope of ``position`` against ``angle_deg`` (all (n,); position and size in
+    picture units). ``inf`` with fewer than three points or an angle that did not move."""
+    if len(angle_deg) < 3 or np.ptp(angle_deg) <= 0:
+        return math.inf
+    return float(np.polyfit(np.radians(angle_deg), position, 1)[0] / np.mean(size))
 
 
 def _diagonal(rows: np.ndarray) -> float:
