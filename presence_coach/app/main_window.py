@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QTabWidget
 
 from presence_coach.app import controls
+from presence_coach.app.collector import GuiThreadCollector
 from presence_coach.app.dialogs import confirm, show_folder
 from presence_coach.app.icons import IDLE, PROBLEM, RECORDING, state_icon
 from presence_coach.app.indicator import Indicator
@@ -38,6 +39,8 @@ class MainWindow(QMainWindow):
 
     def __init__(self, *, camera_url: str = "") -> None:
         super().__init__()
+        # Qt objects are collected on this thread only (never on the session's: a deadlock)
+        self.collector = GuiThreadCollector(self)
         self.setWindowTitle(TITLE)
         self.setWindowIcon(state_icon(IDLE))
         self.settings, settings_problem = load_settings()

@@ -4,6 +4,7 @@ stream, a PulseAudio null sink). Each test has its own config and data folders."
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import time
@@ -12,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.display import start_xvfb
@@ -96,7 +97,12 @@ def make_window(qtbot, app_env) -> Iterator[Callable[..., object]]:
             assert window.runner.wait(60), "the session did not end"
         window.tray.hide()
         window.hide()
+        window.collector.release()
         window.deleteLater()
+    # the windows go now, and what was left of them in reference cycles with them, on this
+    # thread (presence_coach/app/collector.py): not later, on a thread of the next test
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
 
 
 SHOTS_ENV = "PRESENCE_COACH_SCREENSHOTS"  # a folder: the tests keep their screenshots there

@@ -1,21 +1,30 @@
-"""The app's threads and Qt: a session (or calibration) thread sends status to the window while
-the window makes and deletes widgets. PySide6 6.12.0 breaks a reference count when another
-Python thread runs (the process dies with "Fatal Python error: none_dealloc" within a second of
-tests/app/qt_threads_probe.py, and the app tests hung under it in the full suite), so
-pyproject.toml keeps PySide6 below 6.12. This runs the probe on the PySide6 installed.
+"""The app's threads and Qt.
 
-Real parts: the installed PySide6 and Qt, a real Python thread, a separate process (a crash
-must not take the test run with it); Qt's offscreen platform (no window is looked at).
+- A session (or calibration) thread sends status to the window while the window makes and
+  deletes widgets. PySide6 6.12.0 breaks a reference count when another Python thread runs
+  (tests/app/qt_threads_probe.py dies with "Fatal Python error: none_dealloc" within a
+  second), so pyproject.toml keeps PySide6 below 6.12; the probe runs on the PySide6 installed,
+  in its own process (a crash must not take the test run with it; Qt's offscreen platform).
+- Qt objects left in reference cycles are collected on the window's thread, never on a
+  session's (presence_coach/app/collector.py: collected on the session's thread they froze the
+  app). The real window, a real Python thread allocating as a session does, Python's own
+  collector.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
+import threading
+import weakref
 from pathlib import Path
 
 import PySide6
+from PySide6.QtCore import QTimer
+
+from presence_coach.app.collector import GuiThreadCollector
 
 PROBE = Path(__file__).with_name("qt_threads_probe.py")
 
@@ -29,3 +38,46 @@ def test_a_thread_sending_status_beside_a_busy_window_does_not_break_qt() -> Non
     word, rounds, received = proc.stdout.split()
     # the window's thread kept working and the thread's status arrived
     assert word == "ok" and int(rounds) > 100 and int(received) > 100, proc.stdout
+
+
+class _Cycle:
+    """A Qt object without a parent, kept only by a reference cycle."""
+
+    def __init__(self) -> None:
+        self.timer = QTimer()
+        self.me = self
+
+
+def test_qt_objects_in_cycles_are_collected_on_the_windows_thread(qtbot, make_window) -> None:
+    make_window()
+    assert not gc.isenabled()  # the window's thread collects
+    collected_on: list[str] = []
+    garbage = _Cycle()
+    ref = weakref.ref(garbage, lambda _: collected_on.append(threading.current_thread().name))
+    del garbage
+    stop = threading.Event()
+
+    def session() -> None:  # allocates as a session does: Python's collector would run here
+        while not stop.is_set():
+            rows = [[] for _ in range(2000)]
+            del rows
+
+    worker = threading.Thread(target=session, name="session-like")
+    worker.start()
+    try:
+        qtbot.waitUntil(lambda: bool(collected_on), timeout=20000)
+    finally:
+        stop.set()
+        worker.join()
+    assert ref() is None and collected_on == ["MainThread"]
+
+
+def test_collection_goes_back_to_python_with_the_last_window(qapp) -> None:
+    assert gc.isenabled()
+    first, second = GuiThreadCollector(), GuiThreadCollector()
+    assert not gc.isenabled()
+    first.release()
+    first.release()  # safe twice
+    assert not gc.isenabled()  # one window is still open
+    second.release()
+    assert gc.isenabled()
