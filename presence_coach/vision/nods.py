@@ -82,7 +82,10 @@ from presence_coach.vision.swings import Swing, SwingTracker, detrend
 ACTIVITY_S = 8.0  # how far back a shake is compared with the head's ongoing motion
 MIN_ACTIVITY_S = 2.0  # ... and at least this much of it must have been seen
 TALK_BEFORE_S = 2.0  # talking: the jaw moved as in speech from this long before a nod
-TALK_RUN_CYCLES = 4  # while talking, a run needs this many cycles to skip the talking test
+# while talking, a run needs this many cycles to skip the talking test: four or five bobs at
+# an even pace are a talking head's stresses as often as a nodding run (the most the
+# development runs allow: 7 loses one of them, bench/nodtune.py)
+TALK_RUN_CYCLES = 6
 TALK_UNKNOWN_DEG = 6.0  # ... which asks this much before the head's usual motion is known
 POSE_HISTORY_S = 16.0  # pose kept for the rest and cross-axis checks (longest run + rest)
 

@@ -390,3 +390,19 @@ def test_rolling_bobs_with_a_beat_while_talking_are_not_a_run(fps):
     pitch, _ = uneven_run(t, SLOPPY_PERIODS)
     jaw, _ = talk(t)
     assert run(samples(t, pitch=pitch, roll=rolling(t), jaw=jaw)) == []
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_few_speech_bobs_in_a_row_are_not_a_run_but_nodding_along_is(fps, seed):
+    # a head that bobs with its speech falls into an even pace for four or five stresses now
+    # and then: bobs of its habitual size, not a nodding run; six and more at that beat are
+    t = np.arange(0, 16, 1 / fps)
+    jaw, _ = talk(t, seed=seed)
+    bobs = speech_bobs(t, seed=seed)
+    quiet = (t > 8.8) & (t < 13.5)
+    for cycles, found in ((4, []), (5, []), (7, ["nod"])):
+        beat, _ = uneven_run(t, [0.45] * cycles, start=9.5, amp=5.0)
+        pitch = np.where(quiet, 0.0, bobs) + beat
+        events = [e for e in run(samples(t, pitch=pitch, jaw=jaw)) if 9.0 < e.start < 13.0]
+        assert [e.type for e in events] == found, (cycles, events)
