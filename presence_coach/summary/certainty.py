@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+# what the benchmark finds (bench/RESULTS-vision.md): small listening nods and nods made while
+# speaking or laughing are missed most, and a head that bobs with its speech adds false nods
 VISION_CAVEAT = (
-    "Nods and eye contact are read from your head and eyes in the video: small nods while you "
-    "speak, nods while your face is out of view and very slow or tiny nods can be missed, and "
-    "eye contact means looking at or just below the lens, not at the client on screen."
+    "Nods and eye contact are read from your head and eyes in the video: small nods (while you "
+    "listen, laugh or speak), nods while your face is out of view and very slow nods can be "
+    "missed; a head that bobs as you speak can add a few; and eye contact means looking at or "
+    "just below the lens, not at the client on screen."
 )
 MIN_FACE_IN_VIEW = 0.9  # below this share of face-in-view time a nod count is approximate
 APPROXIMATE_KEYS = ("nods", "listening_nods")  # counts shown as "about N" when unsure
