@@ -17,10 +17,14 @@ threshold (the pattern pyqtgraph's ``GarbageCollector`` uses for the same reason
 from __future__ import annotations
 
 import gc
+import time
 
 from PySide6.QtCore import QObject, QTimer
 
 CHECK_EVERY_MS = 250  # how often the window's thread looks at the collector's counts
+# a full collection at most this often (it walks every object: tens of milliseconds with the
+# model loaded; Python spaces them out too, until a quarter of the long-lived objects are new)
+FULL_EVERY_S = 60.0
 
 
 class GuiThreadCollector(QObject):
@@ -38,20 +42,25 @@ class GuiThreadCollector(QObject):
         GuiThreadCollector._installed += 1
         gc.disable()
         self._released = False
+        self._last_full = time.monotonic()
         self._timer = QTimer(self)
         self._timer.setInterval(CHECK_EVERY_MS)
         self._timer.timeout.connect(self.check)
         self._timer.start()
 
-    @staticmethod
-    def check() -> int | None:
-        """Collect the oldest generation past its threshold, as Python would; the generation
-        collected, or None."""
+    def check(self) -> int | None:
+        """Collect the oldest generation past its threshold, as Python would (the whole heap
+        at most every FULL_EVERY_S); the generation collected, or None."""
         counts, limits = gc.get_count(), gc.get_threshold()
         for generation in (2, 1, 0):
-            if counts[generation] > limits[generation]:
-                gc.collect(generation)
-                return generation
+            if counts[generation] <= limits[generation]:
+                continue
+            if generation == 2:
+                if time.monotonic() - self._last_full < FULL_EVERY_S:
+                    continue
+                self._last_full = time.monotonic()
+            gc.collect(generation)
+            return generation
         return None
 
     def release(self) -> None:

@@ -81,3 +81,23 @@ def test_collection_goes_back_to_python_with_the_last_window(qapp) -> None:
     assert not gc.isenabled()  # one window is still open
     second.release()
     assert gc.isenabled()
+
+
+def test_the_whole_heap_is_walked_at_most_once_a_minute(qapp) -> None:
+    # a full collection takes tens of milliseconds on the window's thread: the collector
+    # spaces them out, and does the younger generations meanwhile
+    thresholds = gc.get_threshold()
+    collector = GuiThreadCollector()
+    try:
+        gc.set_threshold(10, 1, 1)
+        seen = []
+        for _ in range(6):
+            keep = [_Cycle.__new__(_Cycle) for _ in range(50)]  # past the youngest threshold
+            seen.append(collector.check())
+            del keep
+        assert 2 not in seen and set(seen) <= {0, 1} and 1 in seen, seen
+        collector._last_full -= 61.0  # a minute later
+        assert collector.check() == 2
+    finally:
+        gc.set_threshold(*thresholds)
+        collector.release()
