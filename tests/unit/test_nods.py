@@ -268,6 +268,12 @@ def speech_bobs(t, *, seed, amp=5.0):
     return pitch
 
 
+def bobbing_talker(t, seed):
+    """(jaw, pitch) of a person talking whose head bobs with the stresses of the speech."""
+    jaw, _ = talk(t, seed=seed)
+    return jaw, speech_bobs(t, seed=seed)
+
+
 @pytest.mark.parametrize("fps", [15, 30])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_habitual_speech_bobs_are_not_nods_but_a_larger_nod_is(fps, seed):
@@ -275,8 +281,7 @@ def test_habitual_speech_bobs_are_not_nods_but_a_larger_nod_is(fps, seed):
     # once the detector has seen the head bob with the speech (2.5 s), bobs of that size are
     # how this person talks, and only a nod that stands out from them counts
     t = np.arange(0, 15, 1 / fps)
-    jaw, _ = talk(t, seed=seed)
-    bobs = speech_bobs(t, seed=seed)
+    jaw, bobs = bobbing_talker(t, seed)
     assert [e.start for e in run(samples(t, pitch=bobs, jaw=jaw)) if e.start > 2.5] == []
     pitch = np.where((t > 9.5) & (t < 10.6), 0.0, bobs) + nod_pitch(t, start=10.0, cycles=1, amp=11)
     found = [e for e in run(samples(t, pitch=pitch, jaw=jaw)) if e.start > 2.5]
@@ -398,8 +403,7 @@ def test_a_few_speech_bobs_in_a_row_are_not_a_run_but_nodding_along_is(fps, seed
     # a head that bobs with its speech falls into an even pace for four or five stresses now
     # and then: bobs of its habitual size, not a nodding run; six and more at that beat are
     t = np.arange(0, 16, 1 / fps)
-    jaw, _ = talk(t, seed=seed)
-    bobs = speech_bobs(t, seed=seed)
+    jaw, bobs = bobbing_talker(t, seed)
     quiet = (t > 8.8) & (t < 13.5)
     for cycles, found in ((4, []), (5, []), (7, ["nod"])):
         beat, _ = uneven_run(t, [0.45] * cycles, start=9.5, amp=5.0)
