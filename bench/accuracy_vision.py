@@ -211,13 +211,14 @@ def score_notes(life: list) -> dict[float, list[int]]:
             for act in scenario.acts:
                 if act.kind != "notes" or act.amplitude_deg < NOTES_DEEP_DEG:
                     continue
-                before = [s for s in samples if act.start_s - 1.0 <= s.t < act.start_s]
-                hold = [s for s in samples if act.start_s + 0.8 <= s.t <= act.end_s - 0.8]
-                looked = [gaze_state(s) == "camera" for s in before if s.face]
+                seen = [s for s in samples if s.face]
+                before = [s for s in seen if act.start_s - 1.0 <= s.t < act.start_s]
+                hold = [s for s in seen if act.start_s + 0.8 <= s.t <= act.end_s - 0.8]
+                looked = [gaze_state(s) == "camera" for s in before]
                 if not looked or sum(looked) < 0.8 * len(looked):
                     continue
-                counts[0] += sum(gaze_state(s) == "camera" for s in hold if s.face)
-                counts[1] += sum(1 for s in hold if s.face)
+                counts[0] += sum(gaze_state(s) == "camera" for s in hold)
+                counts[1] += len(hold)
         out[fps] = counts
     return out
 

@@ -358,14 +358,12 @@ def dev_set() -> list[LifeScenario]:
     counts = {"talk": 2, "runs": 2, "listen": 2, "natural": 3}
     # the bench people have their own seed and fewer clips, so the first ones keep their clips
     bench = {"talk": 1, "runs": 1, "natural": 2}
-    # more listening nods from the calm development faces (own seed, numbered after theirs):
-    # 19 were too few to tell a change from chance
-    listen = {"listen": 3}
-    calm = tuple(p for p in DEV_PEOPLE if p in CALM_PEOPLE)
+    # more listening nods (life_set makes them for the calm faces only; own seed, numbered
+    # after theirs): 19 were too few to tell a change from chance
     return (
         life_set(DEV_PEOPLE[:3], seed=11, counts=counts)
         + life_set(DEV_PEOPLE[3:], seed=13, counts=bench)
-        + life_set(calm, seed=14, counts=listen, first=counts["listen"])
+        + life_set(DEV_PEOPLE, seed=14, counts={"listen": 3}, first=counts["listen"])
     )
 
 
