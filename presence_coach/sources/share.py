@@ -178,8 +178,6 @@ class CameraShare:
         while not self._ended.wait(0.05) and time.monotonic() < deadline:
             proc = self._proc
             if proc is not None and proc.poll() is not None:
-                if self._log_thread is not None:
-                    self._log_thread.join(timeout=1.0)  # its last words
                 if self.failure is None:
                     self.failure = self._reason()
                 break
@@ -288,6 +286,10 @@ class CameraShare:
                 self._stderr.append(text)
 
     def _reason(self) -> str:
+        """Why ffmpeg ended: its last stderr line, once the reader has taken all of it (the
+        writer can see the broken pipe before the reader sees the line)."""
+        if self._log_thread is not None:
+            self._log_thread.join(timeout=STOP_WAIT_S)  # ffmpeg ended: its stderr is at EOF
         last = self._stderr[-1] if self._stderr else None
         code = self._proc.returncode if self._proc is not None else None
         return last or f"ffmpeg ended (exit status {code})"
