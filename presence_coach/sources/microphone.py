@@ -1,19 +1,16 @@
 """Live capture from a microphone as mono 16 kHz blocks on the session clock.
 
-The PortAudio callback only copies samples into a bounded ring buffer and notes when they were
-captured. Everything else (down-mixing, resampling, cutting blocks) happens in the reading
-thread. When the reader falls behind by more than the ring holds, the oldest samples are
-dropped and counted in ``overflows`` / ``dropped_s``. The ``read`` contract is
-:class:`~presence_coach.sources.base.AudioSource`'s.
+The PortAudio callback only copies samples into a bounded ring buffer and notes when they
+arrived (the capture clock, see :class:`MicrophoneSource`). Everything else (down-mixing,
+resampling, cutting blocks) happens in the reading thread. When the reader falls behind by
+more than the ring holds, the oldest samples are dropped and counted in ``overflows`` /
+``dropped_s``. The ``read`` contract is :class:`~presence_coach.sources.base.AudioSource`'s.
 """
 
 from __future__ import annotations
 
-import math
-import statistics
 import threading
 import time
-from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +20,7 @@ import soxr
 from presence_coach.clock import SessionClock
 from presence_coach.errors import SourceError
 from presence_coach.sources import devices
+from presence_coach.sources.arrival_clock import ArrivalClock
 from presence_coach.sources.base import (
     ANALYSIS_RATE_HZ,
     DEFAULT_BLOCK_S,
@@ -33,36 +31,9 @@ from presence_coach.sources.base import (
 )
 from presence_coach.sources.devices import load_sounddevice, resolve_input_device
 
-CAPTURE_MEDIAN_OF = 5  # capture times: the median of what this many recent callbacks imply
 BLOCK_BACK_S = 0.0005  # a block may start at most this much before the last one ended
 DEFAULT_RING_S = 4.0  # live capture: seconds of audio the ring buffer holds before dropping
 DEVICE_RATES_HZ = (48_000, 44_100, 32_000, 16_000, 22_050, 96_000)  # tried after the default
-
-
-class CaptureClock:
-    """When each device frame was captured, from the callbacks' timestamps.
-
-    Each callback implies a capture time for device frame 0 (its buffer's ADC time less the
-    frames before it). One callback's word is unreliable: a callback delayed by the
-    scheduler or the GIL implies a time tens of ms late, and some host APIs (ALSA's pulse
-    plugin) report ADC times far off for a stream's first callbacks. The estimate is the
-    median of the last ``median_of`` callbacks, so one bad callback changes nothing.
-    """
-
-    def __init__(self, rate_hz: float, *, median_of: int = CAPTURE_MEDIAN_OF) -> None:
-        self.rate_hz = rate_hz
-        self._implied: deque[float] = deque(maxlen=median_of)
-        # the estimate, published in one assignment: read from another thread than update's
-        self._frame0_t = math.nan
-
-    def update(self, frame: int, captured_t: float) -> None:
-        """A callback whose first frame (index ``frame``) was captured at ``captured_t``."""
-        self._implied.append(captured_t - frame / self.rate_hz)
-        self._frame0_t = statistics.median(self._implied)
-
-    def time_of(self, frame: int) -> float:
-        """Monotonic capture time of device frame ``frame`` (NaN before the first update)."""
-        return self._frame0_t + frame / self.rate_hz
 
 
 def block_start(captured_t: float, last_end_t: float | None) -> float:
@@ -77,7 +48,11 @@ class MicrophoneSource:
 
     The device is opened at its own rate (its default, else the first of
     ``DEVICE_RATES_HZ`` that it accepts) and resampled to 16 kHz in the reading thread.
-    Block times are the capture times (ADC time when PortAudio reports it) on ``clock``.
+    Block times are the capture times on ``clock``, from when the callbacks arrived: the
+    least delayed of the last seconds (:class:`~presence_coach.sources.arrival_clock.
+    ArrivalClock`, as for the call's audio). A callback can only arrive after its samples
+    were captured; PortAudio's ADC times are not used, because ALSA's pulse plugin reports
+    them 20-670 ms early for a stream's first callbacks (measured here, issue 11 notes).
 
     Usage::
 
@@ -109,7 +84,7 @@ class MicrophoneSource:
         self._cap = cap
         self._written = 0  # device frames written by the callback (only it writes this)
         self._read = 0  # device frames consumed by the reader (only it writes this)
-        self._capture = CaptureClock(self.device_rate_hz)  # updated by the callback only
+        self._capture = ArrivalClock(self.device_rate_hz)  # updated by the callback only
         self._ring_overruns = 0  # callbacks that overwrote unread samples
         self._pa_overflows = 0  # callbacks whose status said PortAudio itself overflowed
         self._dropped_frames = 0  # device frames lost to ring overruns
@@ -195,10 +170,8 @@ class MicrophoneSource:
         self._ring[i : i + first] = indata[:first]
         if first < frames:
             self._ring[: frames - first] = indata[first:]
-        lag = time_info.currentTime - time_info.inputBufferAdcTime
-        if not (0.0 <= lag < 1.0):  # host API gave no usable ADC time
-            lag = frames / self.device_rate_hz
-        self._capture.update(w, now - lag)
+        # the block's first frame was captured a block's length before its last arrived
+        self._capture.update(w, now - frames / self.device_rate_hz)
         self._written = w + frames
         self._data.set()
 

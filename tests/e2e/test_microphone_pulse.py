@@ -75,9 +75,9 @@ def test_live_capture_matches_file(pulse: dict, tmp_path: Path) -> None:
     assert len(live_utts) == len(file_utts) == 5
     # align the live session clock to media time by the first utterance onset
     offset = live_utts[0].start - file_utts[0].start
-    # playback latency: paplay starts after t_play, but capture times come from the host API's
-    # ADC stamps (a median of recent callbacks), which ALSA's pulse plugin reports with tens of
-    # ms of jitter on a busy machine (CI once saw -50.2 ms); a wrong clock would be off by far more
+    # playback latency: paplay starts after t_play; capture times are the callbacks' least
+    # delayed arrivals less a block (a few ms before t_play here: -0.5 to -1.6 ms over three
+    # runs; the ADC stamps used before read up to 50 ms early); a wrong clock is off by more
     assert t_play is not None and -0.15 <= offset - t_play < 0.6
     starts = np.array([e.start for e in live_utts]) - offset
     ends = np.array([e.end for e in live_utts]) - offset
