@@ -1,18 +1,20 @@
 """File replay: the audio of a recording as mono 16 kHz blocks on its media time.
 
-Reads wav, flac and ogg with libsndfile and everything else (the audio track of mp4, mkv, ...)
-through ffmpeg, streaming: a long recording never sits in memory whole. The ``read`` contract
-is :class:`~presence_coach.sources.base.AudioSource`'s.
+Reads wav, flac and ogg with libsndfile and everything else (mp3, the audio track of mp4,
+mkv, ...) through ffmpeg, streaming: a long recording never sits in memory whole. The
+``read`` contract is :class:`~presence_coach.sources.base.AudioSource`'s.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import soxr
@@ -31,6 +33,11 @@ from presence_coach.sources.base import (
 
 MIN_FILE_RATE_HZ = 8_000  # below this a recording cannot carry speech for our analysis
 MAX_FILE_RATE_HZ = 384_000  # above this the file's rate is certainly not a real audio rate
+# formats libsndfile opens but ffmpeg decodes better: at the first damaged MPEG frame
+# libsndfile ends the file without an error (a damaged 600 s mp3 read as 3.6 s), ffmpeg
+# skips the damage and goes on (428 s of it)
+FFMPEG_FORMATS = ("MP3",)
+STDERR_LINES = 20  # ffmpeg's last error lines kept to say why it failed
 
 
 class AudioFileSource:
@@ -76,6 +83,9 @@ class AudioFileSource:
         try:
             self._sf = sf.SoundFile(str(self.path))
         except Exception:  # not a format libsndfile knows (mp4, m4a, mkv, ...): use ffmpeg
+            self._sf = None
+        if self._sf is not None and self._sf.format in FFMPEG_FORMATS:
+            self._sf.close()
             self._sf = None
         if self._sf is not None:
             rate = int(self._sf.samplerate)
@@ -126,6 +136,13 @@ class AudioFileSource:
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
         assert proc.stdout is not None and proc.stderr is not None
+        # drained on the side: a damaged file makes ffmpeg write an error line per bad
+        # packet, and a full stderr pipe would stop it while we wait on its stdout
+        errors: deque[str] = deque(maxlen=STDERR_LINES)
+        drain = threading.Thread(
+            target=_read_lines, args=(proc.stderr, errors), name="audio-file-log", daemon=True
+        )
+        drain.start()
         self.native_rate_hz = None
         leftover = b""
         n_bytes = 0
@@ -138,8 +155,9 @@ class AudioFileSource:
             cut = len(raw) - len(raw) % 4
             leftover = raw[cut:]
             yield np.frombuffer(raw[:cut], dtype="<f4").astype(np.float32)
-        err = proc.stderr.read().decode("utf-8", "replace").strip()
         code = proc.wait()
+        drain.join()  # ffmpeg ended: its stderr is at its end
+        err = "\n".join(errors)
         self._proc = None
         if code != 0 or (n_bytes == 0 and err):
             if "matches no streams" in err or "does not contain any stream" in err:
@@ -210,3 +228,11 @@ def read_audio_file(path: str | Path) -> np.ndarray:
     with AudioFileSource(path, block_s=1.0) as src:
         blocks = [b.samples for b in src]
     return np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
+
+
+def _read_lines(stream: IO[bytes], into: deque[str]) -> None:
+    """Keep the non-empty lines of ``stream`` (the last ``into.maxlen``) until it ends."""
+    for line in stream:
+        text = line.decode("utf-8", "replace").strip()
+        if text:
+            into.append(text)

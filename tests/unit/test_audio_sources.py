@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -127,3 +128,72 @@ def test_block_times_ignore_late_callbacks_and_follow_drift(drift_ppm: float) ->
             errors.append(t - truth)
     assert np.abs(errors).max() < 0.005
     assert np.all(np.diff(starts) > 0)
+
+
+def _damaged(tmp_path: Path, codec: str, spots: int) -> Path:
+    """120 s of a 220 Hz tone encoded with ``codec`` (mp3 or aac), then ``spots`` runs of 8
+    random bytes written over it (seeded), as a bad disk or a cut download leaves a file."""
+    ext, args = {"mp3": ("mp3", ["-c:a", "libmp3lame"]), "aac": ("aac", ["-c:a", "aac"])}[codec]
+    clean = tmp_path / f"clean.{ext}"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=f=220:d=120", "-ac", "1",
+         *args, "-b:a", "32k", str(clean)],
+        check=True,
+    )  # fmt: skip
+    data = bytearray(clean.read_bytes())
+    rng = np.random.default_rng(1)
+    for at in rng.integers(1000, len(data) - 16, spots):
+        data[at : at + 8] = rng.integers(0, 256, 8, dtype=np.uint8).tobytes()
+    bad = tmp_path / f"damaged.{ext}"
+    bad.write_bytes(bytes(data))
+    return bad
+
+
+def _ffmpeg_seconds(path: Path) -> float:
+    """Seconds of 16 kHz mono that ffmpeg itself decodes from ``path`` (the known answer)."""
+    out = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "quiet", "-i", str(path), "-ac", "1", "-ar", "16000",
+         "-f", "f32le", "-"],
+        capture_output=True,
+        check=False,
+    ).stdout  # fmt: skip
+    return len(out) / 4 / ANALYSIS_RATE_HZ
+
+
+def _read_seconds(path: Path, timeout_s: float = 60.0) -> float | SourceError:
+    """Seconds an AudioFileSource reads from ``path``, or the SourceError it ends with;
+    fails (instead of hanging the run) when reading does not end within ``timeout_s``."""
+    got: list[float | SourceError] = []
+
+    def read() -> None:
+        source = AudioFileSource(path)
+        try:
+            got.append(sum(len(b.samples) for b in source) / ANALYSIS_RATE_HZ)
+        except SourceError as exc:
+            got.append(exc)
+        source.stop()
+
+    worker = threading.Thread(target=read, daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    assert got, f"reading {path.name} did not end within {timeout_s:g} s"
+    return got[0]
+
+
+def test_a_badly_damaged_file_ends_with_one_line_not_a_hang(tmp_path: Path) -> None:
+    # ffmpeg writes an error line per damaged packet (about 190 kB here): more than a pipe
+    # holds, so it must be read beside the audio, or ffmpeg and the reader wait on each other;
+    # this file is past saving (ffmpeg gives up on it too), which is said in one line
+    bad = _damaged(tmp_path, "aac", spots=4000)
+    result = _read_seconds(bad)
+    assert isinstance(result, SourceError), result
+    assert str(result).startswith(f"cannot decode {bad}: ")
+    assert "\n" not in str(result)
+
+
+def test_a_damaged_mp3_is_read_past_the_damage(tmp_path: Path) -> None:
+    # libsndfile ends an mp3 at its first damaged frame without an error; ffmpeg skips it
+    bad = _damaged(tmp_path, "mp3", spots=40)
+    seconds = _read_seconds(bad)
+    assert seconds == pytest.approx(_ffmpeg_seconds(bad), abs=0.05)
+    assert seconds > 100
