@@ -193,18 +193,20 @@ Both were run on the same calls. WebRTC's echo canceller (AEC3 through livekit's
 AudioProcessingModule, 10 ms frames, the call audio as far end, then the same VAD on what it
 leaves) removes most of the leak, but on the held-out real voices what it leaves still
 trips the VAD: your speaking time +14 to +34 % and the share 2.7 to 6.1 points high (misses
-the 15 % and 5-point targets), against at most 2.2 % and 0.6 points for the leak model. AEC costs about 10-11 ms of CPU per second of audio for your side alone (the
-client's VAD comes on top, ~5 ms); the leak model costs 19-21 ms per second for everything
-(both VADs, delay and gain tracking, turn events): about 2 % of one core. It adds no
+the 15 % and 5-point targets), against at most 2.2 % and 0.6 points for the leak model. AEC costs about 7-11 ms of CPU per second of
+audio for your side alone (the client's VAD comes on top, ~5 ms); the leak model costs
+12-21 ms per second for everything (both VADs, delay and gain tracking, turn events; 12-13
+on a quiet machine on 2026-12-01, 19-21 on a loaded one on 2026-11-30): 1-2 % of one core. It adds no
 dependency (livekit is a 30 MB native wheel). Decision: the leak model ships
 (voice/leak.py, voice/conversation.py); livekit stays a bench-only extra.
 
 Misses of this run: one of 7 responses on the tuning call 'espeak us-m / gb-f' with loud
 speakers (-8 dB, 150 ms): 86 %, median latency error 74 ms. Live (tests/e2e/
-test_call_audio_pulse.py, PulseAudio, 40 s call): share 0.323-0.379 against 0.352, your
-time 8.1-10.4 s against 9.2 s, 4 or 5 of 5 responses, over five runs; there the GCC-PHAT
-delay is often not found (capture clocks wobble by tens of ms) and the analyzer runs on the
-wide 300 ms prediction. Limits: a leak at most as loud as you at the mic, a reverberant tail
+test_call_audio_pulse.py, PulseAudio, 40 s call; five runs on 2026-12-01, the microphone
+timed by its callbacks' arrivals like the call's audio): share 0.349-0.352 against 0.352, your
+time 9.1-9.2 s against 9.2 s, 5 of 5 responses each time, the leak's delay found every time
+(1515-1572 samples at 16 kHz for a 100 ms leak; three runs on the ADC-stamped clock before:
+share 0.348-0.349, your time 9.0-9.1 s). Limits: a leak at most as loud as you at the mic, a reverberant tail
 under 150 ms at 200 dB/s, a delay under 300 ms (200 ms live, which hands the call 100 ms
 early); a phone on speaker beside the laptop or a long room tail is not covered.
 """
