@@ -4,10 +4,10 @@ A reader thread stamps each block when it gets it (a pipe from ``parec``, a Port
 callback). On a busy machine the thread is starved for a while and then reads a backlog at
 once, so stamps are late by up to half a second (measured live on a loaded 2-core machine,
 issue 12), never early. A median of recent stamps then moves with every starved stretch, and
-one stream's time drifts against the other's. Each stamp implies
-the stream's start (its epoch: the stamp less the samples before it); :class:`ArrivalClock`
-takes the earliest epoch of the last ``window_s``: the least delayed stamp. Over that
-window it still follows a slow drift of the device clock and a real loss of samples.
+one stream's time drifts against the other's. Each stamp implies the stream's start (its
+epoch: the stamp less the samples before it); :class:`ArrivalClock` takes the earliest epoch
+of the last ``window_s``: the least delayed stamp. Over that window it still follows a slow
+drift of the device clock and a real loss of samples.
 """
 
 from __future__ import annotations

@@ -49,10 +49,11 @@ class MicrophoneSource:
     The device is opened at its own rate (its default, else the first of
     ``DEVICE_RATES_HZ`` that it accepts) and resampled to 16 kHz in the reading thread.
     Block times are the capture times on ``clock``, from when the callbacks arrived: the
-    least delayed of the last seconds (:class:`~presence_coach.sources.arrival_clock.
-    ArrivalClock`, as for the call's audio). A callback can only arrive after its samples
-    were captured; PortAudio's ADC times are not used, because ALSA's pulse plugin reports
-    them 20-670 ms early for a stream's first callbacks (measured here, issue 11 notes).
+    least delayed of the last seconds (``ArrivalClock``, as for the call's audio). A callback
+    can only arrive after its samples were captured. PortAudio's ADC times are not used:
+    ALSA's pulse plugin reported them 17-116 ms early (once 670 ms) for a stream's first
+    callbacks on the PulseAudio stand-in, and a first word stamped then was off against the
+    rest of the session.
 
     Usage::
 
