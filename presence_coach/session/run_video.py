@@ -101,10 +101,10 @@ def _voice_of(
 ) -> tuple[VoiceResult | None, str | None]:
     """The recording's voice, and why there is none when a video has no readable sound."""
     target = request.audio or request.video
-    try:
-        if request.audio or source.kind == "file":
-            return analyze_audio(target), None
+    if not (request.audio or source.kind == "file"):
         return None, None
+    try:
+        voice = analyze_audio(target)
     except SourceError as audio_error:
         if request.audio:
             raise
@@ -114,6 +114,11 @@ def _voice_of(
                 "a recording"
             ) from None
         return None, str(audio_error)
+    if voice.duration_s > 0:
+        return voice, None
+    if request.audio or not has_video:  # nothing to analyse: not a quiet session
+        raise SourceError(f"{target} holds no sound (0 s of audio); pass a recording")
+    return None, "its sound track is empty"
 
 
 def _call_audio_events(

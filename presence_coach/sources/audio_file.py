@@ -33,10 +33,11 @@ from presence_coach.sources.base import (
 
 MIN_FILE_RATE_HZ = 8_000  # below this a recording cannot carry speech for our analysis
 MAX_FILE_RATE_HZ = 384_000  # above this the file's rate is certainly not a real audio rate
-# formats libsndfile opens but ffmpeg decodes better: at the first damaged MPEG frame
-# libsndfile ends the file without an error (a damaged 600 s mp3 read as 3.6 s), ffmpeg
-# skips the damage and goes on (428 s of it)
-FFMPEG_FORMATS = ("MP3",)
+# the files libsndfile reads (wav, w64/rf64, flac, ogg, aiff), by their first four bytes;
+# everything else goes to ffmpeg. libsndfile also opens mp3, but it ends a damaged one at
+# the first bad frame without an error (a 600 s mp3 read as 3.6 s; ffmpeg skips the damage:
+# 428 s), and its MPEG decoder prints notes of its own on stderr for a file that is not one
+SNDFILE_MAGIC = (b"RIFF", b"RF64", b"BW64", b"riff", b"fLaC", b"OggS", b"FORM")
 STDERR_LINES = 20  # ffmpeg's last error lines kept to say why it failed
 
 
@@ -81,11 +82,10 @@ class AudioFileSource:
         import soundfile as sf
 
         try:
-            self._sf = sf.SoundFile(str(self.path))
+            with self.path.open("rb") as f:
+                magic = f.read(4)
+            self._sf = sf.SoundFile(str(self.path)) if magic in SNDFILE_MAGIC else None
         except Exception:  # not a format libsndfile knows (mp4, m4a, mkv, ...): use ffmpeg
-            self._sf = None
-        if self._sf is not None and self._sf.format in FFMPEG_FORMATS:
-            self._sf.close()
             self._sf = None
         if self._sf is not None:
             rate = int(self._sf.samplerate)

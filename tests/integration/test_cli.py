@@ -9,7 +9,9 @@ import stat
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 
 from presence_coach.calibration.profile import default_profile
 from presence_coach.session.store import SessionStore
@@ -327,6 +329,23 @@ def test_corrupt_audio_file(tmp_path: Path) -> None:
     bad = tmp_path / "voice.wav"
     bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk" * 10)
     assert_one_line_error(run_cli("analyze", bad), "cannot read", "as video or as audio")
+
+
+def test_text_named_mp3_is_one_line(tmp_path: Path) -> None:
+    # libsndfile's MPEG decoder printed notes of its own on stderr before the error
+    bad = tmp_path / "voice.mp3"
+    bad.write_text("not a recording\n")
+    assert_one_line_error(run_cli("analyze", bad), "cannot read", "as video or as audio")
+
+
+@pytest.mark.parametrize("beside_video", [False, True])
+def test_audio_file_without_sound_is_one_line(tmp_path: Path, beside_video: bool) -> None:
+    # a wav header and no samples: nothing to analyse, not a quiet session
+    empty = tmp_path / "empty.wav"
+    sf.write(empty, np.zeros(0, np.float32), 16_000)
+    args = ["analyze", CLIPS["d18"], "--audio", empty] if beside_video else ["analyze", empty]
+    proc = run_cli(*args, "--no-store")
+    assert_one_line_error(proc, f"{empty} holds no sound (0 s of audio)")
 
 
 def test_output_into_missing_folder(tmp_path: Path) -> None:
