@@ -10,7 +10,7 @@ from presence_coach.session.forget import rebuilt_note
 from presence_coach.session.live import LiveStatus
 from presence_coach.session.salvage import Rebuilt
 from presence_coach.session.stop import StopRequest
-from presence_coach.session.terminal import status_text, stop_on_signals
+from presence_coach.session.terminal import SIGNAL_REASONS, status_text, stop_on_signals
 from presence_coach.vision.face import FaceSample
 
 
@@ -32,6 +32,9 @@ def test_status_line_says_what_is_there() -> None:
 
 def test_a_real_sigterm_becomes_a_clean_stop_and_stays_ignored() -> None:
     before = signal.getsignal(signal.SIGTERM)
+    # a stop leaves SIGINT and SIGHUP ignored too: put all three back, or every process this
+    # test run starts later inherits an ignored Ctrl+C (a later Ctrl+C test then hangs)
+    every_before = {s: signal.getsignal(s) for s in SIGNAL_REASONS}
     stop = StopRequest()
     try:
         with stop_on_signals(stop):
@@ -41,7 +44,8 @@ def test_a_real_sigterm_becomes_a_clean_stop_and_stays_ignored() -> None:
         # once stopped, a late repeat must not interrupt the last steps
         assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
     finally:
-        signal.signal(signal.SIGTERM, before)
+        for s, h in every_before.items():
+            signal.signal(s, h)
     untouched = StopRequest()
     with stop_on_signals(untouched):
         pass
