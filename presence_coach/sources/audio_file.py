@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 import soxr
@@ -29,6 +29,7 @@ from presence_coach.sources.base import (
     AudioBlock,
     Blocker,
     block_samples,
+    keep_lines,
 )
 
 MIN_FILE_RATE_HZ = 8_000  # below this a recording cannot carry speech for our analysis
@@ -140,7 +141,7 @@ class AudioFileSource:
         # packet, and a full stderr pipe would stop it while we wait on its stdout
         errors: deque[str] = deque(maxlen=STDERR_LINES)
         drain = threading.Thread(
-            target=_read_lines, args=(proc.stderr, errors), name="audio-file-log", daemon=True
+            target=keep_lines, args=(proc.stderr, errors), name="audio-file-log", daemon=True
         )
         drain.start()
         self.native_rate_hz = None
@@ -228,11 +229,3 @@ def read_audio_file(path: str | Path) -> np.ndarray:
     with AudioFileSource(path, block_s=1.0) as src:
         blocks = [b.samples for b in src]
     return np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
-
-
-def _read_lines(stream: IO[bytes], into: deque[str]) -> None:
-    """Keep the non-empty lines of ``stream`` (the last ``into.maxlen``) until it ends."""
-    for line in stream:
-        text = line.decode("utf-8", "replace").strip()
-        if text:
-            into.append(text)

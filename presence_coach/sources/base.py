@@ -5,7 +5,9 @@ microphone (:class:`~presence_coach.sources.microphone.MicrophoneSource`). Both 
 :class:`AudioBlock` objects: ``samples`` is float32 mono at :data:`ANALYSIS_RATE_HZ`, and ``t``
 is the session time (seconds) of the block's first sample. For a microphone the session clock
 is :class:`~presence_coach.clock.SessionClock` (``time.monotonic()`` at capture); for a
-file it is the media time. :class:`AudioSource` is the contract.
+file it is the media time. :class:`AudioSource` is the contract. :func:`keep_lines` is the
+one reader of a child process's error output (ffmpeg for a file's sound, or sharing the
+camera).
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import IO, Protocol
 
 import numpy as np
 
@@ -133,3 +136,12 @@ def read_call_queue(
                     f"call audio {name} {why}; going on with the microphone alone"
                 ) from None
     return None
+
+
+def keep_lines(stream: IO[bytes], into: deque[str]) -> None:
+    """Keep the non-empty lines of ``stream`` (the last ``into.maxlen``) until it ends: run
+    on a thread of its own beside a child process, so a full pipe never stops the child."""
+    for line in stream:
+        text = line.decode("utf-8", "replace").strip()
+        if text:
+            into.append(text)

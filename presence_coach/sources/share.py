@@ -37,6 +37,7 @@ import cv2
 import numpy as np
 
 from presence_coach.errors import SourceError
+from presence_coach.sources.base import keep_lines
 from presence_coach.sources.share_setup import SYSFS_VIDEO, loopback_devices
 
 QUEUE_FRAMES = 8  # frames waiting for ffmpeg (~0.27 s at 30 fps); more are dropped
@@ -272,18 +273,13 @@ class CameraShare:
             self.failure = f"cannot run ffmpeg ({exc.strerror}); install ffmpeg"
             return False
         self._log_thread = threading.Thread(
-            target=self._read_stderr, name="camera-share-log", daemon=True
+            target=keep_lines,
+            args=(self._proc.stderr, self._stderr),
+            name="camera-share-log",
+            daemon=True,
         )
         self._log_thread.start()
         return True
-
-    def _read_stderr(self) -> None:
-        proc = self._proc
-        assert proc is not None and proc.stderr is not None
-        for line in proc.stderr:
-            text = line.decode("utf-8", "replace").strip()
-            if text:
-                self._stderr.append(text)
 
     def _reason(self) -> str:
         """Why ffmpeg ended: its last stderr line, once the reader has taken all of it (the
