@@ -207,11 +207,10 @@ def score_notes(life: list) -> dict[float, list[int]]:
     for fps in RATES:
         counts = [0, 0]
         for scenario, rates in life:
-            samples = rates[fps]
+            seen = [s for s in rates[fps] if s.face]
             for act in scenario.acts:
                 if act.kind != "notes" or act.amplitude_deg < NOTES_DEEP_DEG:
                     continue
-                seen = [s for s in samples if s.face]
                 before = [s for s in seen if act.start_s - 1.0 <= s.t < act.start_s]
                 hold = [s for s in seen if act.start_s + 0.8 <= s.t <= act.end_s - 0.8]
                 looked = [gaze_state(s) == "camera" for s in before]

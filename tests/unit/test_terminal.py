@@ -31,10 +31,10 @@ def test_status_line_says_what_is_there() -> None:
 
 
 def test_a_real_sigterm_becomes_a_clean_stop_and_stays_ignored() -> None:
-    before = signal.getsignal(signal.SIGTERM)
     # a stop leaves SIGINT and SIGHUP ignored too: put all three back, or every process this
     # test run starts later inherits an ignored Ctrl+C (a later Ctrl+C test then hangs)
     every_before = {s: signal.getsignal(s) for s in SIGNAL_REASONS}
+    before = every_before[signal.SIGTERM]
     stop = StopRequest()
     try:
         with stop_on_signals(stop):
