@@ -11,7 +11,8 @@ Scripted acts (:class:`Act`), each with its own seeded shape:
 * gestures, the ground truth: ``nod`` (1-3 cycles, 5-12 deg, like "yes" while talking),
   ``run`` (a nodding run: 4-20 cycles at 1.5-3.5 Hz, 4-16 deg peak to peak with the amplitude
   and rate drifting, the baseline creeping), ``listen`` (a small listening nod: a quick dip of
-  3-6 deg and a slower return) and ``shake`` (1-3 cycles, 8-20 deg, often decaying);
+  3-6 deg, a hold of up to 0.4 s and a slower return) and ``shake`` (1-3 cycles, 8-20 deg,
+  often decaying);
 * natural no-nod motion: ``notes`` (look down at notes, hold, look back), ``screen`` (turn to a
   second screen and back), ``posture`` (a slow shift that stays), ``reading`` (slow line-by-line
   drift with quick returns), ``laugh`` (head back or forward with quick small bobs).
@@ -144,17 +145,28 @@ def _run(act: Act, t: np.ndarray, rng: np.random.Generator):
     return yaw, pitch, roll
 
 
+def _listen_hold_s(seed: int) -> float:
+    """How long a listening nod holds at the bottom of its dip (0-0.4 s). Drawn from the
+    act's own seed, so the script's draws, and every clip without a listening nod, stay as
+    they were."""
+    return round(random.Random(seed).uniform(0.0, 0.4), 3)
+
+
 def _listen(act: Act, t: np.ndarray, rng: np.random.Generator):
+    # as real listening nods go (the hand-labelled ones of the real d14 clip at 3.7 and
+    # 14.2 s): a quick dip, a short hold at the bottom, a slower return that undoes about
+    # 0.6-1.0 of the dip, the rest drifting back over the next seconds
     down_s = rng.uniform(0.12, 0.25)
-    back_s = act.end_s - act.start_s - down_s  # the return is slower: 0.3-0.8 s
+    hold_s = _listen_hold_s(act.seed)
+    back_s = act.end_s - act.start_s - down_s - hold_s  # the return is slower: 0.3-0.8 s
     amp = act.amplitude_deg
-    rest = amp * rng.uniform(0.0, 0.2)  # part of the dip is kept and drifts back in 2 s
+    rest = amp * rng.uniform(0.0, 0.4)  # part of the dip is kept and drifts back in 2 s
     u = t - act.start_s
     pitch = -amp * _cosine_step(u / down_s)
-    after = u >= down_s
-    pitch[after] = -amp + (amp - rest) * _cosine_step((u[after] - down_s) / back_s)
-    late = u >= down_s + back_s
-    pitch[late] = -rest * (1 - _cosine_step((u[late] - down_s - back_s) / 2.0))
+    after = u >= down_s + hold_s
+    pitch[after] = -amp + (amp - rest) * _cosine_step((u[after] - down_s - hold_s) / back_s)
+    late = u >= down_s + hold_s + back_s
+    pitch[late] = -rest * (1 - _cosine_step((u[late] - down_s - hold_s - back_s) / 2.0))
     yaw, roll = _cross(rng, pitch, yaw=0.15, roll=0.2)
     return yaw, pitch, roll
 
@@ -243,8 +255,9 @@ def _gesture(rng: random.Random, kind: str, t: float) -> Act:
     if kind == "run":
         cycles, amp = rng.randint(4, 20), rng.uniform(4, 16)
         return _act(kind, t, cycles / rng.uniform(1.5, 3.5), amp, cycles, seed)
-    if kind == "listen":
-        return _act(kind, t, rng.uniform(0.45, 1.0), rng.uniform(3, 6), 1, seed)
+    if kind == "listen":  # the dip and the return, then the hold at the bottom added
+        span, amp = rng.uniform(0.45, 1.0), rng.uniform(3, 6)
+        return _act(kind, t, span + _listen_hold_s(seed), amp, 1, seed)
     cycles = rng.randint(1, 3)
     return _act("shake", t, cycles * rng.uniform(0.35, 0.8), rng.uniform(8, 20), cycles, seed)
 

@@ -34,6 +34,14 @@ class HeadGestureOptions:
     max_swing_s: float = 0.45
     # longest pause between two swings of one gesture
     max_pause_s: float = 0.35
+    # ... and between a nod's dip and its return: a listening nod often rests a moment at the
+    # bottom (the hand-labelled nods of the real d14 clip hold 0.2-0.3 s), even long enough
+    # for the dip to count as settled
+    max_hold_s: float = 0.7
+    # ... if the return is slower than the dip by at least this factor (their travel times):
+    # the listening nod's quick dip and slow return. A laugh's lean forward and back, or a
+    # glance down, moves at one pace each way
+    held_return_ratio: float = 1.5
     # shortest and longest down-up cycle of a nod (from 20 % of the dip to 80 % of the return,
     # about 0.7 of the whole cycle: 0.18 s is a 3.9 Hz nod), and back-and-forth period of a
     # shake (from arrival to arrival)
@@ -68,8 +76,11 @@ class HeadGestureOptions:
     max_shake_pace_ratio: float = 3.0
     # a gesture's amplitude is at least this many times the range of its angle (less a
     # straight-line drift) in the rest_window_s before it
-    min_contrast: float = 2.2
+    min_contrast: float = 1.8
     rest_window_s: float = 0.6
+    # ... and this for a nod made while talking (speech bobs the pose estimate; a listener's
+    # small nod on a quiet head need not stand out as much)
+    talk_contrast: float = 2.2
     # ... (run_contrast for a nodding run of run_cycles or more, which may start out of
     # other motion: a posture shift, a laugh)
     run_cycles: int = 3
@@ -218,6 +229,10 @@ def nod_cycle_ok(down: Swing, up: Swing, opts: HeadGestureOptions, min_deg: floa
     if min(a, b) < min_deg or b < opts.min_return_ratio * a or b > opts.max_rise_ratio * a:
         return False
     ta, tb = max(down.travel_s, opts.min_travel_s), max(up.travel_s, opts.min_travel_s)
+    if up.t_leave - down.t_arrive > opts.max_pause_s:  # held at the bottom
+        dip_s, back_s = (max(s.t_arrive - s.t_leave, opts.min_travel_s) for s in (down, up))
+        if back_s < opts.held_return_ratio * dip_s:
+            return False  # and back as quickly: a lean or a look down
     return max(ta, tb) <= opts.max_travel_ratio * min(ta, tb)
 
 

@@ -6,12 +6,16 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    swings between turning points; a swing that ends with the head at rest is *settled*.
 2. **Chains.** Consecutive swings form a chain while each is large enough
    (``min_swing_deg``), quick enough (its 20-80 % travel within ``max_swing_s``) and follows
-   the one before without a pause (``max_pause_s``) or a rest.
+   the one before without a pause (``max_pause_s``) or a rest; a pitch dip may rest at the
+   bottom before the head comes back up (``max_hold_s``, even when the dip settled).
 3. **Nods.** In a pitch chain, a *cycle* is a down swing and the up swing after it, within
    ``min_cycle_s..max_cycle_s``, the smaller of the two at least ``min_nod_deg`` and the return
    at least ``min_return_ratio`` of the dip (a dip that is held or only partly undone is a
    posture change or a look down, not a nod). The up swing may be slower than the dip (a
-   listening nod dips quickly and comes back slowly) up to ``max_travel_ratio``.
+   listening nod dips quickly and comes back slowly) up to ``max_travel_ratio``. A cycle
+   that held at the bottom for longer than a pause must come back at least
+   ``held_return_ratio`` times slower than it went down: a listening nod's quick dip and slow
+   return, not a laugh's lean forward and back or a glance down, which move at one pace.
    Consecutive cycles are one gesture: a single nod or a nodding run, one event with its
    ``cycles``. A nod that starts within ``merge_gap_s`` of the last one's end continues it.
 4. **Shakes** (:mod:`presence_coach.vision.shakes`). In a yaw chain, stretches of swings
@@ -23,8 +27,9 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    is not a "no") and at one pace (``max_shake_pace_ratio``).
 5. **Standing out.** A gesture must stand out from what the head was doing just before: its
    amplitude is at least ``min_contrast`` times the range (less a straight-line drift) of its
-   own angle in the ``rest_window_s`` before it (``run_contrast`` for a nodding run of
-   ``run_cycles`` or more: its rhythm is evidence enough). Talking, laughing and grimacing
+   own angle in the ``rest_window_s`` before it (``talk_contrast`` for a nod made while
+   talking; ``run_contrast`` for a nodding run of ``run_cycles`` or more: its rhythm is
+   evidence enough). Talking, laughing and grimacing
    move the pose estimate by a few degrees, so a gesture made in the middle of them must be
    larger in proportion, instead of meeting a fixed talking floor. The jaw itself explains
    only 1-10 % of talking's pitch motion (bench/pose_jaw.py), so it only sets a small floor
@@ -104,14 +109,31 @@ class _Axis:
         finished = None
         if self.chain:
             last = self.chain[-1]
-            if not fits or last.settled or swing.t_leave - last.t_arrive > opts.max_pause_s:
+            pause = swing.t_leave - last.t_arrive
+            if self._holds(last, swing):  # the return from a dip that rested at the bottom
+                ends = pause > opts.max_hold_s
+            else:
+                ends = last.settled or pause > opts.max_pause_s
+            if not fits or ends:
                 finished, self.chain = self.chain, []
         if fits:
             self.chain.append(swing)
             if swing.settled:
                 finished = self._merge(finished, self.chain)
-                self.chain = []
+                # a dip that came to rest may still come back (a listening nod holds a moment
+                # at the bottom): it starts the next chain
+                self.chain = [swing] if self._holds(swing, None) else []
         return finished
+
+    def _holds(self, down: Swing, up: Swing | None) -> bool:
+        """Whether ``down`` is a pitch dip that may rest at the bottom before ``up`` (any
+        swing when None) brings the head back: the pause allowed is then ``max_hold_s``."""
+        dip = self.kind == "nod" and down.direction < 0
+        return dip and (up is None or up.direction > 0)
+
+    def waiting(self) -> bool:
+        """Whether a gesture may be under way: a chain with more than a dip at rest."""
+        return bool(self.chain) and not (len(self.chain) == 1 and self.chain[0].settled)
 
     @staticmethod
     def _merge(first: list[Swing] | None, second: list[Swing]) -> list[Swing]:
@@ -165,7 +187,7 @@ class HeadGestureDetector:
 
     def in_progress(self) -> str:
         """ "nod" or "shake" while a gesture of that kind is under way, else ""."""
-        if self._open_nod is not None or self._axes["nod"].chain:
+        if self._open_nod is not None or self._axes["nod"].waiting():
             return "nod"
         return "shake" if len(self._axes["shake"].chain) >= 2 else ""
 
@@ -282,6 +304,8 @@ class HeadGestureDetector:
         if self._off_axis(gesture, other) > limit:
             return math.inf
         contrast = opts.run_contrast if run else opts.min_contrast
+        if talking and not run:  # speech moves the pose estimate: stand out more
+            contrast = max(contrast, opts.talk_contrast)
         if gesture.kind == "shake":
             activity = self._activity(own, gesture.start)
             if not math.isfinite(activity):  # the first seconds: the rest window must do

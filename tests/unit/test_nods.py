@@ -155,6 +155,31 @@ def test_listening_nod_quick_dip_slow_return(fps, dip_s, back_s, amp):
     assert [(e.type, e.attrs["cycles"]) for e in events] == [("nod", 1)]
 
 
+def held_dip(t, *, start, amp, hold_s, down_s=0.15, back_s=0.6):
+    """A quick dip, ``hold_s`` still at the bottom, a slower return (half cosines)."""
+    u = t - start
+    down = np.clip(u / down_s, 0, 1)
+    back = np.clip((u - down_s - hold_s) / back_s, 0, 1)
+    return -amp / 2 * (1 - np.cos(np.pi * down)) + amp / 2 * (1 - np.cos(np.pi * back))
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+@pytest.mark.parametrize("hold_s", [0.0, 0.2, 0.35])
+def test_listening_nod_that_rests_at_the_bottom(fps, hold_s):
+    # a listening nod often rests a moment at the bottom (the real d14 clip's at 3.7 and
+    # 14.2 s, 0.2-0.3 s): at 0.35 s the dip has settled before the return starts
+    t = np.arange(0, 4, 1 / fps)
+    events = run(samples(t, pitch=held_dip(t, start=1.5, amp=4.0, hold_s=hold_s)))
+    assert [(e.type, e.attrs["cycles"]) for e in events] == [("nod", 1)]
+    assert 1.5 <= events[0].start <= 1.6 and events[0].end <= 1.5 + 0.75 + hold_s
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+def test_a_dip_held_longer_is_a_look_down_not_a_nod(fps):
+    t = np.arange(0, 5, 1 / fps)
+    assert run(samples(t, pitch=held_dip(t, start=1.5, amp=4.0, hold_s=0.9))) == []
+
+
 def test_looking_down_at_notes_and_back_is_not_a_nod():
     t = np.arange(0, 6, 1 / 30)
     down = np.clip((t - 1) / 0.4, 0, 1) * np.clip((3.0 - t) / 0.4, 0, 1)  # hold 1.2 s
