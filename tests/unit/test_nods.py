@@ -177,7 +177,12 @@ def test_listening_nod_that_rests_at_the_bottom(fps, hold_s):
 @pytest.mark.parametrize("fps", [15, 30])
 def test_a_dip_held_longer_is_a_look_down_not_a_nod(fps):
     t = np.arange(0, 5, 1 / fps)
-    assert run(samples(t, pitch=held_dip(t, start=1.5, amp=4.0, hold_s=0.9))) == []
+    seq = samples(t, pitch=held_dip(t, start=1.5, amp=4.0, hold_s=0.9))
+    assert run(seq) == []
+    # a dip at rest, waiting for a return that may come, is not a gesture under way
+    det = HeadGestureDetector()
+    states = {round(s.t, 3): (det.update(s), det.in_progress())[1] for s in seq}
+    assert states[round(t[t <= 2.45][-1], 3)] == ""  # 0.8 s into the hold
 
 
 def test_looking_down_at_notes_and_back_is_not_a_nod():
