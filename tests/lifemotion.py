@@ -147,8 +147,8 @@ def _run(act: Act, t: np.ndarray, rng: np.random.Generator):
 
 def _listen_hold_s(seed: int) -> float:
     """How long a listening nod holds at the bottom of its dip (0-0.4 s). Drawn from the
-    act's own seed, so the script's draws, and every clip without a listening nod, stay as
-    they were."""
+    act's own seed, so the script draws nothing new (the act lasts the hold longer, which
+    moves the acts after it)."""
     return round(random.Random(seed).uniform(0.0, 0.4), 3)
 
 
@@ -158,7 +158,7 @@ def _listen(act: Act, t: np.ndarray, rng: np.random.Generator):
     # 0.6-1.0 of the dip, the rest drifting back over the next seconds
     down_s = rng.uniform(0.12, 0.25)
     hold_s = _listen_hold_s(act.seed)
-    back_s = act.end_s - act.start_s - down_s - hold_s  # the return is slower: 0.3-0.8 s
+    back_s = act.end_s - act.start_s - down_s - hold_s  # the return: 0.2-0.9 s
     amp = act.amplitude_deg
     rest = amp * rng.uniform(0.0, 0.4)  # part of the dip is kept and drifts back in 2 s
     u = t - act.start_s

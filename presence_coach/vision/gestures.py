@@ -38,9 +38,10 @@ class HeadGestureOptions:
     # bottom (the hand-labelled nods of the real d14 clip hold 0.2-0.3 s), even long enough
     # for the dip to count as settled
     max_hold_s: float = 0.7
-    # ... if the return is slower than the dip by at least this factor (their travel times):
-    # the listening nod's quick dip and slow return. A laugh's lean forward and back, or a
-    # glance down, moves at one pace each way
+    # ... if the return is slower than the dip by at least this factor (their 20-80 % times,
+    # not the travel at peak speed: a return that comes back in steps is still slow): the
+    # listening nod's quick dip and slow return. A laugh's lean forward and back, or a glance
+    # down, moves at one pace each way
     held_return_ratio: float = 1.5
     # shortest and longest down-up cycle of a nod (from 20 % of the dip to 80 % of the return,
     # about 0.7 of the whole cycle: 0.18 s is a 3.9 Hz nod), and back-and-forth period of a
