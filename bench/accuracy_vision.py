@@ -49,7 +49,7 @@ from machine import cpu_name  # noqa: E402
 
 from presence_coach.vision.detectors import Event, FaceEventDetectors  # noqa: E402
 from presence_coach.vision.face import FaceSample  # noqa: E402
-from presence_coach.vision.gaze_state import gaze_state  # noqa: E402
+from presence_coach.vision.gaze_state import frame_states  # noqa: E402
 
 SHARED = Path(os.environ.get("PRESENCE_COACH_SHARED", REPO.parent / "shared")).resolve()
 FACES = SHARED / "media" / "faces"
@@ -207,16 +207,18 @@ def score_notes(life: list) -> dict[float, list[int]]:
     for fps in RATES:
         counts = [0, 0]
         for scenario, rates in life:
-            seen = [s for s in rates[fps] if s.face]
+            # as the session's tracker reads them (the iris centre learnt from the start)
+            states = zip(rates[fps], frame_states(rates[fps]), strict=True)
+            seen = [(s.t, g) for s, g in states if s.face]
             for act in scenario.acts:
                 if act.kind != "notes" or act.amplitude_deg < NOTES_DEEP_DEG:
                     continue
-                before = [s for s in seen if act.start_s - 1.0 <= s.t < act.start_s]
-                hold = [s for s in seen if act.start_s + 0.8 <= s.t <= act.end_s - 0.8]
-                looked = [gaze_state(s) == "camera" for s in before]
+                before = [g for t, g in seen if act.start_s - 1.0 <= t < act.start_s]
+                hold = [g for t, g in seen if act.start_s + 0.8 <= t <= act.end_s - 0.8]
+                looked = [g == "camera" for g in before]
                 if not looked or sum(looked) < 0.8 * len(looked):
                     continue
-                counts[0] += sum(gaze_state(s) == "camera" for s in hold)
+                counts[0] += sum(g == "camera" for g in hold)
                 counts[1] += len(hold)
         out[fps] = counts
     return out
@@ -224,34 +226,39 @@ def score_notes(life: list) -> dict[float, list[int]]:
 
 def score_gaze(real: dict[str, dict[float, list[FaceSample]]]) -> dict[float, dict]:
     """Per rate and clip: camera frames seen as camera, averted-or-closed frames seen as not
-    camera, at the labelled instants ("unsure" left out); and the balanced accuracy."""
+    camera, at the labelled instants ("unsure" left out); and the balanced accuracy. Each
+    clip is read from its start, as a session is (the iris centre learnt as it goes)."""
     out = {}
     for fps in RATES:
         clips = {}
         for label_file in label_files():
             labels = json.loads(label_file.read_text())
             name = Path(labels["clip"]).stem
-            if name not in real:
-                continue
-            samples = real[name][fps]
-            times = np.array([s.t for s in samples])
-            counts = [0, 0, 0, 0]  # camera hit, camera total, averted hit, averted total
-            for item in labels["gaze"]:
-                if item["label"] == "unsure":
-                    continue
-                s = samples[int(np.argmin(np.abs(times - item["t"])))]
-                seen = gaze_state(s) == "camera"
-                if item["label"] == "camera":
-                    counts[0] += seen
-                    counts[1] += 1
-                else:
-                    counts[2] += not seen
-                    counts[3] += 1
-            clips[name] = counts
+            if name in real:
+                samples = real[name][fps]
+                clips[name] = gaze_counts(labels, samples, frame_states(samples))
         total = np.sum(list(clips.values()), axis=0)
         balanced = (total[0] / max(total[1], 1) + total[2] / max(total[3], 1)) / 2
         out[fps] = {"clips": clips, "total": total.tolist(), "balanced": float(balanced)}
     return out
+
+
+def gaze_counts(labels: dict, samples: list[FaceSample], states: list[str]) -> list[int]:
+    """[camera hit, camera total, averted hit, averted total] of one clip's hand labels
+    (``labels``, the JSON) against the gaze ``states`` of its ``samples``."""
+    times = np.array([s.t for s in samples])
+    counts = [0, 0, 0, 0]
+    for item in labels["gaze"]:
+        if item["label"] == "unsure":
+            continue
+        seen = states[int(np.argmin(np.abs(times - item["t"])))] == "camera"
+        if item["label"] == "camera":
+            counts[0] += seen
+            counts[1] += 1
+        else:
+            counts[2] += not seen
+            counts[3] += 1
+    return counts
 
 
 def score_clean(data) -> dict[float, dict]:

@@ -27,6 +27,8 @@ far around each still counts. Without one, :data:`DEFAULT_CALIBRATION` assumes a
 ahead and the call window just below it (a laptop webcam above the screen) and every result is
 flagged ``calibrated=False``: head pitch toward a camera differs by +-10 degrees between set-ups,
 so camera versus screen is a guess until calibrated, while camera versus looking aside is not.
+Uncalibrated, :class:`GazeTracker` also learns where the person's iris sits horizontally when
+they look straight ahead (:mod:`presence_coach.vision.iris_centre`).
 
 *unknown* means no face or eyes closed (blink score at least ``closed_blink``).
 """
@@ -34,11 +36,13 @@ so camera versus screen is a guess until calibrated, while camera versus looking
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from presence_coach.calibration.defaults import default_gaze
 from presence_coach.events import Event
 from presence_coach.vision.face import FaceSample
+from presence_coach.vision.iris_centre import IrisCentre, IrisCentreOptions
 
 STATES = ("camera", "screen", "away", "unknown")
 # the uncalibrated numbers: calibration/laptop-default.toml's [gaze], the one source
@@ -175,6 +179,26 @@ def gaze_state(
     return "away"
 
 
+def iris_centre(
+    calibration: GazeCalibration = DEFAULT_CALIBRATION, options: IrisCentreOptions | None = None
+) -> IrisCentre:
+    """A learner of the horizontal iris centre (:mod:`presence_coach.vision.iris_centre`)
+    starting from ``calibration``'s."""
+    c = calibration
+    return IrisCentre(
+        c.centre_h, yaw_weight=c.yaw_weight, deg_per_offset=c.deg_per_offset, options=options
+    )
+
+
+def frame_states(
+    samples: Iterable[FaceSample], calibration: GazeCalibration = DEFAULT_CALIBRATION
+) -> list[str]:
+    """The gaze state of each sample of a stream as :class:`GazeTracker` judges it, before
+    its debouncing (uncalibrated: with the iris centre learnt up to that sample)."""
+    tracker = GazeTracker(calibration=calibration)
+    return [tracker.judge(s) for s in samples]
+
+
 def _inside(h: float, v: float, ch: float, cv: float, rh: float, rv: float) -> bool:
     return ((h - ch) / rh) ** 2 + ((v - cv) / rv) ** 2 <= 1.0
 
@@ -194,6 +218,10 @@ class GazeTracker:
         self.options = options or GazeOptions()
         self.calibration = calibration or DEFAULT_CALIBRATION
         self.time_s: dict[str, float] = dict.fromkeys(STATES, 0.0)
+        # uncalibrated: the person's own horizontal iris centre, learnt as the session goes
+        # (kept over reset(): it belongs to the person and the camera, not to an episode)
+        self._centre = None if self.calibrated else iris_centre(self.calibration)
+        self._judged_with = self.calibration
         self.reset()
 
     @property
@@ -216,7 +244,7 @@ class GazeTracker:
             if 0 < dt <= opts.max_gap_s:
                 self.time_s[self.state] += dt
         gap = self._last_t is not None and t - self._last_t > opts.max_gap_s
-        raw = gaze_state(sample, calibration=self.calibration, closed_blink=opts.closed_blink)
+        raw = self.judge(sample)
         if gap:
             events += self._switch("unknown", self._last_t + opts.max_gap_s)  # type: ignore[operator]
         self._last_t, self._last_face = t, sample.face
@@ -232,6 +260,17 @@ class GazeTracker:
         if t - since >= opts.min_state_s or not sample.face:
             events += self._switch(raw, since)
         return events
+
+    def judge(self, sample: FaceSample) -> str:
+        """The gaze state of the next sample of the stream, before debouncing: by the
+        profile, or uncalibrated by the default with the horizontal iris centre learnt so
+        far, which this sample updates (:meth:`update` calls it once per sample)."""
+        if self._centre is not None:
+            centre_h = self._centre.update(sample)
+            if centre_h != self._judged_with.centre_h:
+                self._judged_with = replace(self.calibration, centre_h=centre_h)
+        closed = self.options.closed_blink
+        return gaze_state(sample, calibration=self._judged_with, closed_blink=closed)
 
     def finish(self, t: float) -> list[Event]:
         """End the open episode at ``t``."""
