@@ -87,7 +87,7 @@ class IrisCentre:
             if self._last_t is not None:
                 self._warm_s += min(max(t - self._last_t, 0.0), opts.max_gap_s)
             self._last_t = t
-            # the offset this frame would read looking straight ahead with its head's yaw
+            # the centre that would put this frame's horizontal gaze straight ahead
             self._seen.append((t, sample.gaze_h + self._yaw_share * sample.yaw))
             while self._seen[0][0] < t - opts.window_s:
                 self._seen.popleft()
