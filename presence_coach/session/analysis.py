@@ -205,9 +205,9 @@ class VideoAnalysis:
             # when that is longer (a run stopped early has cut the sound at that frame)
             voice = self.voice.voice
             voice_s = voice.duration_s if voice is not None else 0.0
-            out["duration_s"] = round(max(self.last_t, voice_s), 3)
-            if self.stopped:
-                out["partial"] = partial_note(self.last_t, source.frame_count / source.fps)
+            out["duration_s"] = duration_s = round(max(self.last_t, voice_s), 3)
+            if self.stopped:  # in words, the same number (the frame time itself rounds apart)
+                out["partial"] = partial_note(duration_s, source.frame_count / source.fps)
         out["device_notes"] = self.source_notes()
         return out
 
