@@ -180,13 +180,20 @@ def gaze_state(
 
 
 def iris_centre(
-    calibration: GazeCalibration = DEFAULT_CALIBRATION, options: IrisCentreOptions | None = None
+    calibration: GazeCalibration = DEFAULT_CALIBRATION,
+    options: IrisCentreOptions | None = None,
+    *,
+    closed_blink: float = GazeOptions.closed_blink,
 ) -> IrisCentre:
     """A learner of the horizontal iris centre (:mod:`presence_coach.vision.iris_centre`)
-    starting from ``calibration``'s."""
+    starting from ``calibration``'s, with the tracker's closed eyes (``closed_blink``)."""
     c = calibration
     return IrisCentre(
-        c.centre_h, yaw_weight=c.yaw_weight, deg_per_offset=c.deg_per_offset, options=options
+        c.centre_h,
+        yaw_weight=c.yaw_weight,
+        deg_per_offset=c.deg_per_offset,
+        closed_blink=closed_blink,
+        options=options,
     )
 
 
@@ -220,7 +227,10 @@ class GazeTracker:
         self.time_s: dict[str, float] = dict.fromkeys(STATES, 0.0)
         # uncalibrated: the person's own horizontal iris centre, learnt as the session goes
         # (kept over reset(): it belongs to the person and the camera, not to an episode)
-        self._centre = None if self.calibrated else iris_centre(self.calibration)
+        closed = self.options.closed_blink
+        self._centre = (
+            None if self.calibrated else iris_centre(self.calibration, closed_blink=closed)
+        )
         self._judged_with = self.calibration
         self.reset()
 

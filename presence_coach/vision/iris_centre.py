@@ -33,8 +33,6 @@ class IrisCentreOptions:
 
     # only frames of a head this frontal (|yaw|, degrees) tell where straight ahead is
     max_yaw_deg: float = 10.0
-    # eyes this closed (blink score) tell nothing
-    closed_blink: float = 0.3
     # seconds of such frames before the centre moves from the profile's
     warmup_s: float = 2.0
     # the median is over the frames of this last stretch of time (seconds)
@@ -59,7 +57,9 @@ class IrisCentre:
     """Streaming estimate of the horizontal iris centre: ``update(sample) -> centre_h``.
 
     ``centre_h``, ``yaw_weight`` and ``deg_per_offset`` are the profile's (see
-    :class:`~presence_coach.vision.gaze_state.GazeCalibration`). Time comes with the samples.
+    :class:`~presence_coach.vision.gaze_state.GazeCalibration`); eyes at ``closed_blink`` or
+    more are closed, as the gaze tracker judges them (they tell nothing). Time comes with the
+    samples.
     """
 
     def __init__(
@@ -68,9 +68,11 @@ class IrisCentre:
         *,
         yaw_weight: float,
         deg_per_offset: float,
+        closed_blink: float,
         options: IrisCentreOptions | None = None,
     ) -> None:
         self.options = options or IrisCentreOptions()
+        self.closed_blink = closed_blink
         self.profile_centre_h = centre_h
         self._yaw_share = yaw_weight / deg_per_offset  # iris offset per degree of yaw
         self._seen: deque[tuple[float, float]] = deque()  # (t, straight-ahead offset)
@@ -105,6 +107,6 @@ class IrisCentre:
     def _usable(self, s: FaceSample) -> bool:
         if not s.face or not (math.isfinite(s.gaze_h) and math.isfinite(s.yaw)):
             return False
-        if math.isfinite(s.blink) and s.blink >= self.options.closed_blink:
+        if math.isfinite(s.blink) and s.blink >= self.closed_blink:
             return False
         return abs(s.yaw) <= self.options.max_yaw_deg
