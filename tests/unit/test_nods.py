@@ -175,6 +175,19 @@ def test_listening_nod_that_rests_at_the_bottom(fps, hold_s):
 
 
 @pytest.mark.parametrize("fps", [15, 30])
+@pytest.mark.parametrize("hold_s", [0.35, 0.5])
+def test_a_small_held_dip_may_come_back_quickly_a_lean_may_not(fps, hold_s):
+    # a small listening nod that rests at the bottom and comes back as quickly as it went
+    # down is still a nod (max_small_dip_deg); a 10-degree lean held and undone at one pace
+    # is a laugh or a glance down
+    t = np.arange(0, 4, 1 / fps)
+    quick = dict(start=1.5, hold_s=hold_s, down_s=0.2, back_s=0.25)
+    events = run(samples(t, pitch=held_dip(t, amp=4.5, **quick)))
+    assert [(e.type, e.attrs["cycles"]) for e in events] == [("nod", 1)]
+    assert run(samples(t, pitch=held_dip(t, amp=10.0, **quick))) == []
+
+
+@pytest.mark.parametrize("fps", [15, 30])
 def test_a_dip_held_longer_is_a_look_down_not_a_nod(fps):
     t = np.arange(0, 5, 1 / fps)
     seq = samples(t, pitch=held_dip(t, start=1.5, amp=4.0, hold_s=0.9))
