@@ -95,8 +95,9 @@ class HeadGestureOptions:
     # moves the head at the uneven pace of its stresses; a nodding run keeps a beat)
     max_run_period_ratio: float = 3.0
     # ... and the angle was not ramping faster than this there (degrees per second; not
-    # asked of a nodding run)
-    max_rest_drift_deg_s: float = 8.0
+    # asked of a nodding run; at 15 fps the 0.6 s holds nine samples and its slope is rough:
+    # 8 lost two listening nods there, 10-12 no false nod on the development set)
+    max_rest_drift_deg_s: float = 10.0
     # within each cycle of a nod, the length of the (yaw range, roll range) is at most this
     # fraction of the cycle's amplitude (the median over a run's cycles)
     max_off_axis_ratio: float = 0.8
@@ -129,8 +130,9 @@ class HeadGestureOptions:
     # down: the slope of the face top's height against the pitch (per radian, in face
     # heights) is at least this (development set: the generated nods' middle 80 % 0.38-0.69;
     # the dips that are no nod 0.05-0.57; the generator turns the head 0.7 face widths
-    # behind the face centre)
-    min_neck_depth: float = 0.3
+    # behind the face centre; 0.3 lost a nod and a listening nod at each rate to the base's
+    # own motion, 0.2 let one dip that is no nod through)
+    min_neck_depth: float = 0.25
     # a shake turns the head on the neck too, so the face moves sideways in the picture the
     # way the nose turns (positive yaw points the nose to the right of the picture): the
     # slope of the face centre's x against the yaw (per radian, in face widths) is at least
