@@ -106,6 +106,15 @@ class HeadGestureOptions:
     # head too; while talking, a beat of rolling bobs is as likely the speech's own)
     long_run_cycles: int = 5
     max_long_run_off_axis_ratio: float = 1.2
+    # a nodding run of at least coupled_run_cycles whose yaw and roll do not go in step with
+    # its pitch passes the off-axis check whatever else the head does, talking or not: over
+    # seconds of nodding along, expressions turn and roll the head (d6's grimaces), but not
+    # with each nod, while a diagonal bob or a rolling beat does. In step is measured at each
+    # cycle's own frequency: the yaw and roll components in phase with the pitch's, summed
+    # over the cycles, against the pitch's (0: unrelated, 1: a bob along the diagonal); at
+    # most max_run_coupling
+    coupled_run_cycles: int = 8
+    max_run_coupling: float = 0.3
     # while the mouth opens and closes, the expression moves the pose estimate too (non-nod
     # dips of 2.6-4.8 degrees with the jawOpen range at 0.4-0.8 in the development set): a
     # nod then needs at least this many degrees per unit of jawOpen range during it, up to

@@ -38,7 +38,10 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    while the mouth moves (``jaw_floor_deg`` per unit of jawOpen range, at most
    ``max_jaw_floor_deg``). The other angles must stay steadier than the gesture, judged per
    cycle or swing (``max_off_axis_ratio``, ``max_shake_cross_ratio``): no diagonal bobs, no
-   tilts, no grimaces. A shake must also be ``shake_activity`` times the head's typical yaw
+   tilts, no grimaces. A long nodding run (``coupled_run_cycles``) whose yaw and roll do not
+   go in step with its pitch, cycle by cycle, passes whatever else the head does
+   (``max_run_coupling``): expressions turn and roll a head nodding along, not with each nod.
+   A shake must also be ``shake_activity`` times the head's typical yaw
    range of the seconds before (the gestures already found left out): a head that wobbles all
    the time is not shaking "no", a head that said "no" a moment ago may say it again (in the
    first seconds, before that is known, the rest window alone); and its pitch and roll must
@@ -303,7 +306,7 @@ class HeadGestureDetector:
         )
         if run and gesture.cycles >= opts.long_run_cycles and not talking:
             limit = opts.max_long_run_off_axis_ratio
-        if self._off_axis(gesture, other) > limit:
+        if self._off_axis(gesture, other) > limit and not self._uncoupled_run(gesture):
             return math.inf
         contrast = opts.run_contrast if run else opts.min_contrast
         if talking and not run:  # speech moves the pose estimate: stand out more
@@ -408,6 +411,25 @@ class HeadGestureDetector:
             )
         return float(np.median(ratios))
 
+    def _uncoupled_run(self, gesture: Gesture) -> bool:
+        """Whether a nod is a long run (``coupled_run_cycles``) whose yaw and roll do not go
+        in step with its pitch (at most ``max_run_coupling``; HeadGestureOptions)."""
+        opts = self.options
+        if gesture.kind != "nod" or gesture.cycles < opts.coupled_run_cycles:
+            return False
+        pitch_sum, cross = 0.0, np.zeros(2, dtype=np.complex128)
+        for a, b, _amp in gesture.spans:
+            rows = self._window(a, b)
+            if len(rows) < 5:  # too few samples to fit one cycle's wave
+                continue
+            waves = cycle_phasors(rows[:, 0] - a, rows[:, [1, 2, 3]], b - a)
+            if abs(waves[0]) > 0:
+                pitch_sum += abs(waves[0])
+                cross += waves[1:] * np.conj(waves[0]) / abs(waves[0])
+        return pitch_sum > 0 and float(np.linalg.norm(np.abs(cross))) / pitch_sum <= (
+            opts.max_run_coupling
+        )
+
     def _event(self, gesture: Gesture, needed_deg: float) -> Event:
         opts = self.options
         floor = opts.min_nod_deg if gesture.kind == "nod" else opts.min_shake_deg
@@ -434,6 +456,16 @@ def _slope_per_radian(angle_deg: np.ndarray, position: np.ndarray, size: np.ndar
     if len(angle_deg) < 3 or np.ptp(angle_deg) <= 0:
         return math.inf
     return float(np.polyfit(np.radians(angle_deg), position, 1)[0] / np.mean(size))
+
+
+def cycle_phasors(t: np.ndarray, values: np.ndarray, period_s: float) -> np.ndarray:
+    """Each column's wave at one cycle's frequency: the least-squares fit of ``values``
+    (n, k) over ``t`` (n,; seconds from the cycle's start) by a cosine and sine of period
+    ``period_s`` plus a straight line (the drift), as complex amplitudes (k,): cos + i sin."""
+    w = 2 * np.pi * t / period_s
+    basis = np.column_stack([np.cos(w), np.sin(w), np.ones_like(t), t])
+    coef = np.linalg.lstsq(basis, values, rcond=None)[0]
+    return coef[0] + 1j * coef[1]
 
 
 def _diagonal(rows: np.ndarray) -> float:

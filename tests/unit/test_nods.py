@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from presence_coach.vision.face import FaceSample
-from presence_coach.vision.nods import HeadGestureDetector, HeadGestureOptions
+from presence_coach.vision.nods import HeadGestureDetector, HeadGestureOptions, cycle_phasors
 
 
 def samples(t, *, pitch=None, yaw=None, roll=None, jaw=None) -> list[FaceSample]:
@@ -432,12 +432,16 @@ def test_bobs_while_talking_before_the_head_is_known_need_a_real_nod(fps):
 
 @pytest.mark.parametrize("fps", [15, 30])
 def test_rolling_bobs_with_a_beat_while_talking_are_not_a_run(fps):
-    # the same rolling, sloppy beat as above, made while talking: as likely the speech's
-    # own bobs as nodding along, so the head's roll counts against it as for a single nod
+    # the same sloppy beat made while talking, the head rolling in step with each bob: a
+    # talking head's rolling beat, not nodding along (the roll counts against it as for a
+    # single nod). With the head rolling on its own rhythm instead, as a talking face's
+    # expressions roll it, ten cycles in step are nodding along
     t = np.arange(0, 10, 1 / fps)
     pitch, _ = uneven_run(t, SLOPPY_PERIODS)
     jaw, _ = talk(t)
-    assert run(samples(t, pitch=pitch, roll=rolling(t), jaw=jaw)) == []
+    assert run(samples(t, pitch=pitch, roll=pitch, jaw=jaw)) == []
+    events = run(samples(t, pitch=pitch, roll=rolling(t), jaw=jaw))
+    assert [(e.type, e.attrs["cycles"]) for e in events] == [("nod", 10)]
 
 
 @pytest.mark.parametrize("fps", [15, 30])
@@ -453,3 +457,14 @@ def test_a_few_speech_bobs_in_a_row_are_not_a_run_but_nodding_along_is(fps, seed
         pitch = np.where(quiet, 0.0, bobs) + beat
         events = [e for e in run(samples(t, pitch=pitch, jaw=jaw)) if 9.0 < e.start < 13.0]
         assert [e.type for e in events] == found, (cycles, events)
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+def test_cycle_phasors_known_answer(fps):
+    # one 0.45 s cycle: a cosine of 3, a sine of 2 and a drift alone, each on a drift: the
+    # drift is left out
+    t = np.arange(0, 0.45, 1 / fps)
+    w = 2 * np.pi * t / 0.45
+    values = np.column_stack([3 * np.cos(w), 2 * np.sin(w), 0 * w]) + 4 * t[:, None]
+    waves = cycle_phasors(t, values, 0.45)
+    assert waves == pytest.approx([3.0, 2.0j, 0.0], abs=0.05)
