@@ -52,8 +52,9 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    bobs with their speech is not nodding at every bob; before that motion is known, at least
    TALK_UNKNOWN_DEG unless it is a run of ``long_run_cycles``), unless it is a nodding run of
    TALK_RUN_CYCLES or more that keeps a beat
-   (its longest cycle at most ``max_run_period_ratio`` times its shortest, a sloppy cycle each
-   way left out of a long run; speech bobs follow the uneven stresses).
+   (its longest cycle at most ``max_run_period_ratio`` times its shortest, the sloppy cycles
+   left out of a long run: one in ten each way, at least one; speech bobs follow the uneven
+   stresses).
 6. **On the neck.** A nod turns the head about a point behind and below the face, so the face
    moves down in the picture as it pitches down (by about half a face height per radian).
    Grimaces and talking also move the pose *estimate* by a few degrees, with the face hardly
@@ -364,10 +365,12 @@ class HeadGestureDetector:
 
     def _rhythmic(self, gesture: Gesture) -> bool:
         """Whether a nod's cycles keep a beat (longest at most ``max_run_period_ratio`` times
-        the shortest)."""
+        the shortest; in a long run, one cycle in ten each way, at least one, is left out:
+        sloppy cycles in seconds of nodding along still keep a beat)."""
         periods = sorted(b - a for a, b, _ in gesture.spans)
-        if len(periods) >= self.options.long_run_cycles:  # a sloppy cycle or two: still a beat
-            periods = periods[1:-1]
+        if len(periods) >= self.options.long_run_cycles:
+            sloppy = max(1, len(periods) // 10)
+            periods = periods[sloppy:-sloppy]
         return periods[-1] <= self.options.max_run_period_ratio * periods[0]
 
     def _activity(self, column: int, before: float) -> float:

@@ -468,3 +468,16 @@ def test_cycle_phasors_known_answer(fps):
     values = np.column_stack([3 * np.cos(w), 2 * np.sin(w), 0 * w]) + 4 * t[:, None]
     waves = cycle_phasors(t, values, 0.45)
     assert waves == pytest.approx([3.0, 2.0j, 0.0], abs=0.05)
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+def test_a_long_run_keeps_its_beat_through_a_few_sloppy_cycles(fps):
+    # twenty cycles nodding along, two rushed and two slow among them, started straight out
+    # of raising the head (only a run that keeps a beat may start out of motion): one cycle
+    # in ten each way is left out of the beat, so this is still one run
+    t = np.arange(0, 16, 1 / fps)
+    periods = [0.45] * 8 + [0.25, 1.2] + [0.45] * 6 + [0.25, 1.3] + [0.45] * 2
+    raise_ = -8.0 * np.clip((2.0 - t) / 0.5, 0, 1)  # head coming up from -8 until 2.0 s
+    pitch, _ = uneven_run(t, periods)
+    events = run(samples(t, pitch=pitch + raise_))
+    assert [(e.type, e.attrs["cycles"]) for e in events] == [("nod", 20)]
