@@ -72,12 +72,12 @@ def test_the_subset_holds_every_kind(life):
     assert all(totals[k] >= 3 for k in ("nod", "run", "listen", "shake")), totals
 
 
-# What the subset must reach: measured on it (2026-12-01, listening nods that rest at the
-# bottom: 30 fps nods 3/4, runs 4/4, listening 3/4, shakes 4/4, no false nod in 0.56 min;
-# 15 fps 2/4, 3/4, 4/4, 4/4, none) less a margin of one event per kind. The full held-out
-# set is scored in bench/RESULTS-vision.md.
+# What the subset must reach: measured on it (2026-12-02, small held dips and long runs
+# whose roll does not follow their pitch: 30 fps nods 4/4, runs 4/4, listening 3/4, shakes
+# 4/4, one false nod in 0.56 min; 15 fps 2/4, 3/4, 4/4, 4/4, none) less a margin of one
+# event per kind. The full held-out set is scored in bench/RESULTS-vision.md.
 MIN_FOUND = {
-    30.0: {"nod": 2, "run": 3, "listen": 2, "shake": 3},
+    30.0: {"nod": 3, "run": 3, "listen": 2, "shake": 3},
     15.0: {"nod": 1, "run": 2, "listen": 3, "shake": 3},
 }
 MAX_FALSE_NODS = 2  # in about half a minute of no-nod time on a talking face
