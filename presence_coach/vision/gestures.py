@@ -118,7 +118,9 @@ class HeadGestureOptions:
     # while the mouth opens and closes, the expression moves the pose estimate too (non-nod
     # dips of 2.6-4.8 degrees with the jawOpen range at 0.4-0.8 in the development set): a
     # nod then needs at least this many degrees per unit of jawOpen range during it, up to
-    # max_jaw_floor_deg (a nod while talking is rarely smaller than that)
+    # max_jaw_floor_deg (a nod while talking is rarely smaller than that; for a run of
+    # coupled_run_cycles or more, the jawOpen's range in step with the nods: a mouth talking
+    # at its own pace beside seconds of nodding along does not make the nods)
     jaw_floor_deg: float = 11.0
     max_jaw_floor_deg: float = 4.5
     # ... and while talking (talking_jaw_hz, in the 2 s before the nod or in it), at least

@@ -41,6 +41,7 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    tilts, no grimaces. A long nodding run (``coupled_run_cycles``) whose yaw and roll do not
    go in step with its pitch, cycle by cycle, passes whatever else the head does
    (``max_run_coupling``): expressions turn and roll a head nodding along, not with each nod.
+   Its jaw floor likewise counts only the jaw's motion in step with the nods.
    A shake must also be ``shake_activity`` times the head's typical yaw
    range of the seconds before (the gestures already found left out): a head that wobbles all
    the time is not shaking "no", a head that said "no" a moment ago may say it again (in the
@@ -307,7 +308,9 @@ class HeadGestureDetector:
         )
         if run and gesture.cycles >= opts.long_run_cycles and not talking:
             limit = opts.max_long_run_off_axis_ratio
-        if self._off_axis(gesture, other) > limit and not self._uncoupled_run(gesture):
+        in_step = self._in_step(gesture)  # a long run's yaw, roll and jaw with its beat
+        uncoupled = in_step is not None and in_step[0] <= opts.max_run_coupling
+        if self._off_axis(gesture, other) > limit and not uncoupled:
             return math.inf
         contrast = opts.run_contrast if run else opts.min_contrast
         if talking and not run:  # speech moves the pose estimate: stand out more
@@ -319,6 +322,8 @@ class HeadGestureDetector:
             return max(contrast * rest_range, opts.shake_activity * activity)
         during = self._window(gesture.start, gesture.end)
         jaw_range = float(np.ptp(during[:, 4])) if len(during) else 0.0
+        if in_step is not None:  # over a long run, only the jaw's part in step with the nods
+            jaw_range = in_step[1]
         jaw_floor = min(opts.jaw_floor_deg * jaw_range, opts.max_jaw_floor_deg)
         if talking:
             activity = self._activity(1, gesture.start)
@@ -414,24 +419,31 @@ class HeadGestureDetector:
             )
         return float(np.median(ratios))
 
-    def _uncoupled_run(self, gesture: Gesture) -> bool:
-        """Whether a nod is a long run (``coupled_run_cycles``) whose yaw and roll do not go
-        in step with its pitch (at most ``max_run_coupling``; HeadGestureOptions)."""
-        opts = self.options
-        if gesture.kind != "nod" or gesture.cycles < opts.coupled_run_cycles:
-            return False
-        pitch_sum, cross = 0.0, np.zeros(2, dtype=np.complex128)
+    def _in_step(self, gesture: Gesture) -> tuple[float, float] | None:
+        """For a long nodding run (``coupled_run_cycles``), how much the other angles and the
+        jaw keep step with its pitch, cycle by cycle (module docstring, step 5). Each cycle's
+        waves at its own period, turned to the pitch wave's phase, are summed over the
+        cycles: what keeps step (at any fixed lag) adds up, what does not cancels out.
+        Returns the length of the yaw and roll sums in the pitch's (0: unrelated, 1: a bob
+        along the diagonal) and the jawOpen's sum per cycle, peak to peak (a mouth opening
+        with each dip moves the pose estimate with it). None for a single nod or a shorter
+        run."""
+        if gesture.kind != "nod" or gesture.cycles < self.options.coupled_run_cycles:
+            return None
+        pitch_sum, cross, cycles = 0.0, np.zeros(3, dtype=np.complex128), 0
         for a, b, _amp in gesture.spans:
             rows = self._window(a, b)
             if len(rows) < 5:  # too few samples to fit one cycle's wave
                 continue
-            waves = cycle_phasors(rows[:, 0] - a, rows[:, [1, 2, 3]], b - a)
+            waves = cycle_phasors(rows[:, 0] - a, rows[:, [1, 2, 3, 4]], b - a)
             if abs(waves[0]) > 0:
                 pitch_sum += abs(waves[0])
                 cross += waves[1:] * np.conj(waves[0]) / abs(waves[0])
-        return pitch_sum > 0 and float(np.linalg.norm(np.abs(cross))) / pitch_sum <= (
-            opts.max_run_coupling
-        )
+                cycles += 1
+        if not cycles:
+            return None
+        coupling = float(np.linalg.norm(np.abs(cross[:2]))) / pitch_sum
+        return coupling, 2.0 * abs(cross[2]) / cycles
 
     def _event(self, gesture: Gesture, needed_deg: float) -> Event:
         opts = self.options

@@ -481,3 +481,16 @@ def test_a_long_run_keeps_its_beat_through_a_few_sloppy_cycles(fps):
     pitch, _ = uneven_run(t, periods)
     events = run(samples(t, pitch=pitch + raise_))
     assert [(e.type, e.attrs["cycles"]) for e in events] == [("nod", 20)]
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+def test_a_long_small_run_while_talking_is_not_under_the_jaw_floor(fps):
+    # ten 4-degree cycles nodding along while talking: the mouth moves at speech's pace (a
+    # jawOpen range that would ask 4.5 degrees of a single nod), not with each nod, so the
+    # run counts; the same run with the mouth opening at every dip is the mouth's doing
+    t = np.arange(0, 10, 1 / fps)
+    pitch, _ = uneven_run(t, [0.45] * 10, amp=4.0)
+    jaw, _ = talk(t)
+    events = run(samples(t, pitch=pitch, jaw=jaw))
+    assert [(e.type, e.attrs["cycles"]) for e in events] == [("nod", 10)]
+    assert run(samples(t, pitch=pitch, jaw=jaw - 0.12 * pitch)) == []
