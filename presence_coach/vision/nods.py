@@ -166,7 +166,8 @@ class HeadGestureDetector:
 
     Events: ``Event("nod" | "shake", start, end, {"cycles", "amplitude_deg", "duration_s",
     "talking"})``, emitted once the gesture is over (a nod ``merge_gap_s`` after its last
-    cycle, so a nodding run is one event).
+    cycle, or later while a pitch chain that began within that time is under way, so a
+    nodding run is one event).
     """
 
     def __init__(self, options: HeadGestureOptions | None = None) -> None:
@@ -221,7 +222,9 @@ class HeadGestureDetector:
             chain = axis.add(swing, self.options) if swing is not None else None
             if chain:
                 events += self._judge(kind, chain)
-        if self._open_nod is not None and t - self._open_nod[0].end > self.options.merge_gap_s:
+        opened = self._open_nod
+        gap = self.options.merge_gap_s
+        if opened is not None and t - opened[0].end > gap and not self._may_continue(opened[0]):
             events.append(self._close_nod())
         return events
 
@@ -255,6 +258,16 @@ class HeadGestureDetector:
             self._open_nod = (nod, needed)
             self._accept(nod)
         return events
+
+    def _may_continue(self, nod: Gesture) -> bool:
+        """Whether a pitch chain under way (or a swing in progress large and quick enough to
+        start one) began within ``merge_gap_s`` of ``nod``'s end: a run's next cycles, judged
+        when its chain ends, may still continue it (one event)."""
+        axis = self._axes["nod"]
+        first = axis.chain[0] if axis.chain else axis.tracker.pending()
+        if first is None or not (axis.chain or axis.fits(first, self.options)):
+            return False
+        return first.t_leave - nod.end <= self.options.merge_gap_s
 
     def _accept(self, gesture: Gesture) -> None:
         """Remember an accepted gesture's time: it is not the head's ongoing motion."""

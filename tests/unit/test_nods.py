@@ -330,8 +330,9 @@ def test_habitual_speech_bobs_are_not_nods_but_a_larger_nod_is(fps, seed):
     found = [e for e in run(samples(t, pitch=pitch, jaw=jaw)) if e.start > 2.5]
     assert [e.type for e in found] == ["nod"]  # (a bob right after it may join it)
     assert 9.9 <= found[0].start <= 10.2 and found[0].attrs["amplitude_deg"] > 10
-    # the same bobs without speech are small nods (a listener's "mm")
-    assert len(run(samples(t, pitch=bobs))) >= 8
+    # the same bobs without speech are small nods (a listener's "mm"; those less than
+    # merge_gap_s apart are one run)
+    assert sum(e.attrs["cycles"] for e in run(samples(t, pitch=bobs))) >= 8
 
 
 def listening(t, *, every_s=1.8, amp=4.5, first=2.0):
@@ -494,3 +495,15 @@ def test_a_long_small_run_while_talking_is_not_under_the_jaw_floor(fps):
     events = run(samples(t, pitch=pitch, jaw=jaw))
     assert [(e.type, e.attrs["cycles"]) for e in events] == [("nod", 10)]
     assert run(samples(t, pitch=pitch, jaw=jaw - 0.12 * pitch)) == []
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+def test_a_run_that_starts_after_a_short_pause_continues_the_nod_before_it(fps):
+    # a "yes", half a second still, then nodding along for ten cycles: one gesture, though
+    # the run is only judged when it ends, seconds after the first nod's end
+    t = np.arange(0, 10, 1 / fps)
+    first = nod_pitch(t, start=1.0, cycles=1, amp=6.0, cycle_s=0.45)
+    along, end = uneven_run(t, [0.45] * 10, start=1.95)
+    events = run(samples(t, pitch=first + along))
+    assert [(e.type, e.attrs["cycles"]) for e in events] == [("nod", 11)]
+    assert events[0].start < 1.1 and events[0].end == pytest.approx(end, abs=0.2)
