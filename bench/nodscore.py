@@ -70,8 +70,10 @@ def score_clip(
     turns: Sequence[float] = (),
 ) -> None:
     """Add one clip's detections to ``scores`` (keys ``nod`` and ``shake``). Detections
-    within ``TURN_S`` of a replay turn (``turns``) are not counted as false, and that time is
-    not no-gesture time (the mirrored motion there is an artefact of the replay)."""
+    that start or have their middle within ``TURN_S`` of a replay turn (``turns``) are not
+    counted as false,
+    and that time is not no-gesture time (the mirrored motion there is an artefact of the
+    replay)."""
     for kind, score in scores.items():
         truth = scenario.truth(kind)
         found = [e for e in events if e.type == kind]
@@ -83,10 +85,14 @@ def score_clip(
             if act.kind == "run":
                 score.cycles.append((act.cycles, sum(e.attrs["cycles"] for e in hits)))
         widened = [(a.start_s - MARGIN_S, a.end_s + MARGIN_S) for a in truth]
-        skipped = widened + [(t - TURN_S, t + TURN_S) for t in turns]
-        score.free_s += scenario.duration_s - _covered(skipped, scenario.duration_s)
+        around_turns = [(t - TURN_S, t + TURN_S) for t in turns]
+        score.free_s += scenario.duration_s - _covered(widened + around_turns, scenario.duration_s)
         for e in found:
-            if not any(e.start < b and a < e.end for a, b in skipped):
+            # near a scripted gesture, or made by the replay's turn: it starts there or its
+            # middle is there (a detection that only runs on into that time still counts)
+            middle = (e.start + e.end) / 2
+            turn = any(a <= e.start <= b or a <= middle <= b for a, b in around_turns)
+            if not turn and not any(e.start < b and a < e.end for a, b in widened):
                 near = _near(scenario, e.start, e.end)
                 score.false.append((scenario.name, round(e.start, 2), round(e.end, 2), near))
 
