@@ -71,9 +71,8 @@ def score_clip(
 ) -> None:
     """Add one clip's detections to ``scores`` (keys ``nod`` and ``shake``). Detections
     that start or have their middle within ``TURN_S`` of a replay turn (``turns``) are not
-    counted as false,
-    and that time is not no-gesture time (the mirrored motion there is an artefact of the
-    replay)."""
+    counted as false, and that time is not no-gesture time (the mirrored motion there is an
+    artefact of the replay)."""
     for kind, score in scores.items():
         truth = scenario.truth(kind)
         found = [e for e in events if e.type == kind]

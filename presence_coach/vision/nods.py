@@ -264,9 +264,12 @@ class HeadGestureDetector:
         start one) began within ``merge_gap_s`` of ``nod``'s end: a run's next cycles, judged
         when its chain ends, may still continue it (one event)."""
         axis = self._axes["nod"]
-        first = axis.chain[0] if axis.chain else axis.tracker.pending()
-        if first is None or not (axis.chain or axis.fits(first, self.options)):
-            return False
+        if axis.waiting():  # not a dip at rest, which may wait for its return for long
+            first = axis.chain[0]
+        else:
+            first = axis.tracker.pending()
+            if first is None or not axis.fits(first, self.options):
+                return False
         return first.t_leave - nod.end <= self.options.merge_gap_s
 
     def _accept(self, gesture: Gesture) -> None:

@@ -507,3 +507,15 @@ def test_a_run_that_starts_after_a_short_pause_continues_the_nod_before_it(fps):
     events = run(samples(t, pitch=first + along))
     assert [(e.type, e.attrs["cycles"]) for e in events] == [("nod", 11)]
     assert events[0].start < 1.1 and events[0].end == pytest.approx(end, abs=0.2)
+
+
+@pytest.mark.parametrize("fps", [15, 30])
+def test_a_nod_is_reported_soon_when_the_head_then_rests_low(fps):
+    # a "yes", then the head drops 4 degrees and stays there (a look down): the nod is
+    # reported about merge_gap_s after its end, not when the head next moves
+    t = np.arange(0, 8, 1 / fps)
+    pitch = nod_pitch(t, start=1.0, cycles=1, amp=6.0, cycle_s=0.45)
+    pitch -= 4.0 * np.clip((t - 2.0) / 0.2, 0, 1)
+    det = HeadGestureDetector()
+    reported = [(s.t, e.type) for s in samples(t, pitch=pitch) for e in det.update(s)]
+    assert len(reported) == 1 and reported[0][1] == "nod" and reported[0][0] < 3.0
