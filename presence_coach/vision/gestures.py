@@ -110,9 +110,9 @@ class HeadGestureOptions:
     # its pitch passes the off-axis check whatever else the head does, talking or not: over
     # seconds of nodding along, expressions turn and roll the head (d6's grimaces), but not
     # with each nod, while a diagonal bob or a rolling beat does. In step is measured at each
-    # cycle's own frequency: the yaw and roll components in phase with the pitch's, summed
-    # over the cycles, against the pitch's (0: unrelated, 1: a bob along the diagonal); at
-    # most max_run_coupling
+    # cycle's own frequency: the yaw and roll waves turned to the pitch wave's phase (so a
+    # fixed lag still counts), summed over the cycles, against the pitch's (0: unrelated, 1:
+    # a bob along the diagonal); at most max_run_coupling
     coupled_run_cycles: int = 8
     max_run_coupling: float = 0.3
     # while the mouth opens and closes, the expression moves the pose estimate too (non-nod

@@ -466,7 +466,7 @@ def test_cycle_phasors_known_answer(fps):
     # drift is left out
     t = np.arange(0, 0.45, 1 / fps)
     w = 2 * np.pi * t / 0.45
-    values = np.column_stack([3 * np.cos(w), 2 * np.sin(w), 0 * w]) + 4 * t[:, None]
+    values = np.column_stack([3 * np.cos(w), 2 * np.sin(w), np.zeros_like(w)]) + 4 * t[:, None]
     waves = cycle_phasors(t, values, 0.45)
     assert waves == pytest.approx([3.0, 2.0j, 0.0], abs=0.05)
 
