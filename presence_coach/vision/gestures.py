@@ -44,12 +44,10 @@ class HeadGestureOptions:
     # listening nod's quick dip and slow return. A laugh's lean forward and back, or a glance
     # down, moves at one pace each way
     held_return_ratio: float = 1.5
-    # ... unless the nod is at most this (the smaller of the dip and the return, as a nod's
-    # amplitude is measured: a dip that begins in the head's own descent reads larger than
-    # the nod): a small listening nod may rest at the bottom and come back at any pace (the
-    # generated ones come back in 0.2-0.9 s after a dip of 0.12-0.25 s), and its rest does
-    # not count toward its cycle's length. A laugh's lean (7-10 degrees read) and a glance at
-    # notes (12-30) are larger
+    # ... unless the dip and the return are both at most this: a small listening nod may rest
+    # at the bottom and come back at any pace (the generated ones come back in 0.2-0.9 s after
+    # a dip of 0.12-0.25 s), and its rest does not count toward its cycle's length. A laugh's
+    # lean (7-10 degrees read) and a glance at notes (12-30) are larger
     max_small_dip_deg: float = 7.0
     # shortest and longest down-up cycle of a nod (from 20 % of the dip to 80 % of the return,
     # about 0.7 of the whole cycle: 0.18 s is a 3.9 Hz nod), and back-and-forth period of a
@@ -246,7 +244,7 @@ def nod_cycle_ok(down: Swing, up: Swing, opts: HeadGestureOptions, min_deg: floa
         return False
     a, b = down.amplitude_deg, up.amplitude_deg
     held_s = max(0.0, up.t_leave - down.t_arrive - opts.max_pause_s)  # rest at the bottom
-    small = min(a, b) <= opts.max_small_dip_deg
+    small = max(a, b) <= opts.max_small_dip_deg
     period = up.t_arrive - down.t_leave - (held_s if small else 0.0)
     if not opts.min_cycle_s <= period <= opts.max_cycle_s:
         return False

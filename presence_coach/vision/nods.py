@@ -16,7 +16,7 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    that held at the bottom for longer than a pause must come back at least
    ``held_return_ratio`` times slower than it went down: a listening nod's quick dip and slow
    return, not a laugh's lean forward and back or a glance down, which move at one pace.
-   A small held cycle (its smaller swing at most ``max_small_dip_deg``) is a listening nod at any
+   A small held cycle (both swings at most ``max_small_dip_deg``) is a listening nod at any
    pace of return, and its rest at the bottom does not count toward its length.
    Consecutive cycles are one gesture: a single nod or a nodding run, one event with its
    ``cycles``. A nod that starts within ``merge_gap_s`` of the last one's end continues it.
