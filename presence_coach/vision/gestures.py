@@ -4,9 +4,8 @@
 (:mod:`presence_coach.vision.nods`, whose docstring explains each rule). The pure functions
 here find the candidate gestures in a chain of swings (:mod:`presence_coach.vision.swings`):
 :func:`nods_in` the down-up cycles of a pitch chain, one :class:`Gesture` per single nod or
-nodding run (:func:`single_cycles` its cycles one by one); :func:`shake_in` the shakes of a
-yaw chain (:mod:`presence_coach.vision.shakes`). Whether a candidate stands out from the
-head's other motion is judged by the detector.
+nodding run; :func:`shake_in` the shakes of a yaw chain (:mod:`presence_coach.vision.shakes`).
+Whether a candidate stands out from the head's other motion is judged by the detector.
 """
 
 from __future__ import annotations
@@ -298,17 +297,6 @@ def nods_in(chain: list[Swing], opts: HeadGestureOptions) -> list[Gesture]:
     if current is not None:
         groups.append(current)
     return [_nod(chain, a, b, opts) for a, b in groups]
-
-
-def single_cycles(nod: Gesture, opts: HeadGestureOptions) -> list[Gesture]:
-    """Each down-up cycle of a nod that is a nod on its own (:func:`nod_cycle_ok` with
-    ``min_nod_deg``), as a one-cycle :class:`Gesture`, in time order."""
-    swings = list(nod.swings)
-    return [
-        _nod(swings, i, i + 1, opts)
-        for i in range(len(swings) - 1)
-        if nod_cycle_ok(swings[i], swings[i + 1], opts, opts.min_nod_deg)
-    ]
 
 
 def shake_in(chain: list[Swing], opts: HeadGestureOptions) -> list[Gesture]:

@@ -69,13 +69,6 @@ Both are found from the pose angles alone (time comes with the samples; no clock
    straight-line drift: generated shakes 0.2-0.55 on the calm faces, -0.1-0.55 on d6, whose
    own sway mixes in; d6's own yaw wobble that passes the other checks -0.7-0.17; on the real
    d6 clip its larger yaw moves go with the face moving the other way, r = -0.9).
-7. **A nod among other motion.** A chain's cycles may be the head's other motion (a bob of
-   speech, a grimace) next to a nod: the checks of the whole (its per-cycle off-axis median,
-   its neck slope, the drift before its first cycle) then fail where the nod alone would
-   pass. A nod of several cycles that fails a check that size cannot make up for is judged
-   again cycle by cycle, each cycle with its own rest window and checks; those that pass
-   count (one event when they are close). One that is only too small is not: no cycle of
-   it is larger than the whole.
 
 A nod that passes with less than ``clear_margin`` times the amplitude it needed is not
 ``clear`` (the report then shows the count as approximate).
@@ -95,13 +88,7 @@ import numpy as np
 
 from presence_coach.events import Event
 from presence_coach.vision.face import FaceSample
-from presence_coach.vision.gestures import (
-    Gesture,
-    HeadGestureOptions,
-    nods_in,
-    shake_in,
-    single_cycles,
-)
+from presence_coach.vision.gestures import Gesture, HeadGestureOptions, nods_in, shake_in
 from presence_coach.vision.swings import Swing, SwingTracker, detrend
 
 ACTIVITY_S = 8.0  # how far back a shake is compared with the head's ongoing motion
@@ -257,35 +244,20 @@ class HeadGestureDetector:
         if kind == "shake":
             return self._judge_shakes(chain)
         events = []
-        for whole in nods_in(chain, self.options):
-            for nod, needed in self._candidates(whole):
-                opened = self._open_nod
-                if opened is not None and nod.start - opened[0].end <= self.options.merge_gap_s:
-                    self._open_nod = (opened[0].joined(nod), opened[1])
-                    self._accept(nod)
-                    continue
-                if nod.amplitude_deg < needed:
-                    continue
-                if opened is not None:
-                    events.append(self._close_nod())
-                self._open_nod = (nod, needed)
+        for nod in nods_in(chain, self.options):
+            opened = self._open_nod
+            if opened is not None and nod.start - opened[0].end <= self.options.merge_gap_s:
+                self._open_nod = (opened[0].joined(nod), opened[1])
                 self._accept(nod)
+                continue
+            needed = self._needed(nod)
+            if nod.amplitude_deg < needed:
+                continue
+            if opened is not None:
+                events.append(self._close_nod())
+            self._open_nod = (nod, needed)
+            self._accept(nod)
         return events
-
-    def _candidates(self, nod: Gesture) -> list[tuple[Gesture, float]]:
-        """The nods to judge in a chain's nod, with the amplitude each needs (``nan`` when
-        it continues the open nod): the nod itself; or, when a nod of several cycles fails a
-        check that size cannot make up for, those of its single cycles that pass on their
-        own (module docstring, step 5: the head's other motion chained to a nod fails the
-        checks of the whole, not the nod's)."""
-        opened = self._open_nod
-        if opened is not None and nod.start - opened[0].end <= self.options.merge_gap_s:
-            return [(nod, math.nan)]
-        needed = self._needed(nod)
-        if needed < math.inf or nod.cycles < 2:
-            return [(nod, needed)]
-        cycles = ((c, self._needed(c)) for c in single_cycles(nod, self.options))
-        return [(c, n) for c, n in cycles if c.amplitude_deg >= n]
 
     def _may_continue(self, nod: Gesture) -> bool:
         """Whether a pitch chain under way (or a swing in progress large and quick enough to
