@@ -341,6 +341,10 @@ FAMILIES = {
     "runs": ("run", "run", "nod", "shake", "posture", "screen"),
     "listen": ("listen", "listen", "listen", "run", "posture", "notes"),
     "natural": NO_NOD,
+    # the same acts on an expressive listener, whatever the face (development only): a
+    # therapist who grimaces in sympathy or mouths "mm-hmm, yes" while nodding, the jaw moving
+    # as in speech
+    "xlisten": ("listen", "listen", "listen", "run", "posture", "notes"),
 }
 CALM_PEOPLE = ("d0", "d14", "d18", "p1")  # faces that are quiet for long stretches
 
@@ -372,11 +376,14 @@ def dev_set() -> list[LifeScenario]:
     # the bench people have their own seed and fewer clips, so the first ones keep their clips
     bench = {"talk": 1, "runs": 1, "natural": 2}
     # more listening nods (life_set makes them for the calm faces only; own seed, numbered
-    # after theirs): 19 were too few to tell a change from chance
+    # after theirs): 19 were too few to tell a change from chance. And listening nods on the
+    # expressive faces (session 12: the held-out set's laughing listener finds 2 of 17, and
+    # no development listener moved their mouth)
     return (
         life_set(DEV_PEOPLE[:3], seed=11, counts=counts)
         + life_set(DEV_PEOPLE[3:], seed=13, counts=bench)
         + life_set(DEV_PEOPLE, seed=14, counts={"listen": 3}, first=counts["listen"])
+        + life_set(("d6", "c1"), seed=16, counts={"xlisten": 2})
     )
 
 
