@@ -340,13 +340,15 @@ def _life_rows(sets: dict[str, dict]) -> list[str]:
 
 
 def _by_person(data, fps: float = 30.0) -> list[str]:
-    """False nods per person (30 fps): who they come from."""
+    """Gestures found and false nods per person (30 fps): who they come from."""
     rows = []
     for person in sorted({s.person for s, _ in data}):
         sub = [(s, r) for s, r in data if s.person == person]
         scores, _ = nodscore.score_set(sub, fps, run=run_detectors, faces_dir=FACES)
-        n = scores["nod"]
-        found = ", ".join(f"{k} {n.found[k]}/{n.total[k]}" for k in sorted(n.total))
+        n, shakes = scores["nod"], scores["shake"]
+        found = [f"{k} {n.found[k]}/{n.total[k]}" for k in sorted(n.total)]
+        found += [f"shake {shakes.found['shake']}/{shakes.total['shake']}"] * bool(shakes.total)
+        found = ", ".join(found)
         rows.append(
             f"| {person} | {found} | {len(n.false)} in {n.free_s / 60:.1f} min "
             f"({n.false_per_min:.2f}/min) |"
@@ -435,7 +437,7 @@ def main() -> None:
     real = real_data()
     scores = {"held": life_scores(held), "dev": life_scores(dev)}
     lines = _header(dev, held, len(clean_set)) + _life_rows(scores)
-    lines += ["", "False nods by person (30 fps):", "", "| person | found | false nods |"]
+    lines += ["", "By person (30 fps):", "", "| person | found | false nods |"]
     lines += ["|---|---|---|", *_by_person(held), *_by_person(dev), ""]
     lines += ["## Clean gestures, real clips, eye contact", ""]
     lines += _other_rows(clean, score_real(real), score_gaze(real), score_notes(held + dev))
