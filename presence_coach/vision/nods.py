@@ -89,6 +89,15 @@ import numpy as np
 from presence_coach.events import Event
 from presence_coach.vision.face import FaceSample
 from presence_coach.vision.gestures import Gesture, HeadGestureOptions, nods_in, shake_in
+from presence_coach.vision.pose_measures import (
+    in_step,
+    jaw_turns,
+    neck_depth,
+    off_axis_nod,
+    off_axis_shake,
+    pose_row,
+    shake_pivot,
+)
 from presence_coach.vision.swings import Swing, SwingTracker, detrend
 
 ACTIVITY_S = 8.0  # how far back a shake is compared with the head's ongoing motion
@@ -174,9 +183,7 @@ class HeadGestureDetector:
         self.options = options or HeadGestureOptions()
         swings = self.options.swings
         self._axes = {k: _Axis(k, SwingTracker(swings)) for k in ("nod", "shake")}
-        # (t, pitch, yaw, roll, jaw_open, face top height, face height; the last two in
-        # picture heights; face centre x, face width in picture widths) for the rest,
-        # cross-axis, talking and neck checks
+        # pose rows (pose_measures.COLUMNS) for the rest, cross-axis, talking and neck checks
         self._pose: deque[tuple[float, ...]] = deque()
         self._last_t: float | None = None
         # accepted nod that a next one may continue, and the amplitude it needed
@@ -209,11 +216,7 @@ class HeadGestureDetector:
         if not valid:
             return events
         self._last_t = t
-        roll = sample.roll if math.isfinite(sample.roll) else 0.0
-        jaw = sample.jaw_open if math.isfinite(sample.jaw_open) else 0.0
-        self._pose.append(
-            (t, sample.pitch, sample.yaw, roll, jaw, *_face_height(sample), *_face_side(sample))
-        )
+        self._pose.append(pose_row(sample))
         while self._pose[0][0] < t - POSE_HISTORY_S:
             self._pose.popleft()
         for kind, value in (("nod", sample.pitch), ("shake", sample.yaw)):
@@ -295,7 +298,7 @@ class HeadGestureDetector:
         return self._event(*opened)
 
     def _window(self, start: float, end: float) -> np.ndarray:
-        """(n, 9) pose rows with start <= t <= end."""
+        """(n, 9) pose rows (:data:`pose_measures.COLUMNS`) with start <= t <= end."""
         rows = [p for p in self._pose if start <= p[0] <= end]
         return np.array(rows, dtype=np.float64).reshape(-1, 9)
 
@@ -303,7 +306,7 @@ class HeadGestureDetector:
         """The amplitude the gesture needs to count (module docstring, step 5): ``inf`` when
         it fails a check that size cannot make up for."""
         opts = self.options
-        own, other = (1, 2) if gesture.kind == "nod" else (2, 1)
+        own = 1 if gesture.kind == "nod" else 2  # the pitch or the yaw
         before = self._window(gesture.start - opts.rest_window_s, gesture.start)
         if len(before) < 2 or before[0, 0] > gesture.start - opts.rest_window_s / 2:
             return math.inf  # too little seen before it to tell
@@ -326,7 +329,7 @@ class HeadGestureDetector:
             limit = opts.max_long_run_off_axis_ratio
         in_step = self._in_step(gesture)  # a long run's yaw, roll and jaw with its beat
         uncoupled = in_step is not None and in_step[0] <= opts.max_run_coupling
-        if self._off_axis(gesture, other) > limit and not uncoupled:
+        if self._off_axis(gesture) > limit and not uncoupled:
             return math.inf
         contrast = opts.run_contrast if run else opts.min_contrast
         if talking and not run:  # speech moves the pose estimate: stand out more
@@ -351,27 +354,13 @@ class HeadGestureDetector:
         return max(contrast * rest_range, jaw_floor)
 
     def _neck_depth(self, gesture: Gesture) -> float:
-        """How far behind the face a nod turned the head (module docstring, step 6), in face
-        heights: the slope of the face top's height in the picture against the pitch, per
-        radian, in the nod's mean face height (down the picture as the pitch goes down is
-        positive). ``inf`` without face boxes."""
-        rows = self._window(gesture.start, gesture.end)
-        rows = rows[np.isfinite(rows[:, 5])]
-        slope = _slope_per_radian(rows[:, 1], rows[:, 5], rows[:, 6])
-        return -slope if math.isfinite(slope) else math.inf  # down the picture is positive
+        """How far behind the face a nod turned the head (:func:`neck_depth`)."""
+        return neck_depth(self._window(gesture.start, gesture.end))
 
     def _shake_pivot(self, gesture: Gesture) -> float:
-        """How far in front of the turning axis the face is during a shake (module docstring,
-        step 6), in face widths: the slope of the face centre's x in the picture against the
-        yaw (both less a straight-line drift: a slow sway is not the shake), per radian, in
-        the shake's mean face width. ``inf`` without face boxes."""
-        rows = self._window(gesture.start, gesture.end)
-        rows = rows[np.isfinite(rows[:, 7])]
-        if len(rows) < 3:
-            return math.inf
-        t = rows[:, 0] - rows[0, 0]
-        yaw, side = (v - np.polyval(np.polyfit(t, v, 1), t) for v in (rows[:, 2], rows[:, 7]))
-        return _slope_per_radian(yaw, side, rows[:, 8])
+        """How far in front of the turning axis the face is during a shake
+        (:func:`shake_pivot`)."""
+        return shake_pivot(self._window(gesture.start, gesture.end))
 
     def _talking(self, start: float, end: float) -> bool:
         """Whether the jaw moved as speech moves it between ``start`` and ``end``: opening
@@ -412,54 +401,20 @@ class HeadGestureDetector:
             ranges = [r for r, f in zip(ranges, free, strict=True) if f]
         return float(np.median(ranges)) if ranges else 0.0
 
-    def _off_axis(self, gesture: Gesture, other: int) -> float:
-        """How much the other angles move, relative to the gesture, per cycle of a nod or
-        swing of a shake (the median over them: a run lasts seconds, over which talking
-        moves the head anyway, while a diagonal bob, a tilt or a grimace moves the other
-        angles within each cycle). For a nod the length of the (yaw, roll) ranges within the
-        cycle (a nod cycle is short: a roll coming back from a tilt counts, slow drift
-        hardly); for a shake the (pitch, roll) ranges less a straight-line drift over the
-        swing (pitch steps with expressions next to a shake). Divided by the amplitude."""
-        ratios = []
-        for a, b, amp in gesture.spans:
-            during = self._window(a, b)
-            if gesture.kind == "nod":
-                cross = math.hypot(float(np.ptp(during[:, other])), float(np.ptp(during[:, 3])))
-            else:
-                cross = detrend(during[:, 0], during[:, other])[0]
-                cross = math.hypot(cross, detrend(during[:, 0], during[:, 3])[0])
-            ratios.append(cross / amp)
-        if gesture.kind == "shake":  # a diagonal bob's pitch follows the yaw within each swing
-            return max(
-                float(np.median(ratios)), _diagonal(self._window(gesture.start, gesture.end))
-            )
-        return float(np.median(ratios))
+    def _off_axis(self, gesture: Gesture) -> float:
+        """How much the other angles move, relative to the gesture (:func:`off_axis`)."""
+        cycles = [(self._window(a, b), amp) for a, b, amp in gesture.spans]
+        if gesture.kind == "nod":
+            return off_axis_nod(cycles)
+        return off_axis_shake(cycles, self._window(gesture.start, gesture.end))
 
     def _in_step(self, gesture: Gesture) -> tuple[float, float] | None:
         """For a long nodding run (``coupled_run_cycles``), how much the other angles and the
-        jaw keep step with its pitch, cycle by cycle (module docstring, step 5). Each cycle's
-        waves at its own period, turned to the pitch wave's phase, are summed over the
-        cycles: what keeps step (at any fixed lag) adds up, what does not cancels out.
-        Returns the length of the yaw and roll sums in the pitch's (0: unrelated, 1: a bob
-        along the diagonal) and the jawOpen's sum per cycle, peak to peak (a mouth opening
-        with each dip moves the pose estimate with it). None for a single nod or a shorter
-        run."""
+        jaw keep step with its pitch (:func:`in_step`); None for a shake, a single nod or a
+        shorter run."""
         if gesture.kind != "nod" or gesture.cycles < self.options.coupled_run_cycles:
             return None
-        pitch_sum, cross, cycles = 0.0, np.zeros(3, dtype=np.complex128), 0
-        for a, b, _amp in gesture.spans:
-            rows = self._window(a, b)
-            if len(rows) < 5:  # too few samples to fit one cycle's wave
-                continue
-            waves = cycle_phasors(rows[:, 0] - a, rows[:, [1, 2, 3, 4]], b - a)
-            if abs(waves[0]) > 0:
-                pitch_sum += abs(waves[0])
-                cross += waves[1:] * np.conj(waves[0]) / abs(waves[0])
-                cycles += 1
-        if not cycles:
-            return None
-        coupling = float(np.linalg.norm(np.abs(cross[:2]))) / pitch_sum
-        return coupling, 2.0 * abs(cross[2]) / cycles
+        return in_step([(self._window(a, b), a, b) for a, b, _ in gesture.spans])
 
     def _event(self, gesture: Gesture, needed_deg: float) -> Event:
         opts = self.options
@@ -478,62 +433,3 @@ class HeadGestureDetector:
                 "clear": clear,
             },
         )
-
-
-def _slope_per_radian(angle_deg: np.ndarray, position: np.ndarray, size: np.ndarray) -> float:
-    """How far a face moves in the picture per radian of an angle, in its mean size: the
-    least-squares slope of ``position`` against ``angle_deg`` (all (n,); position and size in
-    picture units). ``inf`` with fewer than three points or an angle that did not move."""
-    if len(angle_deg) < 3 or np.ptp(angle_deg) <= 0:
-        return math.inf
-    return float(np.polyfit(np.radians(angle_deg), position, 1)[0] / np.mean(size))
-
-
-def cycle_phasors(t: np.ndarray, values: np.ndarray, period_s: float) -> np.ndarray:
-    """Each column's wave at one cycle's frequency: the least-squares fit of ``values``
-    (n, k) over ``t`` (n,; seconds from the cycle's start) by a cosine and sine of period
-    ``period_s`` plus a straight line (the drift), as complex amplitudes (k,): cos + i sin."""
-    w = 2 * np.pi * t / period_s
-    basis = np.column_stack([np.cos(w), np.sin(w), np.ones_like(t), t])
-    coef = np.linalg.lstsq(basis, values, rcond=None)[0]
-    return coef[0] + 1j * coef[1]
-
-
-def _diagonal(rows: np.ndarray) -> float:
-    """How much the pitch and roll go with the yaw over pose rows (n, 9): the length of
-    their least-squares slopes against it (1 for a bob along the diagonal, near 0 for a
-    turn of the head alone)."""
-    if len(rows) < 3 or np.ptp(rows[:, 2]) <= 0:
-        return 0.0
-    slopes = [np.polyfit(rows[:, 2], rows[:, c], 1)[0] for c in (1, 3)]
-    return float(math.hypot(*slopes))
-
-
-def jaw_turns(jaw: np.ndarray, swing: float) -> int:
-    """How many times the jaw-open score ``jaw`` (n,) turns back after moving by ``swing``
-    or more, and comes back by as much (a hysteresis count of the ends of openings and
-    closings; the first movement is not a turn)."""
-    turns, direction = 0, 0
-    high = low = float(jaw[0])
-    for value in jaw.tolist():
-        high, low = max(high, value), min(low, value)
-        if direction >= 0 and high - value >= swing:
-            turns, direction, low = turns + (direction > 0), -1, value
-        elif direction <= 0 and value - low >= swing:
-            turns, direction, high = turns + (direction < 0), 1, value
-    return turns
-
-
-def _face_height(sample: FaceSample) -> tuple[float, float]:
-    """The height of the face box's top in the picture (down is positive; the forehead, which
-    the jaw does not move) and the box's height, both in picture heights (NaN without a
-    box)."""
-    _x, y, _w, h = sample.box
-    return (y, h) if math.isfinite(y) and h > 0 else (math.nan, math.nan)
-
-
-def _face_side(sample: FaceSample) -> tuple[float, float]:
-    """The face box's centre x in the picture and the box's width, both in picture widths
-    (NaN without a box)."""
-    x, _y, w, _h = sample.box
-    return (x + w / 2, w) if math.isfinite(x) and w > 0 else (math.nan, math.nan)

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from presence_coach.vision.face import FaceSample
-from presence_coach.vision.nods import HeadGestureDetector, HeadGestureOptions, cycle_phasors
+from presence_coach.vision.nods import HeadGestureDetector, HeadGestureOptions
+from presence_coach.vision.pose_measures import cycle_phasors
 
 
 def samples(t, *, pitch=None, yaw=None, roll=None, jaw=None) -> list[FaceSample]:
