@@ -9,7 +9,6 @@ import pytest
 
 from presence_coach.vision.face import FaceSample
 from presence_coach.vision.nods import HeadGestureDetector, HeadGestureOptions
-from presence_coach.vision.pose_measures import cycle_phasors
 
 
 def samples(t, *, pitch=None, yaw=None, roll=None, jaw=None) -> list[FaceSample]:
@@ -459,17 +458,6 @@ def test_a_few_speech_bobs_in_a_row_are_not_a_run_but_nodding_along_is(fps, seed
         pitch = np.where(quiet, 0.0, bobs) + beat
         events = [e for e in run(samples(t, pitch=pitch, jaw=jaw)) if 9.0 < e.start < 13.0]
         assert [e.type for e in events] == found, (cycles, events)
-
-
-@pytest.mark.parametrize("fps", [15, 30])
-def test_cycle_phasors_known_answer(fps):
-    # one 0.45 s cycle: a cosine of 3, a sine of 2 and a drift alone, each on a drift: the
-    # drift is left out
-    t = np.arange(0, 0.45, 1 / fps)
-    w = 2 * np.pi * t / 0.45
-    values = np.column_stack([3 * np.cos(w), 2 * np.sin(w), np.zeros_like(w)]) + 4 * t[:, None]
-    waves = cycle_phasors(t, values, 0.45)
-    assert waves == pytest.approx([3.0, 2.0j, 0.0], abs=0.05)
 
 
 @pytest.mark.parametrize("fps", [15, 30])
