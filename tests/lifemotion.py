@@ -335,7 +335,8 @@ def script(rng: random.Random, duration_s: float, kinds: tuple[str, ...]) -> tup
 
 # What each scenario family holds: gestures on talking faces, nodding runs (the jaw moving as
 # in "mm-hmm, yes, yes"), small listening nods, and natural motion without any nod (the
-# false-nod material). Listening nods are made while listening: only on the calm faces.
+# false-nod material). Listening nods are made while listening: on the calm faces ("listen"),
+# and in the development set also on the expressive ones ("xlisten").
 FAMILIES = {
     "talk": ("nod", "nod", "shake", "shake", "notes", "posture", "laugh"),
     "runs": ("run", "run", "nod", "shake", "posture", "screen"),

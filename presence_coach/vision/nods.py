@@ -402,7 +402,8 @@ class HeadGestureDetector:
         return float(np.median(ranges)) if ranges else 0.0
 
     def _off_axis(self, gesture: Gesture) -> float:
-        """How much the other angles move, relative to the gesture (:func:`off_axis`)."""
+        """How much the other angles move, relative to the gesture (:func:`off_axis_nod`,
+        :func:`off_axis_shake`)."""
         cycles = [(self._window(a, b), amp) for a, b, amp in gesture.spans]
         if gesture.kind == "nod":
             return off_axis_nod(cycles)
