@@ -337,15 +337,16 @@ def script(rng: random.Random, duration_s: float, kinds: tuple[str, ...]) -> tup
 # in "mm-hmm, yes, yes"), small listening nods, and natural motion without any nod (the
 # false-nod material). Listening nods are made while listening: on the calm faces ("listen"),
 # and in the development set also on the expressive ones ("xlisten").
+LISTENING = ("listen", "listen", "listen", "run", "posture", "notes")
 FAMILIES = {
     "talk": ("nod", "nod", "shake", "shake", "notes", "posture", "laugh"),
     "runs": ("run", "run", "nod", "shake", "posture", "screen"),
-    "listen": ("listen", "listen", "listen", "run", "posture", "notes"),
+    "listen": LISTENING,
     "natural": NO_NOD,
     # the same acts on an expressive listener, whatever the face (development only): a
     # therapist who grimaces in sympathy or mouths "mm-hmm, yes" while nodding, the jaw moving
     # as in speech
-    "xlisten": ("listen", "listen", "listen", "run", "posture", "notes"),
+    "xlisten": LISTENING,
 }
 CALM_PEOPLE = ("d0", "d14", "d18", "p1")  # faces that are quiet for long stretches
 

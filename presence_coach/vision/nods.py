@@ -90,6 +90,7 @@ from presence_coach.events import Event
 from presence_coach.vision.face import FaceSample
 from presence_coach.vision.gestures import Gesture, HeadGestureOptions, nods_in, shake_in
 from presence_coach.vision.pose_measures import (
+    COLUMNS,
     in_step,
     jaw_turns,
     neck_depth,
@@ -298,9 +299,9 @@ class HeadGestureDetector:
         return self._event(*opened)
 
     def _window(self, start: float, end: float) -> np.ndarray:
-        """(n, 9) pose rows (:data:`pose_measures.COLUMNS`) with start <= t <= end."""
+        """(n, 9) pose rows (:data:`COLUMNS`) with start <= t <= end."""
         rows = [p for p in self._pose if start <= p[0] <= end]
-        return np.array(rows, dtype=np.float64).reshape(-1, 9)
+        return np.array(rows, dtype=np.float64).reshape(-1, len(COLUMNS))
 
     def _needed(self, gesture: Gesture) -> float:
         """The amplitude the gesture needs to count (module docstring, step 5): ``inf`` when
